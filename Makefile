@@ -1,0 +1,44 @@
+# provisor: the two commands a newcomer runs are `make run` and `make test` (see README.md).
+# Exit codes: 0 success; non-zero when a step fails (the failing step's own code).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+OUT    ?= provisor-out
+
+.PHONY: run test bench venv system-deps lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## run: set up and run the main job on the built-in default policy, writing ./provisor-out/
+run: $(STAMP)
+	$(BIN)/provisor plan -o $(OUT) --force
+
+## system-deps: Debian's prometheus package (promtool and the server) for the tests
+system-deps:
+	@if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; then \
+	  echo "prometheus: $$(promtool --version 2>&1 | head -n1)"; \
+	else \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  echo "installing Debian's prometheus package (promtool, prometheus)"; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends prometheus; \
+	fi
+
+## test: set up everything the tests need and run the suite
+test: $(STAMP) system-deps
+	$(BIN)/pytest
+
+## bench: speed and memory benchmarks, printing ratios against baselines measured in the same run
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) $(OUT) build dist src/*.egg-info
