@@ -20,9 +20,11 @@ class AdmissionError(Exception):
     Attributes:
         message: the message, as the API server would put in ``Status.message``.
         code: the HTTP status code the API server would return: 403 (Forbidden, the admission
-            plugins), 422 (Invalid, field validation) or 429 (TooManyRequests, an eviction
-            refused by a PodDisruptionBudget).
-        reason: the ``metav1.StatusReason``: ``Forbidden``, ``Invalid`` or ``TooManyRequests``.
+            plugins), 422 (Invalid, field validation), 429 (TooManyRequests, an eviction
+            refused by a PodDisruptionBudget) or 500 (an internal error with an empty reason,
+            e.g. quota's "insufficient quota to match these scopes").
+        reason: the ``metav1.StatusReason``: ``Forbidden``, ``Invalid``, ``TooManyRequests``
+            or ``""``.
     """
 
     def __init__(self, message: str, *, code: int = 403, reason: str = "Forbidden") -> None:
