@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= provisor-out
 
-.PHONY: run test bench venv system-deps lint clean
+.PHONY: run test bench venv system-deps docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,3 +42,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist src/*.egg-info
+
+## docs: regenerate docs/rules/ from the rule docstrings
+docs: $(STAMP)
+	$(BIN)/python tools/gen_rule_docs.py

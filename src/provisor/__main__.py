@@ -1,0 +1,5 @@
+"""``python -m provisor`` = the ``provisor`` command."""
+
+from provisor.cli import main
+
+main()

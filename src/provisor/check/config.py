@@ -1,0 +1,222 @@
+"""``.provisor.yaml``: which rules run, at what severity, on which objects, with which
+thresholds.
+
+File format (every key optional)::
+
+    check:
+      disable: [hpa/adapter-required, "promql/*"]     # rule ids or whole families
+      severity: {pdb/unhealthy-eviction-policy: info}  # change a rule's severity
+      exclude:                                         # skip objects (globs, all must match)
+        - {rule: "workload/*", namespace: "kube-system"}
+        - {kind: Deployment, name: "legacy-*"}
+      settings:
+        responsiveness_seconds: 300
+
+Discovery: ``--config FILE``; otherwise ``.provisor.yaml`` in the current directory or the
+nearest parent up to the repository root (a folder holding ``.git``).
+
+One object can silence one rule with an annotation whose value gives the reason::
+
+    metadata:
+      annotations:
+        ignore.provisor.dev/pdb.zero-disruptions: "singleton by design, drained manually"
+
+An empty reason does not silence; it is reported as ``config/silence-without-reason``.
+
+Errors: :class:`ConfigError` names the file, line and field.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from provisor.findings import SEVERITY_RANK, Finding, Severity
+
+
+class ConfigError(ValueError):
+    """A bad ``.provisor.yaml``: ``str(err)`` is ``file:line: field: problem``."""
+
+
+@dataclass
+class Settings:
+    """Thresholds that no Kubernetes object carries. Units are in the names.
+
+    Attributes:
+        responsiveness_seconds: the longest acceptable delay between a load change and the
+            HPA's scale-up decision (the spec's success metric: 5 minutes).
+        hpa_sync_period_seconds: kube-controller-manager ``--horizontal-pod-autoscaler-sync-
+            period`` (upstream default 15 s).
+        metrics_window_seconds: the resource-metrics window the HPA reads (metrics-server's
+            default ``--metric-resolution`` is 15 s; its CPU rate window is about 30 s).
+        quota_headroom: share of a quota dimension that the configured maximum demand may
+            take before ``quota/headroom`` warns (the spec asks for a 20% buffer: 0.8).
+        max_user_priority: the highest value a non-system PriorityClass may have
+            (``HighestUserDefinablePriority`` = 1e9, pkg/apis/scheduling/types.go).
+        counters / gauges: metric names to treat as counters / gauges, beyond the naming
+            conventions (cAdvisor, kube-state-metrics, Prometheus ``_total`` suffix).
+        promtool: path or name of the promtool binary, "" to skip running it.
+    """
+
+    responsiveness_seconds: float = 300.0
+    hpa_sync_period_seconds: float = 15.0
+    metrics_window_seconds: float = 30.0
+    quota_headroom: float = 0.8
+    max_user_priority: int = 1_000_000_000
+    counters: list[str] = field(default_factory=list)
+    gauges: list[str] = field(default_factory=list)
+    promtool: str = "promtool"
+
+
+@dataclass
+class Exclusion:
+    """Skip findings whose rule and object match every glob given."""
+
+    rule: str = "*"
+    kind: str = "*"
+    namespace: str = "*"
+    name: str = "*"
+    file: str = "*"
+
+    def matches(self, f: Finding) -> bool:
+        return (
+            fnmatch.fnmatchcase(f.rule, self.rule)
+            and fnmatch.fnmatchcase(f.object.kind, self.kind)
+            and fnmatch.fnmatchcase(f.object.namespace, self.namespace)
+            and fnmatch.fnmatchcase(f.object.name, self.name)
+            and fnmatch.fnmatchcase(f.file, self.file)
+        )
+
+
+@dataclass
+class Config:
+    """The parsed ``check:`` section (defaults when there is no file)."""
+
+    disable: list[str] = field(default_factory=list)
+    severity: dict[str, Severity] = field(default_factory=dict)
+    exclude: list[Exclusion] = field(default_factory=list)
+    settings: Settings = field(default_factory=Settings)
+    source: str = ""
+
+    def enabled(self, rule_id: str) -> bool:
+        return not any(fnmatch.fnmatchcase(rule_id, pat) for pat in self.disable)
+
+    def severity_of(self, rule_id: str, default: Severity) -> Severity:
+        return self.severity.get(rule_id, default)
+
+    def excluded(self, f: Finding) -> bool:
+        return any(e.matches(f) for e in self.exclude)
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """The nearest ``.provisor.yaml`` from ``start`` (default: the current directory) up to
+    the repository root, or None."""
+    here = (start or Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        p = d / ".provisor.yaml"
+        if p.is_file():
+            return p
+        if (d / ".git").exists():
+            return None
+    return None
+
+
+def load_config(path: str | Path | None, known_rules: set[str] | None = None) -> Config:
+    """Parse a ``.provisor.yaml``; ``None`` gives the defaults.
+
+    Raises:
+        ConfigError: unreadable file, bad YAML, unknown key, wrong type, unknown rule id or
+            severity; the message is ``file:line: field: problem``.
+    """
+    if path is None:
+        return Config()
+    from provisor.manifests import load
+
+    docs = load([str(path)])
+    if docs.findings:
+        f = docs.findings[0]
+        raise ConfigError(f"{f.file}:{f.line}: {f.message}")
+    if not docs:
+        return Config(source=str(path))
+    doc = docs[0]
+    raw = doc.obj
+
+    def err(p: tuple[str | int, ...], msg: str) -> ConfigError:
+        dotted = ".".join(str(x) for x in p)
+        return ConfigError(f"{path}:{doc.line_of(p)}: {dotted}: {msg}")
+
+    if not isinstance(raw, dict):
+        raise err((), "expected a mapping")
+    for k in raw:
+        if k != "check":
+            raise err((k,), "unknown key (expected 'check')")
+    sec = raw.get("check") or {}
+    if not isinstance(sec, dict):
+        raise err(("check",), "expected a mapping")
+    cfg = Config(source=str(path))
+    for k, v in sec.items():
+        p = ("check", k)
+        if k == "disable":
+            if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+                raise err(p, "expected a list of rule ids or family/* globs")
+            for i, x in enumerate(v):
+                if known_rules is not None and "*" not in x and x not in known_rules:
+                    raise err((*p, i), f"unknown rule {x!r}")
+            cfg.disable = list(v)
+        elif k == "severity":
+            if not isinstance(v, dict):
+                raise err(p, "expected a mapping of rule id to severity")
+            for rid, sev in v.items():
+                if sev not in SEVERITY_RANK:
+                    raise err((*p, rid), f"severity must be error, warning or info, not {sev!r}")
+                if known_rules is not None and rid not in known_rules:
+                    raise err((*p, rid), f"unknown rule {rid!r}")
+            cfg.severity = dict(v)
+        elif k == "exclude":
+            if not isinstance(v, list):
+                raise err(p, "expected a list of {rule, kind, namespace, name, file} globs")
+            allowed = {f.name for f in fields(Exclusion)}
+            for i, item in enumerate(v):
+                if not isinstance(item, dict) or not item:
+                    raise err((*p, i), "expected a non-empty mapping")
+                for ek, ev in item.items():
+                    if ek not in allowed:
+                        raise err((*p, i, ek), f"unknown key (allowed: {', '.join(sorted(allowed))})")
+                    if not isinstance(ev, str):
+                        raise err((*p, i, ek), "expected a string (glob)")
+                cfg.exclude.append(Exclusion(**item))
+        elif k == "settings":
+            cfg.settings = _settings(v, p, err)
+        else:
+            raise err(p, "unknown key (allowed: disable, severity, exclude, settings)")
+    return cfg
+
+
+def _settings(v: Any, p: tuple[str | int, ...], err: Any) -> Settings:
+    if not isinstance(v, dict):
+        raise err(p, "expected a mapping")
+    s = Settings()
+    types = {f.name: f.type for f in fields(Settings)}
+    for k, val in v.items():
+        if k not in types:
+            raise err((*p, k), f"unknown setting (known: {', '.join(sorted(types))})")
+        cur = getattr(s, k)
+        if isinstance(cur, bool) or isinstance(cur, str):
+            ok = isinstance(val, type(cur))
+        elif isinstance(cur, float):
+            ok = isinstance(val, (int, float)) and not isinstance(val, bool)
+            val = float(val) if ok else val
+        elif isinstance(cur, int):
+            ok = isinstance(val, int) and not isinstance(val, bool)
+        elif isinstance(cur, list):
+            ok = isinstance(val, list) and all(isinstance(x, str) for x in val)
+        else:  # pragma: no cover - every Settings field is one of the above
+            ok = False
+        if not ok:
+            raise err((*p, k), f"expected {type(cur).__name__}, got {val!r}")
+        if isinstance(val, float) and val < 0:
+            raise err((*p, k), "must be >= 0")
+        setattr(s, k, val)
+    return s

@@ -1,0 +1,356 @@
+"""What every rule sees: the documents under check, indexed, plus settings.
+
+``Context`` is built once per run. It indexes Kubernetes objects by kind and by
+(kind, namespace, name), and derives the views rules share so they are computed once:
+workloads with their pod templates, LimitRanges and ResourceQuotas per namespace, HPAs by
+target, Prometheus rules and Grafana panels with their PromQL.
+
+Namespaces: an object with no ``metadata.namespace`` is put in namespace ``""``, which stands
+for "the namespace it will be applied to"; objects that all leave it unset are therefore
+judged together, as ``kubectl apply`` would place them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from provisor.conventions import ANNOTATION_MAX_CONCURRENCY
+from provisor.findings import ObjectRef
+
+if TYPE_CHECKING:
+    from provisor.check.config import Settings
+    from provisor.manifests import Document
+
+Path = tuple[str | int, ...]
+
+#: Kinds that are not namespaced (the ones a platform bundle meets).
+CLUSTER_SCOPED = frozenset(
+    {
+        "Namespace", "Node", "PriorityClass", "StorageClass", "ClusterRole",
+        "ClusterRoleBinding", "CustomResourceDefinition", "PersistentVolume",
+        "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+        "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "APIService",
+        "RuntimeClass", "IngressClass", "CSIDriver", "VolumeAttachment",
+        "ClusterWorkflowTemplate", "PriorityLevelConfiguration", "FlowSchema",
+    }
+)
+
+
+@dataclass(slots=True)
+class Hit:
+    """What a rule reports; the runner turns it into a ``Finding``.
+
+    Attributes:
+        doc: the document the finding is about (gives file, line and object), or None.
+        message: what is wrong, with the numbers.
+        fix: how to fix it, or None.
+        path: the field path inside ``doc.obj`` to point at (its line is used), () for the
+            document's first line.
+        obj: overrides the object reference (e.g. for a rule inside a rule file).
+    """
+
+    doc: "Document | None"
+    message: str
+    fix: str | None = None
+    path: Path = ()
+    obj: ObjectRef | None = None
+
+
+@dataclass(slots=True)
+class Workload:
+    """A pod-producing object with its pod template.
+
+    Attributes:
+        doc: the source document.
+        kind, namespace, name: of the object.
+        spec_path: path from the document root to the pod spec (e.g. ``("spec", "template",
+            "spec")`` for a Deployment, ``("spec",)`` for a Pod).
+        pod_spec: the pod spec dict.
+        pod_labels: the labels its pods carry.
+        selector: the workload's label selector (``None`` for a Pod / PodTemplate / Job
+            without one).
+        replicas: ``spec.replicas`` as written, or ``None`` when unset.
+        run_to_completion: its pods end on their own (Job, CronJob, a Pod or PodTemplate with
+            ``restartPolicy`` Never or OnFailure); such pods never restart in place after
+            success, and evicting them loses work.
+        restart_policy: the pod's effective ``restartPolicy`` (Always when unset).
+        max_concurrency: the ``provisor.dev/max-concurrency`` annotation of a PodTemplate.
+    """
+
+    doc: "Document"
+    kind: str
+    namespace: str
+    name: str
+    spec_path: Path
+    pod_spec: dict[str, Any]
+    pod_labels: dict[str, str]
+    selector: dict[str, Any] | None
+    replicas: int | None
+    restart_policy: str
+    run_to_completion: bool
+    max_concurrency: int | None = None
+
+    @property
+    def scalable(self) -> bool:
+        """Has a ``/scale`` subresource an HPA can drive."""
+        return self.kind in SCALABLE_KINDS
+
+    def pod(self) -> dict[str, Any]:
+        """A Pod object as the workload's controller would create it (for admission)."""
+        return {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": f"{self.name}-pod", "namespace": self.namespace,
+                         "labels": dict(self.pod_labels)},
+            "spec": self.pod_spec,
+        }
+
+    def containers(self) -> Iterator[tuple[Path, dict[str, Any]]]:
+        """(path, container) for init containers then containers."""
+        for key in ("initContainers", "containers"):
+            items = self.pod_spec.get(key)
+            if isinstance(items, list):
+                for i, c in enumerate(items):
+                    if isinstance(c, dict):
+                        yield (*self.spec_path, key, i), c
+
+
+#: Built-in kinds with a scale subresource (the HPA and the VPA can target them).
+SCALABLE_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
+
+_TEMPLATE_PATHS: dict[str, Path] = {
+    "Deployment": ("spec", "template"),
+    "StatefulSet": ("spec", "template"),
+    "ReplicaSet": ("spec", "template"),
+    "DaemonSet": ("spec", "template"),
+    "ReplicationController": ("spec", "template"),
+    "Job": ("spec", "template"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
+    "PodTemplate": ("template",),
+}
+
+
+def namespace_of(obj: dict[str, Any]) -> str:
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        ns = meta.get("namespace")
+        if isinstance(ns, str):
+            return ns
+    return ""
+
+
+def name_of(obj: dict[str, Any]) -> str:
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        n = meta.get("name")
+        if isinstance(n, str):
+            return n
+    return ""
+
+
+def dig(obj: Any, *path: str | int) -> Any:
+    """``obj[p0][p1]...`` or None when any step is missing or of the wrong type."""
+    cur = obj
+    for p in path:
+        if isinstance(p, int):
+            if not isinstance(cur, list) or not -len(cur) <= p < len(cur):
+                return None
+        elif not isinstance(cur, dict):
+            return None
+        else:
+            if p not in cur:
+                return None
+        cur = cur[p]
+    return cur
+
+
+@dataclass
+class Context:
+    """The documents under check and the derived views rules share.
+
+    Attributes:
+        documents: every loaded document, in load order.
+        settings: thresholds and switches from ``.provisor.yaml`` (defaults otherwise).
+    """
+
+    documents: list["Document"]
+    settings: "Settings"
+    _index: dict[tuple[str, str, str], "Document"] = field(default_factory=dict, repr=False)
+    _admitted: dict[int, tuple[dict[str, Any], str | None]] = field(
+        default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        by_kind: dict[str, list[Document]] = defaultdict(list)
+        for d in self.documents:
+            if d.type == "kubernetes":
+                obj = d.obj
+                kind = obj.get("kind")
+                if isinstance(kind, str):
+                    by_kind[kind].append(d)
+                    self._index.setdefault((kind, namespace_of(obj), name_of(obj)), d)
+        self.by_kind: dict[str, list[Document]] = dict(by_kind)
+
+    # -- plain look-ups ---------------------------------------------------------------
+    def kind(self, *kinds: str) -> list["Document"]:
+        """Documents of the given kinds, in load order."""
+        if len(kinds) == 1:
+            return self.by_kind.get(kinds[0], [])
+        out: list[Document] = []
+        for k in kinds:
+            out.extend(self.by_kind.get(k, []))
+        return out
+
+    def get(self, kind: str, namespace: str, name: str) -> "Document | None":
+        """The object of that kind, namespace ("" for cluster-scoped) and name."""
+        if kind in CLUSTER_SCOPED:
+            namespace = ""
+        return self._index.get((kind, namespace, name))
+
+    def in_namespace(self, kind: str, namespace: str) -> list["Document"]:
+        return [d for d in self.by_kind.get(kind, []) if namespace_of(d.obj) == namespace]
+
+    @cached_property
+    def namespaces(self) -> list[str]:
+        """Every namespace some namespaced object is in (sorted)."""
+        seen = {namespace_of(d.obj) for ds in self.by_kind.values() for d in ds
+                if d.obj.get("kind") not in CLUSTER_SCOPED}
+        return sorted(seen)
+
+    @cached_property
+    def limit_ranges(self) -> dict[str, list[dict[str, Any]]]:
+        """namespace -> LimitRange objects."""
+        out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for d in self.kind("LimitRange"):
+            out[namespace_of(d.obj)].append(d.obj)
+        return dict(out)
+
+    @cached_property
+    def quotas(self) -> dict[str, list["Document"]]:
+        """namespace -> ResourceQuota documents."""
+        out: dict[str, list[Document]] = defaultdict(list)
+        for d in self.kind("ResourceQuota"):
+            out[namespace_of(d.obj)].append(d)
+        return dict(out)
+
+    # -- workloads --------------------------------------------------------------------
+    @cached_property
+    def workloads(self) -> list[Workload]:
+        """Every pod-producing object (see ``Workload``), in load order."""
+        out: list[Workload] = []
+        for kind, tpath in _TEMPLATE_PATHS.items():
+            for d in self.by_kind.get(kind, []):
+                w = _workload(d, kind, tpath)
+                if w is not None:
+                    out.append(w)
+        for d in self.by_kind.get("Pod", []):
+            spec = d.obj.get("spec")
+            if isinstance(spec, dict):
+                labels = dig(d.obj, "metadata", "labels")
+                rp = spec.get("restartPolicy") or "Always"
+                out.append(Workload(
+                    doc=d, kind="Pod", namespace=namespace_of(d.obj), name=name_of(d.obj),
+                    spec_path=("spec",), pod_spec=spec,
+                    pod_labels=labels if isinstance(labels, dict) else {},
+                    selector=None, replicas=None, restart_policy=rp,
+                    run_to_completion=rp in ("Never", "OnFailure")))
+        out.sort(key=lambda w: (w.doc.file, w.doc.line))
+        return out
+
+    @cached_property
+    def workload_index(self) -> dict[tuple[str, str, str], Workload]:
+        return {(w.kind, w.namespace, w.name): w for w in self.workloads}
+
+    def workload(self, kind: str, namespace: str, name: str) -> Workload | None:
+        return self.workload_index.get((kind, namespace, name))
+
+    # -- admission ----------------------------------------------------------------
+    def admitted(self, w: Workload) -> tuple[dict[str, Any], str | None]:
+        """The workload's pod after the LimitRanger of its namespace (defaults applied), and
+        the admission error message when the LimitRanger would refuse it (else None).
+        Cached per workload."""
+        key = id(w)
+        hit = self._admitted.get(key)
+        if hit is None:
+            from provisor.k8s import AdmissionError
+            from provisor.k8s.limitranger import admit_pod
+
+            pod = w.pod()
+            try:
+                hit = (admit_pod(self.limit_ranges.get(w.namespace, []), pod), None)
+            except AdmissionError as exc:
+                hit = (pod, exc.message)
+            self._admitted[key] = hit
+        return hit
+
+    # -- HPAs -------------------------------------------------------------------------
+    @cached_property
+    def hpas_by_target(self) -> dict[tuple[str, str, str], list["Document"]]:
+        """(kind, namespace, name) of the scale target -> HPAs naming it."""
+        out: dict[tuple[str, str, str], list[Document]] = defaultdict(list)
+        for d in self.kind("HorizontalPodAutoscaler"):
+            ref = dig(d.obj, "spec", "scaleTargetRef")
+            if isinstance(ref, dict):
+                out[(str(ref.get("kind", "")), namespace_of(d.obj),
+                     str(ref.get("name", "")))].append(d)
+        return dict(out)
+
+    # -- monitoring -------------------------------------------------------------------
+    def alerting_rules(self) -> Iterator[tuple["Document", Path, dict[str, Any], ObjectRef]]:
+        """Every Prometheus rule (alerting or recording), from PrometheusRule objects and
+        plain rule files: (document, path to the rule, the rule dict, object reference)."""
+        for d in self.documents:
+            if d.type == "kubernetes" and d.obj.get("kind") == "PrometheusRule":
+                base: Path = ("spec", "groups")
+                groups = dig(d.obj, "spec", "groups")
+                ref = ObjectRef.of(d.obj)
+            elif d.type == "prometheus-rules":
+                base = ("groups",)
+                groups = d.obj.get("groups")
+                ref = ObjectRef(kind="RuleFile", name=d.file)
+            else:
+                continue
+            if not isinstance(groups, list):
+                continue
+            for gi, g in enumerate(groups):
+                rules = g.get("rules") if isinstance(g, dict) else None
+                if not isinstance(rules, list):
+                    continue
+                for ri, r in enumerate(rules):
+                    if isinstance(r, dict):
+                        yield d, (*base, gi, "rules", ri), r, ref
+
+    def ref(self, doc: "Document") -> ObjectRef:
+        return ObjectRef.of(doc.obj)
+
+
+def _workload(d: "Document", kind: str, tpath: Path) -> Workload | None:
+    obj = d.obj
+    template = dig(obj, *tpath)
+    if not isinstance(template, dict):
+        return None
+    spec = template.get("spec")
+    if not isinstance(spec, dict):
+        return None
+    labels = dig(template, "metadata", "labels")
+    # Jobs must set Never or OnFailure (the API rejects Always); a Pod or PodTemplate that
+    # leaves it unset gets Always (pkg/apis/core/v1/defaults.go).
+    rp = spec.get("restartPolicy") or "Always"
+    run_to_completion = kind in ("Job", "CronJob") or rp in ("Never", "OnFailure")
+    replicas = dig(obj, "spec", "replicas") if kind in SCALABLE_KINDS else None
+    max_conc: int | None = None
+    if kind == "PodTemplate":
+        raw = dig(obj, "metadata", "annotations", ANNOTATION_MAX_CONCURRENCY)
+        if isinstance(raw, str) and raw.strip().isdigit():
+            max_conc = int(raw.strip())
+    selector = dig(obj, "spec", "selector") if kind != "PodTemplate" else None
+    return Workload(
+        doc=d, kind=kind, namespace=namespace_of(obj), name=name_of(obj),
+        spec_path=(*tpath, "spec"), pod_spec=spec,
+        pod_labels=labels if isinstance(labels, dict) else {},
+        selector=selector if isinstance(selector, dict) else None,
+        replicas=replicas if isinstance(replicas, int) and not isinstance(replicas, bool) else None,
+        restart_policy=rp, run_to_completion=run_to_completion, max_concurrency=max_conc)

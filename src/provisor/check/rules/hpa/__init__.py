@@ -1,0 +1,1 @@
+"""HorizontalPodAutoscaler rules."""

@@ -1,0 +1,38 @@
+"""Shared test fixtures.
+
+``SHARED`` is the read-only ``../shared`` folder beside the repository (the spec, real
+manifests, incident cases, traces). Tests may read it; the product never does.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("PROVISOR_SHARED", REPO.parent / "shared")).resolve()
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    if not SHARED.is_dir():
+        pytest.fail(f"../shared not found at {SHARED} (set PROVISOR_SHARED)")
+    return SHARED
+
+
+def run_cli(*args: str, input: str | None = None, cwd: Path | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m provisor`` in a subprocess (bounded by ``timeout`` seconds)."""
+    return subprocess.run(
+        [sys.executable, "-m", "provisor", *args], input=input, capture_output=True,
+        text=True, cwd=cwd, timeout=timeout,
+    )
+
+
+@pytest.fixture
+def cli():
+    return run_cli
