@@ -1,0 +1,225 @@
+"""``metav1.LabelSelector`` matching, as Kubernetes evaluates it.
+
+Follows ``staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/helpers.go``
+(``LabelSelectorAsSelector``) and ``staging/src/k8s.io/apimachinery/pkg/labels/selector.go``
+(``NewRequirement``, ``Requirement.Matches``) in kubernetes/kubernetes.
+
+Semantics:
+
+* ``None`` (a nil selector) matches **nothing** (``labels.Nothing()``).
+* ``{}`` (no ``matchLabels``, no ``matchExpressions``) matches **everything**
+  (``labels.Everything()``).
+* ``matchLabels`` entries and ``matchExpressions`` are ANDed.
+  ``In``: the label is present and its value is listed; ``NotIn``: the label is absent or its
+  value is not listed; ``Exists``: present; ``DoesNotExist``: absent.
+* A selector that does not validate (bad key or value, unknown operator, ``In``/``NotIn``
+  without values, ``Exists``/``DoesNotExist`` with values) raises ``SelectorError``;
+  upstream callers treat it as "matches nothing" (the eviction handler) or as a sync error
+  (the disruption controller).
+
+PodDisruptionBudget rule (``policy/v1``): the PDB's ``spec.selector`` is read with exactly
+these semantics, so a PDB whose selector is ``{}`` covers every pod of its namespace and a PDB
+without a selector covers none (``pkg/controller/disruption/disruption.go`` ``getPodsForPdb``,
+``pkg/registry/core/pod/storage/eviction.go`` ``getPodDisruptionBudgets``). The old
+``policy/v1beta1`` API (removed in 1.25) matched nothing with ``{}``; that reading is not
+offered here.
+
+Error texts follow the shape of apimachinery's field errors
+(``key: Invalid value: "...": ...``); their wording is informative, not a compatibility
+promise.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "Selector",
+    "SelectorError",
+    "compile_selector",
+    "qualified_name_errors",
+    "selector_matches",
+]
+
+_QUALIFIED_NAME_RE = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_LABEL_VALUE_RE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_DNS1123_SUBDOMAIN_RE = re.compile(
+    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+)
+_QUALIFIED_NAME_MAX = 63
+_LABEL_VALUE_MAX = 63
+_DNS1123_SUBDOMAIN_MAX = 253
+
+_OPS = {"In": "in", "NotIn": "notin", "Exists": "exists", "DoesNotExist": "!"}
+
+
+class SelectorError(ValueError):
+    """A label selector that Kubernetes refuses to build (``LabelSelectorAsSelector`` error)."""
+
+
+def qualified_name_errors(key: str) -> list[str]:
+    """apimachinery ``IsQualifiedName``: an optional DNS-1123 subdomain prefix and ``/``, then a
+    name of at most 63 characters of ``[A-Za-z0-9-_.]`` starting and ending alphanumeric.
+    Returns the problems (empty when valid)."""
+    errs: list[str] = []
+    parts = key.split("/")
+    if len(parts) == 1:
+        name = parts[0]
+    elif len(parts) == 2:
+        prefix, name = parts
+        if not prefix:
+            errs.append("prefix part must be non-empty")
+        else:
+            if len(prefix) > _DNS1123_SUBDOMAIN_MAX:
+                errs.append(f"prefix part must be no more than {_DNS1123_SUBDOMAIN_MAX} characters")
+            if not _DNS1123_SUBDOMAIN_RE.match(prefix):
+                errs.append(
+                    "prefix part a lowercase RFC 1123 subdomain must consist of lower case "
+                    "alphanumeric characters, '-' or '.', and must start and end with an "
+                    "alphanumeric character"
+                )
+    else:
+        return [
+            (
+                "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and "
+                "must start and end with an alphanumeric character with an optional DNS "
+                "subdomain prefix and '/' (e.g. 'example.com/MyName')"
+            )
+        ]
+    if not name:
+        errs.append("name part must be non-empty")
+    elif len(name) > _QUALIFIED_NAME_MAX:
+        errs.append(f"name part must be no more than {_QUALIFIED_NAME_MAX} characters")
+    if not _QUALIFIED_NAME_RE.match(name):
+        errs.append(
+            "name part must consist of alphanumeric characters, '-', '_' or '.', and must "
+            "start and end with an alphanumeric character"
+        )
+    return errs
+
+
+def _check_key(key: Any) -> str:
+    if not isinstance(key, str):
+        raise SelectorError(f"key: Invalid value: {key!r}: must be a string")
+    errs = qualified_name_errors(key)
+    if errs:
+        raise SelectorError(f'key: Invalid value: "{key}": ' + "; ".join(errs))
+    return key
+
+
+def _check_value(value: Any) -> str:
+    if not isinstance(value, str):
+        raise SelectorError(f"values: Invalid value: {value!r}: must be a string")
+    errs: list[str] = []
+    if len(value) > _LABEL_VALUE_MAX:
+        errs.append(f"must be no more than {_LABEL_VALUE_MAX} characters")
+    if not _LABEL_VALUE_RE.match(value):
+        errs.append(
+            "a valid label must be an empty string or consist of alphanumeric characters, "
+            "'-', '_' or '.', and must start and end with an alphanumeric character"
+        )
+    if errs:
+        raise SelectorError(f'values[0]: Invalid value: "{value}": ' + "; ".join(errs))
+    return value
+
+
+class Selector:
+    """A validated label selector; ``matches(labels)`` is cheap (use it in hot loops).
+
+    Build it with ``compile_selector``. ``empty`` is True for the match-everything selector,
+    ``nothing`` for the match-nothing (nil) selector.
+    """
+
+    __slots__ = ("_reqs", "empty", "nothing")
+
+    def __init__(
+        self, reqs: tuple[tuple[str, str, frozenset[str]], ...], *, nothing: bool = False
+    ) -> None:
+        self._reqs = reqs
+        self.nothing = nothing
+        self.empty = not nothing and not reqs
+
+    def matches(self, labels: Mapping[str, str] | None) -> bool:
+        """True when ``labels`` (a pod's ``metadata.labels``; ``None`` = no labels) satisfy
+        every requirement."""
+        if self.nothing:
+            return False
+        lbl = labels or {}
+        for key, op, vals in self._reqs:
+            if op == "in":
+                v = lbl.get(key)
+                if v is None or v not in vals:
+                    return False
+            elif op == "notin":
+                v = lbl.get(key)
+                if v is not None and v in vals:
+                    return False
+            elif op == "exists":
+                if key not in lbl:
+                    return False
+            elif key in lbl:  # DoesNotExist
+                return False
+        return True
+
+    def __repr__(self) -> str:
+        if self.nothing:
+            return "Selector(<nothing>)"
+        return f"Selector({self._reqs!r})"
+
+
+_NOTHING = Selector((), nothing=True)
+_EVERYTHING = Selector(())
+
+
+def _build(selector: Mapping[str, Any]) -> Selector:
+    match_labels = selector.get("matchLabels") or {}
+    exprs = selector.get("matchExpressions") or []
+    if not match_labels and not exprs:
+        return _EVERYTHING
+    reqs: list[tuple[str, str, frozenset[str]]] = []
+    for key, value in match_labels.items():
+        reqs.append((_check_key(key), "in", frozenset((_check_value(value),))))
+    for expr in exprs:
+        op_name = expr.get("operator")
+        op = _OPS.get(op_name) if isinstance(op_name, str) else None
+        if op is None:
+            raise SelectorError(f'"{op_name}" is not a valid label selector operator')
+        key = _check_key(expr.get("key"))
+        values = list(expr.get("values") or [])
+        if op in ("in", "notin"):
+            if not values:
+                raise SelectorError(
+                    "values: Invalid value: []: for 'in', 'notin' operators, values set can't be empty"
+                )
+        elif values:
+            raise SelectorError(
+                "values: Invalid value: "
+                + repr(values)
+                + ": values set must be empty for exists and does not exist"
+            )
+        reqs.append((key, op, frozenset(_check_value(v) for v in values)))
+    return Selector(tuple(reqs))
+
+
+def compile_selector(selector: Mapping[str, Any] | None) -> Selector:
+    """Validate ``selector`` (a ``metav1.LabelSelector`` in JSON form, or ``None``) once.
+
+    Returns a ``Selector``. Raises ``SelectorError`` when Kubernetes would refuse it.
+    """
+    if selector is None:
+        return _NOTHING
+    return _build(selector)
+
+
+def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, str] | None) -> bool:
+    """True when ``labels`` satisfy ``selector`` with Kubernetes semantics.
+
+    ``selector`` is a ``metav1.LabelSelector`` in JSON form (``matchLabels``,
+    ``matchExpressions`` with ``In``/``NotIn``/``Exists``/``DoesNotExist``); ``None`` matches
+    nothing, ``{}`` matches everything. ``labels`` is ``metadata.labels`` (``None`` = none).
+    Raises ``SelectorError`` for a selector Kubernetes refuses. For many pods, compile once
+    with ``compile_selector`` and call ``Selector.matches``.
+    """
+    return compile_selector(selector).matches(labels)
