@@ -101,7 +101,7 @@ def run_check(
         rules: run the rule catalogue.
 
     Raises:
-        provisor.manifests.SchemaVersionError: an unknown ``kubernetes_version``.
+        provisor.manifests.UnsupportedVersionError: an unknown ``kubernetes_version``.
     """
     from provisor.check.config import Config
     from provisor.check.context import Context
@@ -110,8 +110,7 @@ def run_check(
     t0 = time.perf_counter()
     cfg = config or Config()
     loader_findings: list[Finding] = list(getattr(documents, "findings", []) or [])
-    bad_input = bool(getattr(documents, "bad_input", False)) or any(
-        f.severity == "error" and f.rule.startswith("input/") for f in loader_findings)
+    bad_input = bool(getattr(documents, "bad_input", False))
     raw: list[Finding] = list(loader_findings)
 
     if schema:

@@ -104,7 +104,7 @@ def check(
     from provisor.check.config import ConfigError, find_config, load_config
     from provisor.check.output import render
     from provisor.check.registry import all_docs
-    from provisor.manifests import SchemaVersionError, load
+    from provisor.manifests import UnsupportedVersionError, load
 
     try:
         cfg = load_config(config or find_config(), known_rules=set(all_docs()))
@@ -114,7 +114,7 @@ def check(
     try:
         result = run_check(docs, config=cfg, kubernetes_version=kubernetes_version,
                            schema=not no_schema)
-    except SchemaVersionError as exc:
+    except UnsupportedVersionError as exc:
         raise _fail(str(exc)) from None
     color = output is None and fmt == "text" and sys.stdout.isatty()
     text = render(result, fmt, color=color)
@@ -161,7 +161,7 @@ def render(
         write_bundle(bundle, out, force=force)
     except BundleExistsError as exc:
         raise _fail(str(exc)) from None
-    _console().print(f"wrote {len(bundle.files)} files to {out}/")
+    _console().print(f"wrote {len(bundle.contents())} files ({len(bundle.files)} resource files) to {out}/")
 
 
 @app.command()

@@ -1,0 +1,133 @@
+"""``provisor plan``: the main job. Render the policy, write the bundle, check what was
+written, and summarise.
+
+    run_plan(policy, out_dir, *, force=False, policy_path=None) -> PlanResult
+    print_plan(result, console) -> None
+
+The check reads the bundle back from disk (``provisor.manifests.load``), so findings point at
+the files a user applies, and the plan judges exactly what ``kubectl apply -k`` would get.
+
+Errors: :class:`PlanError` (the output folder exists and is not empty without ``force``, or
+cannot be written); the CLI prints it on one line and exits 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from provisor.check import CheckResult
+    from provisor.policy import Policy
+    from provisor.render import Bundle, Departure
+
+
+class PlanError(Exception):
+    """The plan could not write its output; ``str(err)`` is a one-line reason."""
+
+
+@dataclass
+class PlanResult:
+    """What ``run_plan`` did.
+
+    Attributes:
+        policy_name: the policy's name (``agent-platform`` for the default).
+        policy_source: the policy file, or "built-in" for the default.
+        out_dir: where the bundle is.
+        bundle: the rendered bundle.
+        objects: objects by kind (sorted).
+        check: the check of the written bundle.
+        departures: where the policy departs from the spec, and why.
+    """
+
+    policy_name: str
+    policy_source: str
+    out_dir: Path
+    bundle: "Bundle"
+    objects: dict[str, int]
+    check: "CheckResult"
+    departures: list["Departure"] = field(default_factory=list)
+
+
+def run_plan(policy: "Policy", out_dir: str | Path, *, force: bool = False,
+             policy_path: str | Path | None = None) -> PlanResult:
+    """Render ``policy`` into ``out_dir`` (atomically), check the written bundle, and list the
+    departures from the spec.
+
+    Raises:
+        PlanError: ``out_dir`` exists and is not empty and ``force`` is False, or it cannot
+            be written (the message names the folder).
+    """
+    from provisor.check import run_check
+    from provisor.manifests import load
+    from provisor.render import BundleExistsError, departures, render, summary, write_bundle
+
+    bundle = render(policy)
+    out = Path(out_dir)
+    try:
+        write_bundle(bundle, out, force=force)
+    except BundleExistsError as exc:
+        raise PlanError(str(exc)) from None
+    except OSError as exc:
+        raise PlanError(f"{out}: cannot write the bundle: {exc.strerror or exc}") from None
+    docs = load([str(out)])
+    result = run_check(docs)
+    return PlanResult(
+        policy_name=_policy_name(policy),
+        policy_source=str(policy_path) if policy_path else "built-in",
+        out_dir=out,
+        bundle=bundle,
+        objects=summary(bundle),
+        check=result,
+        departures=departures(policy),
+    )
+
+
+def _policy_name(policy: Any) -> str:
+    for attr in ("name",):
+        v = getattr(policy, attr, None)
+        if isinstance(v, str):
+            return v
+    meta = getattr(policy, "metadata", None)
+    return str(getattr(meta, "name", "policy"))
+
+
+def print_plan(result: PlanResult, console: "Console") -> None:
+    """Print the plan: departures, objects by kind, findings, and where the bundle is."""
+    from rich.table import Table
+
+    from provisor.check.output import render as render_findings
+
+    console.print(f"[bold]provisor plan[/] policy [cyan]{result.policy_name}[/] "
+                  f"({result.policy_source})")
+    if result.departures:
+        t = Table("field", "spec", "policy", "why", title=f"Departures from the spec "
+                  f"({len(result.departures)})", title_justify="left", show_lines=False,
+                  expand=False)
+        for d in result.departures:
+            t.add_row(d.field, _short(d.spec), _short(d.policy), d.why)
+        console.print(t)
+    kinds = Table("kind", "objects", title="Objects", title_justify="left")
+    for kind, n in result.objects.items():
+        kinds.add_row(kind, str(n))
+    kinds.add_row("[bold]total[/]", f"[bold]{sum(result.objects.values())}[/]")
+    console.print(kinds)
+    findings = result.check.findings
+    if findings:
+        console.print("[bold]Findings on the rendered bundle[/]")
+        console.print(render_findings(result.check, "text", color=console.is_terminal),
+                      markup=False, highlight=False, end="")
+    sev = result.check.summary.get("by_severity", {})
+    console.print(
+        f"check: {sev.get('error', 0)} errors, {sev.get('warning', 0)} warnings, "
+        f"{sev.get('info', 0)} info")
+    console.print(f"bundle: [bold]{result.out_dir}/[/] ({len(result.bundle.files)} resource "
+                  f"files; apply with kubectl apply -k {result.out_dir})")
+
+
+def _short(v: Any, width: int = 48) -> str:
+    s = v if isinstance(v, str) else str(v)
+    return s if len(s) <= width else s[: width - 1] + "…"
