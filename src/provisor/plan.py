@@ -104,12 +104,12 @@ def print_plan(result: PlanResult, console: "Console") -> None:
     console.print(f"[bold]provisor plan[/] policy [cyan]{result.policy_name}[/] "
                   f"({result.policy_source})")
     if result.departures:
-        t = Table("field", "spec", "policy", "why", title=f"Departures from the spec "
-                  f"({len(result.departures)})", title_justify="left", show_lines=False,
-                  expand=False)
+        console.print(f"[bold]Departures from the spec[/] ({len(result.departures)}): where "
+                      f"this policy differs from the spec's values, and why")
         for d in result.departures:
-            t.add_row(d.field, _short(d.spec), _short(d.policy), d.why)
-        console.print(t)
+            console.print(f"  [cyan]{d.field}[/]: {d.spec} [dim]->[/] {d.policy}",
+                          highlight=False)
+            console.print(f"      [dim]{d.why}[/]", highlight=False)
     kinds = Table("kind", "objects", title="Objects", title_justify="left")
     for kind, n in result.objects.items():
         kinds.add_row(kind, str(n))
@@ -128,6 +128,3 @@ def print_plan(result: PlanResult, console: "Console") -> None:
                   f"files; apply with kubectl apply -k {result.out_dir})")
 
 
-def _short(v: Any, width: int = 48) -> str:
-    s = v if isinstance(v, str) else str(v)
-    return s if len(s) <= width else s[: width - 1] + "…"

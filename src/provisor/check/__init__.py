@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from provisor.check import builtin as _builtin  # noqa: F401  (documents input/* and schema/*)
 from provisor.check.registry import declare
 from provisor.conventions import SILENCE_PREFIX
 from provisor.findings import SEVERITY_RANK, Finding, ObjectRef

@@ -111,6 +111,12 @@ def check(
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     docs = load(paths)
+    if docs.bad_input:
+        err = _console(stderr=True)
+        for f in docs.findings:
+            if f.severity == "error" and f.rule.startswith("input/") and f.rule != "input/duplicate-key":
+                where = f"{f.file}:{f.line}" if f.line else f.file
+                err.print(f"[bold red]error:[/] {where}: {f.message}", highlight=False)
     try:
         result = run_check(docs, config=cfg, kubernetes_version=kubernetes_version,
                            schema=not no_schema)

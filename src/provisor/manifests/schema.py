@@ -727,6 +727,10 @@ class SchemaValidator:
         that are not Kubernetes objects)."""
         if doc.type != "kubernetes":
             return []
+        if doc.api_version.startswith("kustomize.config.k8s.io/"):
+            # kustomize's own build configuration (Kustomization, Component): read by
+            # `kubectl kustomize`, never sent to the API server, so no cluster schema applies.
+            return []
         status, errs = self.validate_object(doc.obj)
         if status == "invalid" and doc.meta.get("kustomize_patch"):
             errs = [e for e in errs if not _patch_tolerates(e)]
