@@ -111,10 +111,13 @@ def test_real_corpus_unknown_kinds_are_counted(shared: Path) -> None:
                 assert f.severity == "info" and f.line == d.line
                 key = f"{d.api_version} {d.kind}"
                 kinds[key] = kinds.get(key, 0) + 1
-    assert sum(kinds.values()) == 72
+    # 72 custom resources, of which 41 are kustomize's own build configuration
+    # (Kustomization 32, Component 9): never sent to the API server, so not validated and
+    # not counted as unknown kinds.
+    assert sum(kinds.values()) == 31
     assert kinds["argoproj.io/v1alpha1 Workflow"] >= 1
     assert kinds["monitoring.coreos.com/v1 ServiceMonitor"] >= 1
-    assert kinds["kustomize.config.k8s.io/v1beta1 Kustomization"] >= 1
+    assert not any(k.startswith("kustomize.config.k8s.io/") for k in kinds)
     assert not any(k.startswith(("apps/", "v1 ", "autoscaling/", "policy/")) for k in kinds)
 
 

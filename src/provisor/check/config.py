@@ -58,6 +58,9 @@ class Settings:
         counters / gauges: metric names to treat as counters / gauges, beyond the naming
             conventions (cAdvisor, kube-state-metrics, Prometheus ``_total`` suffix).
         promtool: path or name of the promtool binary, "" to skip running it.
+        nodes: the cluster's nodes when no Node objects are checked, one entry per node as
+            its allocatable, e.g. ``"cpu=16,memory=64Gi,pods=110"``; repeat an entry for
+            identical nodes.
     """
 
     responsiveness_seconds: float = 300.0
@@ -68,6 +71,7 @@ class Settings:
     counters: list[str] = field(default_factory=list)
     gauges: list[str] = field(default_factory=list)
     promtool: str = "promtool"
+    nodes: list[str] = field(default_factory=list)
 
 
 @dataclass
