@@ -67,12 +67,16 @@ def _metric(d: Any, i: int, m: dict[str, Any]) -> Iterator[Hit]:
     base = ("spec", "metrics", i)
     mtype = m.get("type")
     present = [f for f in SOURCES.values() if m.get(f) is not None]
-    if mtype not in SOURCES:
+    if not isinstance(mtype, str) or mtype not in SOURCES:
         suggestion = ("External (a metric about something outside the pods, such as running "
                       "workflows) or Pods (a per-pod custom metric)" if mtype == "Custom"
                       else "one of " + ", ".join(SOURCES))
-        yield Hit(d, f'metric {i}: type {mtype!r} is not a metric source type; supported '
-                     f'values: {", ".join(repr(s) for s in sorted(SOURCES))}',
+        from provisor.check.rules.hpa._common import hpa_invalid, not_supported
+
+        err = not_supported(f"spec.metrics[{i}].type", mtype if mtype is not None else "",
+                            sorted(SOURCES))
+        yield Hit(d, f"metric {i}: type {mtype!r} is not a metric source type; the API server "
+                     f"refuses the HPA (422): {hpa_invalid(d.obj, [err])}",
                   fix=f"use {suggestion}", path=(*base, "type"))
         return
     field = SOURCES[mtype]
@@ -93,7 +97,7 @@ def _metric(d: Any, i: int, m: dict[str, Any]) -> Iterator[Hit]:
         return
     ttype = target.get("type")
     allowed = TARGET_TYPES[mtype]
-    if ttype not in allowed:
+    if not isinstance(ttype, str) or ttype not in allowed:
         yield Hit(d, f"metric {i}: target type {ttype!r} is not valid for a {mtype} metric "
                      f"(the controller reads {' or '.join(allowed)})",
                   fix=f"use target type {' or '.join(allowed)}",

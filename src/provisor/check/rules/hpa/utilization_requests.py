@@ -13,10 +13,11 @@ def _containers_counted(pod_spec: dict[str, Any]) -> list[tuple[str, dict[str, A
     """The containers whose requests the HPA sums: regular containers and restartable
     (sidecar) init containers (replica_calculator.go ``calculatePodRequests``)."""
     out: list[tuple[str, dict[str, Any]]] = []
-    for c in pod_spec.get("initContainers") or []:
+    inits, containers = pod_spec.get("initContainers"), pod_spec.get("containers")
+    for c in inits if isinstance(inits, list) else []:
         if isinstance(c, dict) and c.get("restartPolicy") == "Always":
             out.append(("initContainers", c))
-    for c in pod_spec.get("containers") or []:
+    for c in containers if isinstance(containers, list) else []:
         if isinstance(c, dict):
             out.append(("containers", c))
     return out
@@ -41,6 +42,9 @@ def check(ctx: Context) -> Iterator[Hit]:
     **Fix.** Give the container a request (or a LimitRange `defaultRequest`), or use a
     `ContainerResource` metric naming the container that carries the load.
     """
+    from provisor.check.rules.limitrange._api import admission
+    from provisor.k8s.hpa import HPAError, calculate_requests
+
     for d in ctx.kind("HorizontalPodAutoscaler"):
         ref = dig(d.obj, "spec", "scaleTargetRef")
         metrics = dig(d.obj, "spec", "metrics")
@@ -49,7 +53,9 @@ def check(ctx: Context) -> Iterator[Hit]:
         w = ctx.workload(str(ref.get("kind", "")), _ns(d.obj), str(ref.get("name", "")))
         if w is None:
             continue
-        pod, _err = ctx.admitted(w)
+        # the pod as the API server admits it: API defaulting (a limit without a request
+        # gives request = limit) and LimitRange defaults (limitrange/_api.py)
+        pod = admission(ctx, w).pod
         spec = pod.get("spec") or {}
         for i, m in enumerate(metrics):
             if not isinstance(m, dict) or m.get("type") not in ("Resource", "ContainerResource"):
@@ -71,13 +77,20 @@ def check(ctx: Context) -> Iterator[Hit]:
                           path=("spec", "metrics", i, field, "container"))
                 continue
             if missing:
+                try:  # pod-level requests (PodLevelResources) make per-container ones moot
+                    calculate_requests([pod], only or "", res)
+                    continue
+                except HPAError as exc:
+                    upstream = str(exc)
+                except (TypeError, AttributeError, ValueError):
+                    continue  # malformed resources: the schema check reports them
                 names = ", ".join(f'"{n}"' for n in missing)
                 yield Hit(
                     d,
                     f"metric {i} {m['type']}/{res}/Utilization needs requests.{res} on every "
                     f"container of {w.kind} {w.namespace}/{w.name}; container(s) {names} "
-                    f"have none, so the HPA cannot compute utilization (FailedGetResourceMetric)"
-                    f" and will not scale on this metric",
+                    f"have none, so the HPA cannot compute utilization (Failed"
+                    f"Get{m['type']}Metric: {upstream}) and will not scale on this metric",
                     fix=f"add requests.{res} to {names}, or use type ContainerResource with "
                         f"the container that carries the load",
                     path=("spec", "metrics", i, field, "target", "type"))

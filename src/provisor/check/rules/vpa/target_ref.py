@@ -47,6 +47,10 @@ def check(ctx: Context) -> Iterator[Hit]:
                       path=("spec",))
             continue
         kind, name = ref.get("kind"), ref.get("name")
+        if not isinstance(kind, str):
+            kind = None if kind is None else str(kind)
+        if not isinstance(name, str):
+            name = None if name is None else str(name)
         if "selector" in ref:
             yield Hit(d, "targetRef has a `selector`: a targetRef names one object "
                          "(apiVersion, kind, name); it does not select pods by label",

@@ -1,0 +1,179 @@
+"""Shared by the ``hpa/*`` rules: an HPA's numbers as the API server stores them, its scale
+target, field-error texts, and synthetic pods for the replica calculator.
+
+Defaults follow kubernetes/kubernetes ``pkg/apis/autoscaling/v2/defaults.go`` through
+:mod:`provisor.k8s.hpa.defaults` (``minReplicas`` 1; a ``behavior`` direction left unset gets
+the default rules). Field-error texts follow
+``staging/src/k8s.io/apimachinery/pkg/util/validation/field/errors.go`` (``Invalid``,
+``Required``, ``NotSupported``, ``Forbidden``) and the 422 message
+``apierrors.NewInvalid`` (:func:`provisor.k8s.validation.invalid_message`) with the group-kind
+``HorizontalPodAutoscaler.autoscaling``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from provisor.check.context import Workload, dig, namespace_of
+
+if TYPE_CHECKING:
+    from provisor.check.context import Context
+    from provisor.manifests import Document
+
+#: ``apierrors.NewInvalid``'s qualified kind for HPAs (``autoscaling.Kind(...)``).
+HPA_GROUP_KIND = "HorizontalPodAutoscaler.autoscaling"
+
+_CACHE_ATTR = "_hpa_rules_cache"
+
+
+def cache(ctx: "Context") -> dict[Any, Any]:
+    """A dict living as long as ``ctx`` (one check run) for the HPA rules' shared results."""
+    store = ctx.__dict__.get(_CACHE_ATTR)
+    if store is None:
+        store = ctx.__dict__[_CACHE_ATTR] = {}
+    return store
+
+
+# -- field errors (apimachinery field.Error.Error()) -------------------------------------
+
+
+def go_value(value: Any) -> str:
+    """A value as ``field.Invalid`` prints it: strings quoted (``%q``), integers and floats
+    bare, booleans ``true``/``false``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def invalid(path: str, value: Any, detail: str) -> str:
+    """``<path>: Invalid value: <value>: <detail>``."""
+    return f"{path}: Invalid value: {go_value(value)}: {detail}"
+
+
+def required(path: str, detail: str = "") -> str:
+    """``<path>: Required value`` (``: <detail>`` when given)."""
+    return f"{path}: Required value" + (f": {detail}" if detail else "")
+
+
+def not_supported(path: str, value: Any, supported: Iterable[str]) -> str:
+    """``<path>: Unsupported value: "<v>": supported values: "a", "b"``."""
+    quoted = ", ".join(json.dumps(s) for s in supported)
+    return f"{path}: Unsupported value: {go_value(value)}: supported values: {quoted}"
+
+
+def forbidden(path: str, detail: str) -> str:
+    """``<path>: Forbidden: <detail>``."""
+    return f"{path}: Forbidden: {detail}"
+
+
+def hpa_invalid(obj: dict[str, Any], errors: list[str]) -> str:
+    """The API server's 422 message for an HPA with ``errors``."""
+    from provisor.check.context import name_of
+    from provisor.k8s.validation import invalid_message
+
+    return invalid_message(HPA_GROUP_KIND, {"metadata": {"name": name_of(obj)}}, errors)
+
+
+# -- the numbers of an HPA -----------------------------------------------------------------
+
+
+def is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def min_replicas(obj: dict[str, Any]) -> int | None:
+    """``spec.minReplicas`` as stored: 1 when unset (``SetDefaults_HorizontalPodAutoscaler``);
+    None when it is not an integer (the schema check reports that)."""
+    v = dig(obj, "spec", "minReplicas")
+    if v is None:
+        return 1
+    return v if is_int(v) else None
+
+
+def max_replicas(obj: dict[str, Any]) -> int | None:
+    """``spec.maxReplicas`` (required; None when missing or not an integer)."""
+    v = dig(obj, "spec", "maxReplicas")
+    return v if is_int(v) else None
+
+
+def behavior_of(obj: dict[str, Any]) -> dict[str, Any] | None:
+    """``spec.behavior`` when it is a mapping whose directions are mappings or absent."""
+    b = dig(obj, "spec", "behavior")
+    if not isinstance(b, dict):
+        return None
+    for key in ("scaleUp", "scaleDown"):
+        if b.get(key) is not None and not isinstance(b.get(key), dict):
+            return None
+    return b
+
+
+def hpas(ctx: "Context") -> Iterator["Document"]:
+    """The HorizontalPodAutoscaler documents (any autoscaling version)."""
+    yield from ctx.kind("HorizontalPodAutoscaler")
+
+
+def target_ref(obj: dict[str, Any]) -> tuple[str, str] | None:
+    """(kind, name) of ``spec.scaleTargetRef``, or None when it is not a usable mapping."""
+    ref = dig(obj, "spec", "scaleTargetRef")
+    if not isinstance(ref, dict):
+        return None
+    kind, name = ref.get("kind"), ref.get("name")
+    if not isinstance(kind, str) or not isinstance(name, str) or not kind or not name:
+        return None
+    return kind, name
+
+
+def target_workload(ctx: "Context", d: "Document") -> Workload | None:
+    """The workload the HPA scales, when it is among the checked objects."""
+    ref = target_ref(d.obj)
+    if ref is None:
+        return None
+    return ctx.workload(ref[0], namespace_of(d.obj), ref[1])
+
+
+def hpas_of_workload(ctx: "Context", w: Workload) -> list["Document"]:
+    """The HPAs whose ``scaleTargetRef`` names ``w``."""
+    return ctx.hpas_by_target.get((w.kind, w.namespace, w.name), [])
+
+
+def metrics(obj: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    """(index, metric) of ``spec.metrics`` (autoscaling/v2); for autoscaling/v1, the implied
+    Resource cpu Utilization metric of ``targetCPUUtilizationPercentage`` (default 80)."""
+    api = str(obj.get("apiVersion", ""))
+    if api == "autoscaling/v1":
+        pct = dig(obj, "spec", "targetCPUUtilizationPercentage")
+        return [(-1, {"type": "Resource", "resource": {"name": "cpu", "target": {
+            "type": "Utilization", "averageUtilization": pct if is_int(pct) else 80}}})]
+    ms = dig(obj, "spec", "metrics")
+    if not isinstance(ms, list):
+        return []
+    return [(i, m) for i, m in enumerate(ms) if isinstance(m, dict)]
+
+
+_SOURCE_FIELD = {"Resource": "resource", "ContainerResource": "containerResource",
+                 "Pods": "pods", "Object": "object", "External": "external"}
+
+
+def source_field(mtype: Any) -> str | None:
+    """The MetricSpec member that holds a source of type ``mtype`` (``resource`` ...)."""
+    return _SOURCE_FIELD.get(mtype) if isinstance(mtype, str) else None
+
+
+# -- synthetic pods for the replica calculator --------------------------------------------
+
+
+def running_pods(n: int, template: dict[str, Any], prefix: str = "pod") -> list[dict[str, Any]]:
+    """``n`` Running, Ready pods sharing ``template``'s spec (names ``<prefix>-0`` ...), as the
+    replica calculator reads them (``status.phase``, the ``Ready`` condition)."""
+    spec = template.get("spec") or {}
+    ns = (template.get("metadata") or {}).get("namespace", "")
+    status = {"phase": "Running", "startTime": "2000-01-01T00:00:00Z",
+              "conditions": [{"type": "Ready", "status": "True",
+                              "lastTransitionTime": "2000-01-01T00:00:00Z"}]}
+    return [{"apiVersion": "v1", "kind": "Pod",
+             "metadata": {"name": f"{prefix}-{i}", "namespace": ns},
+             "spec": spec, "status": status} for i in range(n)]

@@ -1,0 +1,41 @@
+"""priority/class-missing: pods name a PriorityClass that the set does not define."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from provisor.check.context import Context, Hit
+from provisor.check.registry import rule
+from provisor.check.rules.priority._common import classes, known_names, workloads_naming
+
+
+@rule("priority/class-missing", "error",
+      "Pods name a PriorityClass that is neither in the set (which has some) nor built in.")
+def check(ctx: Context) -> Iterator[Hit]:
+    """
+    **What it flags.** A workload whose pod template sets `priorityClassName` to a class
+    that is not among the checked set's PriorityClasses, when the set has PriorityClasses
+    (it defines the classes, so a missing one is a typo or a forgotten object), and that is
+    not `system-cluster-critical` or `system-node-critical`. With no PriorityClass in the
+    set at all, see `priority/class-unverified`.
+
+    **Why.** The Priority admission plugin resolves the name when a pod is created and
+    refuses the pod if no such class exists (kubernetes/kubernetes
+    `plugin/pkg/admission/priority/admission.go`, `admitPod`): `pods "x" is forbidden: no
+    PriorityClass with name y was found`. The controller keeps failing to create pods
+    (`FailedCreate` events), so the workload never runs.
+
+    **Fix.** Add the PriorityClass to the bundle, or fix the name.
+    """
+    if not classes(ctx):
+        return
+    names = known_names(ctx)
+    for w, name, path in workloads_naming(ctx):
+        if name in names:
+            continue
+        have = ", ".join(sorted(n for n in names if not n.startswith("system-")))
+        pod = w.name if w.kind == "Pod" else f"{w.name}-..."
+        yield Hit(w.doc, f'pods of {w.kind} {w.namespace or "(default)"}/{w.name} are refused: '
+                         f'pods "{pod}" is forbidden: no PriorityClass with name {name} '
+                         f'was found (the set defines: {have})',
+                  fix=f"add PriorityClass {name} or use one of: {have}", path=path)

@@ -1,0 +1,36 @@
+"""priority/class-unverified: pods name a PriorityClass and the set defines none."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from provisor.check.context import Context, Hit
+from provisor.check.registry import rule
+from provisor.check.rules.priority._common import SYSTEM_CLASSES, classes, workloads_naming
+
+
+@rule("priority/class-unverified", "info",
+      "Pods name a PriorityClass and the checked set has none: cannot verify it exists.")
+def check(ctx: Context) -> Iterator[Hit]:
+    """
+    **What it flags.** A workload whose pods name a `priorityClassName` (other than the
+    built-in `system-cluster-critical` / `system-node-critical`) when the checked set has no
+    PriorityClass at all. The class may exist in the cluster.
+
+    **Why.** A pod naming a class that does not exist is refused at creation (`no
+    PriorityClass with name ... was found`, kubernetes/kubernetes
+    `plugin/pkg/admission/priority/admission.go`); whether it exists cannot be judged from
+    the objects given.
+
+    **Fix.** Check the workloads together with the PriorityClasses they use, or silence this
+    rule for classes managed elsewhere.
+    """
+    if classes(ctx):
+        return
+    for w, name, path in workloads_naming(ctx):
+        if name in SYSTEM_CLASSES:
+            continue
+        yield Hit(w.doc, f"cannot verify priorityClassName {name}: the checked set has no "
+                         f"PriorityClass; if the cluster lacks it, pods of {w.kind} "
+                         f"{w.namespace or '(default)'}/{w.name} are refused at creation",
+                  fix="check the workload together with its PriorityClass", path=path)
