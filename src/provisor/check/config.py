@@ -139,9 +139,9 @@ def load_config(path: str | Path | None, known_rules: set[str] | None = None) ->
     from provisor.manifests import load
 
     docs = load([str(path)])
-    if docs.findings:
-        f = docs.findings[0]
-        raise ConfigError(f"{f.file}:{f.line}: {f.message}")
+    for f in docs.findings:
+        if f.severity == "error":
+            raise ConfigError(f"{f.file}:{f.line}: {f.message}")
     if not docs:
         return Config(source=str(path))
     doc = docs[0]

@@ -5,8 +5,8 @@ description, Markdown help, default level); each result has ``ruleId``, ``ruleIn
 ``level`` (error | warning | note), the message (with the fix appended), one physical
 location (file relative to the current directory when possible, ``region.startLine`` when the
 line is known) and a ``partialFingerprints`` entry so that code scanning tracks a finding
-across commits. A finding with no file is located at the run's first artifact-less
-``logicalLocations`` entry (its object).
+across commits, and a ``logicalLocations`` entry naming the object. A finding with no file of
+its own is placed at the first file of the run (GitHub requires a location on every result).
 
 Spec: https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html; GitHub's subset:
 docs.github.com "SARIF support for code scanning".
@@ -60,11 +60,15 @@ def render(result: "CheckResult", *, color: bool = False, **_: Any) -> str:
             "properties": {"tags": [rid.split("/", 1)[0]]},
         })
     results: list[dict[str, Any]] = []
+    # GitHub code scanning wants a physical location on every result: a finding with no file
+    # of its own (a crashed rule, a missing tool) is placed at the run's first file.
+    fallback = next((f.file for f in result.findings if f.file), "")
     for f in result.findings:
         text = f.message + (f" Fix: {f.fix}" if f.fix else "")
         loc: dict[str, Any] = {}
-        if f.file:
-            phys: dict[str, Any] = {"artifactLocation": {"uri": _uri(f.file)}}
+        file = f.file or fallback
+        if file:
+            phys: dict[str, Any] = {"artifactLocation": {"uri": _uri(file)}}
             if f.line > 0:
                 phys["region"] = {"startLine": f.line}
             loc["physicalLocation"] = phys
