@@ -58,6 +58,7 @@ class Settings:
         counters / gauges: metric names to treat as counters / gauges, beyond the naming
             conventions (cAdvisor, kube-state-metrics, Prometheus ``_total`` suffix).
         promtool: path or name of the promtool binary, "" to skip running it.
+        promtool_timeout_seconds: the longest one ``promtool check rules`` run may take.
         nodes: the cluster's nodes when no Node objects are checked, one entry per node as
             its allocatable, e.g. ``"cpu=16,memory=64Gi,pods=110"``; repeat an entry for
             identical nodes.
@@ -71,6 +72,7 @@ class Settings:
     counters: list[str] = field(default_factory=list)
     gauges: list[str] = field(default_factory=list)
     promtool: str = "promtool"
+    promtool_timeout_seconds: float = 60.0
     nodes: list[str] = field(default_factory=list)
 
 

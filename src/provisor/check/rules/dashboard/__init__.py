@@ -1,0 +1,2 @@
+"""Grafana dashboard rules (bare models, HTTP API wrappers, dashboards embedded in
+ConfigMaps)."""

@@ -1,0 +1,712 @@
+"""Static analyses of one PromQL expression: no live Prometheus, only the AST, the label-set
+inference of :mod:`provisor.promql.labels` and the metric knowledge of
+:mod:`provisor.promql.metrics`.
+
+Entry point::
+
+    analyze(expr, knowledge=DEFAULT, templated=False) -> Analysis
+
+cached on its arguments. ``Analysis.problems`` holds :class:`Problem` values, each with a
+``kind`` (one of the ``KINDS`` below, which the ``promql/*`` check rules are named after), a
+message, a fix and the offending sub-expression rendered as PromQL (``span``; the parser keeps
+no source offsets). Parse failures never raise: they give one ``parse-error`` problem.
+
+Kinds:
+
+* ``vector-matching-never-matches``: a vector/vector operation whose sides cannot have equal
+  matching label sets (arithmetic and comparisons: always empty; ``and``: always empty;
+  ``unless``: never removes anything). ``or`` is a union by design and is not reported.
+* ``rate-on-gauge``: ``rate``/``irate``/``increase``/``resets`` on a gauge.
+* ``deriv-on-counter``: ``deriv``/``delta``/``idelta``/``predict_linear``/``holt_winters``
+  on a counter.
+* ``division-by-zero``: a divisor that is 0 where a limit is unset (or set to 0), unguarded.
+* ``sum-mixes-unlimited``: a divisor that sums per-container limits over a pod's containers.
+* ``cadvisor-pod-double-count``: a sum over containers of a cAdvisor series without a
+  ``container!=""`` filter, which adds the pod-level cgroup to its own containers.
+* ``cores-as-ratio``: a CPU-cores value compared with a threshold in (0, 1).
+* ``join-drops-namespace``: a join or an aggregation that keeps ``pod`` (or another name of
+  a namespaced object) but not ``namespace``.
+
+The value *unit* of the expression (``Analysis.unit``: "cores", "bytes", "ratio", "percent",
+...) is inferred too, for the alert and dashboard rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from provisor.promql import ast as A
+from provisor.promql.labels import Cons, Shape, ShapeBuilder, disjoint, matching_labels
+from provisor.promql.metrics import DEFAULT, Knowledge
+
+__all__ = [
+    "Problem", "Analysis", "analyze", "KINDS", "PARSE_ERROR", "NEVER_MATCHES", "RATE_ON_GAUGE",
+    "DERIV_ON_COUNTER", "DIVISION_BY_ZERO", "SUM_MIXES_UNLIMITED", "CADVISOR_DOUBLE_COUNT",
+    "CORES_AS_RATIO", "JOIN_DROPS_NAMESPACE", "NAMESPACED_OBJECT_LABELS", "UNIT_NAMES",
+]
+
+PARSE_ERROR = "parse-error"
+NEVER_MATCHES = "vector-matching-never-matches"
+RATE_ON_GAUGE = "rate-on-gauge"
+DERIV_ON_COUNTER = "deriv-on-counter"
+DIVISION_BY_ZERO = "division-by-zero"
+SUM_MIXES_UNLIMITED = "sum-mixes-unlimited"
+CADVISOR_DOUBLE_COUNT = "cadvisor-pod-double-count"
+CORES_AS_RATIO = "cores-as-ratio"
+JOIN_DROPS_NAMESPACE = "join-drops-namespace"
+KINDS = (PARSE_ERROR, NEVER_MATCHES, RATE_ON_GAUGE, DERIV_ON_COUNTER, DIVISION_BY_ZERO,
+         SUM_MIXES_UNLIMITED, CADVISOR_DOUBLE_COUNT, CORES_AS_RATIO, JOIN_DROPS_NAMESPACE)
+
+#: Labels that name a namespaced Kubernetes object: the same name can exist in several
+#: namespaces, so a join or grouping on one of them without ``namespace`` mixes objects.
+NAMESPACED_OBJECT_LABELS = frozenset({
+    "pod", "persistentvolumeclaim", "deployment", "statefulset", "daemonset", "replicaset",
+    "job_name", "cronjob", "horizontalpodautoscaler", "poddisruptionbudget", "resourcequota",
+})
+
+#: Unit -> words for messages.
+UNIT_NAMES = {
+    "cores": "CPU cores", "cpu-seconds": "CPU seconds (a counter)", "bytes": "bytes",
+    "bytes/s": "bytes per second", "seconds": "seconds", "ratio": "a ratio (0..1)",
+    "percent": "a percentage (0..100)", "celsius": "degrees Celsius",
+}
+
+_RATE_FUNCS = frozenset({"rate", "irate", "increase", "resets"})
+_GAUGE_FUNCS = frozenset({"deriv", "delta", "idelta", "predict_linear", "holt_winters",
+                          "double_exponential_smoothing"})
+_VALUE_KEEPING_FUNCS = frozenset({
+    "abs", "ceil", "floor", "round", "sort", "sort_desc", "sort_by_label",
+    "sort_by_label_desc", "label_replace", "label_join", "last_over_time", "max_over_time",
+    "min_over_time", "avg_over_time", "quantile_over_time", "clamp_max",
+})
+_UNIT_KEEPING_FUNCS = _VALUE_KEEPING_FUNCS | frozenset({
+    "clamp", "clamp_min", "sum_over_time", "stddev_over_time", "stdvar_over_time",
+    "predict_linear", "holt_winters", "double_exponential_smoothing", "mad_over_time",
+    "first_over_time", "scalar", "vector", "histogram_avg", "histogram_sum",
+})
+_UNIT_KEEPING_AGGS = frozenset({"sum", "min", "max", "avg", "quantile", "topk", "bottomk",
+                                "limitk", "limit_ratio", "stddev", "stdvar"})
+_KNOWN_UNITS = frozenset(UNIT_NAMES)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One finding of an analysis.
+
+    Attributes:
+        kind: one of ``KINDS``.
+        message: what is wrong, naming the metric(s) and labels involved.
+        fix: how to fix it, or None.
+        span: the offending sub-expression as PromQL text (no offsets are available).
+    """
+
+    kind: str
+    message: str
+    fix: str | None = None
+    span: str | None = None
+
+
+@dataclass(slots=True)
+class Analysis:
+    """The result of :func:`analyze`.
+
+    Attributes:
+        expr: the analysed text.
+        node: the normalised AST, None when it did not parse.
+        error: the parser's message, None when it parsed.
+        problems: every problem found, in tree order.
+        shape: the label shape of the whole expression (None when it did not parse).
+        unit: the unit of the expression's value (see ``UNIT_NAMES``) or None when unknown.
+    """
+
+    expr: str
+    node: A.Node | None
+    error: str | None
+    problems: tuple[Problem, ...] = ()
+    shape: Shape | None = None
+    unit: str | None = None
+    metrics: frozenset[str] = field(default_factory=frozenset)
+
+    def of(self, kind: str) -> list[Problem]:
+        """The problems of one kind."""
+        return [p for p in self.problems if p.kind == kind]
+
+
+@lru_cache(maxsize=8192)
+def analyze(expr: str, knowledge: Knowledge = DEFAULT, templated: bool = False,
+            single_vars: frozenset[str] = frozenset()) -> Analysis:
+    """Parse and analyse ``expr``; never raises.
+
+    Args:
+        expr: PromQL text (for dashboards: Grafana variables already interpolated where the
+            grammar needs a value, see ``provisor.check.rules.dashboard._model``).
+        knowledge: metric knowledge and user overrides.
+        templated: label-matcher values may hold Grafana variables (``$namespace``), whose
+            values are unknown.
+        single_vars: the Grafana variables that hold a single value (not multi-value, no
+            "All" option): ``=~"$var"`` then selects one value, like ``=``.
+    """
+    node, err = A.try_parse(expr)
+    if node is None:
+        return Analysis(expr, None, err, (Problem(PARSE_ERROR, f"cannot parse PromQL: {err}",
+                                                  "fix the expression (promtool check rules "
+                                                  "reports the same)"),))
+    try:
+        return _Analyzer(knowledge, templated, single_vars).run(expr, node)
+    except RecursionError:
+        return Analysis(expr, node, "expression too deeply nested to analyse")
+
+
+class _Analyzer:
+    def __init__(self, knowledge: Knowledge, templated: bool,
+                 single_vars: frozenset[str]) -> None:
+        self.k = knowledge
+        self.shapes = ShapeBuilder(knowledge, templated, single_vars)
+        self.problems: list[Problem] = []
+        self._units: dict[int, str | None] = {}
+
+    def run(self, expr: str, root: A.Node) -> Analysis:
+        for n in A.walk(root):
+            if isinstance(n, A.Binary):
+                self._binary(n)
+            elif isinstance(n, A.Call):
+                self._call(n)
+            elif isinstance(n, A.Aggregate):
+                self._aggregate(n)
+        metrics = frozenset(s.name for s in A.walk(root)
+                            if isinstance(s, A.Selector) and s.name)
+        unit = self.unit(root)
+        if unit is not None and unit.startswith("metric:"):
+            unit = None  # only used to recognise x / x as a ratio
+        return Analysis(expr, root, None, tuple(self.problems), self.shapes.shape(root),
+                        unit, metrics)
+
+    def add(self, kind: str, message: str, fix: str | None, node: A.Node) -> None:
+        self.problems.append(Problem(kind, message, fix, A.render(node)))
+
+    # -- binary operations ---------------------------------------------------------------
+    def _binary(self, n: A.Binary) -> None:
+        lhs, rhs = self.shapes.shape(n.lhs), self.shapes.shape(n.rhs)
+        if lhs.is_vector and rhs.is_vector:
+            if n.op != "or":
+                self._never_matches(n, lhs, rhs)
+            self._join_namespace(n, lhs, rhs)
+        if n.op == "/" and (lhs.is_vector or rhs.is_vector):
+            self._division(n)
+        if n.op in (">", ">=", "<", "<=") and not n.bool:
+            self._cores_threshold(n, lhs, rhs)
+
+    def _never_matches(self, n: A.Binary, lhs: Shape, rhs: Shape) -> None:
+        reasons: list[str] = []
+        assumed: list[str] = []
+        value_conflicts: list[str] = []
+        presence: list[str] = []
+        origin = False
+        for label in sorted(matching_labels(n, lhs, rhs)):
+            a, b = lhs.get(label), rhs.get(label)
+            if not disjoint(a, b):
+                continue
+            if a.origin and b.origin and a.origin != b.origin:
+                origin = True
+                reasons.append(f"`{label}`: the left-hand series are {a.why or a.origin}, the "
+                               f"right-hand ones {b.why or b.origin}; raw series of different "
+                               "scrape targets never share an instance")
+                continue
+            if a.absent or b.absent:
+                has, lacks, side = (b, a, "right") if a.absent else (a, b, "left")
+                other = "left" if side == "right" else "right"
+                how = f" ({has.why})" if has.why else ""
+                lack_how = f" ({lacks.why})" if lacks.why and lacks.why != has.why else ""
+                reasons.append(f"`{label}` is on every {side}-hand series{how} but on no "
+                               f"{other}-hand series{lack_how}")
+                presence.append(label)
+                if has.assumed:
+                    assumed.append(label)
+            else:
+                reasons.append(f"`{label}` is {a.describe()} on the left "
+                               f"({a.why or 'known'}) and {b.describe()} on the right "
+                               f"({b.why or 'known'})")
+                value_conflicts.append(label)
+        if not reasons:
+            return
+        op = n.op
+        if op == "and":
+            effect = "`and` with it is always empty"
+        elif op == "unless":
+            effect = "`unless` never removes anything (its result is the left-hand side as is)"
+        elif op in A.COMPARISON:
+            effect = f"the comparison `{op}` is always empty"
+        else:
+            effect = f"`{op}` always returns an empty result"
+        if n.on is not None:
+            how = f"on ({', '.join(n.on)})"
+        elif n.ignoring is not None:
+            how = f"ignoring ({', '.join(n.ignoring)})"
+        else:
+            how = "without on() or ignoring(), which compares every label but __name__"
+        shown = reasons[:3]
+        if len(reasons) > 3:
+            shown.append(f"and {len(reasons) - 3} more label(s)")
+        msg = (f"the two sides of `{op}` can never match ({how}): left {lhs.describe()}, right "
+               f"{rhs.describe()}: " + "; ".join(shown) + f". So {effect}")
+        if op not in ("and", "unless"):
+            msg += " and an alert on it can never fire"
+        if assumed:
+            msg += f" (unless `{'`, `'.join(assumed)}` is empty on every series)"
+        msg += "."
+        self.add(NEVER_MATCHES, msg, self._matching_fix(n, lhs, rhs, value_conflicts,
+                                                        presence, origin), n)
+
+    @staticmethod
+    def _matching_fix(n: A.Binary, lhs: Shape, rhs: Shape, values: list[str],
+                      presence: list[str], origin: bool) -> str:
+        if n.on is not None:
+            bad = [x for x in values + presence if x in n.on]
+            return (f"remove {', '.join(f'`{x}`' for x in bad)} from on(...): the two sides "
+                    "select different values of it by design" if bad else
+                    "match on labels both sides share")
+        if values and not presence and not origin:
+            ign = sorted(set(values) | set(n.ignoring or ()))
+            return (f"add `ignoring({', '.join(ign)})` (or `on(...)` listing the labels that "
+                    "identify a series on both sides)")
+        if lhs.closed is not None and rhs.closed is not None:
+            common = sorted(lhs.closed & rhs.closed)
+            more = "right" if len(rhs.closed) > len(lhs.closed) else "left"
+            group = "group_right" if more == "right" else "group_left"
+            return (f"aggregate both sides by the same labels, or match with "
+                    f"`on({', '.join(common)}) {group}` when the {more}-hand side has "
+                    "several series per match")
+        return ("match on the labels both sides share, e.g. `on(namespace, pod)` (plus "
+                "`container` when both sides have it), with group_left(...) to copy labels "
+                "from the one side; or aggregate both sides by the same labels")
+
+    def _join_namespace(self, n: A.Binary, lhs: Shape, rhs: Shape) -> None:
+        if n.on is not None:
+            keys = set(n.on)
+            if "namespace" in keys:
+                return
+            objs = sorted(keys & NAMESPACED_OBJECT_LABELS)
+        elif n.ignoring is not None and "namespace" in n.ignoring:
+            objs = sorted((lhs.labels() | rhs.labels()) & NAMESPACED_OBJECT_LABELS
+                          - set(n.ignoring))
+        else:
+            return
+        if not objs:
+            return
+        a, b = lhs.get("namespace"), rhs.get("namespace")
+        if a.absent or b.absent:
+            return
+        if _same_single(a, b):
+            return
+        one = a if a.single else b if b.single else None
+        if one is not None:
+            side = "right" if one is a else "left"
+            detail = (f"the {side}-hand side is not limited to namespace {one.describe()}, so a "
+                      f"{objs[0]} of the same name in another namespace matches too")
+        else:
+            detail = (f"{objs[0]} names repeat across namespaces, so series of different "
+                      "namespaces are joined")
+        keys = ", ".join(["namespace", *sorted(n.on or objs)])
+        self.add(JOIN_DROPS_NAMESPACE,
+                 f"`{n.op}` matches on {', '.join(objs)} without namespace: {detail}.",
+                 f"add namespace to the matching labels: on({keys})", n)
+
+    # -- division ------------------------------------------------------------------------
+    def _division(self, n: A.Binary) -> None:
+        for src, reason in self._zero_sources(n.rhs):
+            if isinstance(src, A.Number):
+                self.add(DIVISION_BY_ZERO, "divides by the literal 0: every result is +Inf, "
+                         "-Inf or NaN.", "remove the division", n)
+                continue
+            name = src.name or "?"
+            what = A.render(src, 120)
+            self.add(DIVISION_BY_ZERO,
+                     f"divides by {what} with no guard against 0: {reason}. x / 0 is +Inf in "
+                     "PromQL, and +Inf passes every `>` threshold, so each such series "
+                     "looks over its limit (and 0 / 0 gives NaN).",
+                     f"filter the divisor: `/ ({what} > 0)`, or `/ on(...) ({name}{{...}} > 0)` "
+                     "when matching on labels", n)
+        for agg, sel in self._summed_limits(n.rhs):
+            self.add(SUM_MIXES_UNLIMITED,
+                     f"the divisor `{A.render(agg, 120)}` adds up {sel.name} over a pod's "
+                     "containers: containers without a limit add 0 (cAdvisor) or nothing "
+                     "(kube-state-metrics), so in a pod with a limited app and an unlimited "
+                     "sidecar the usage of both is divided by the app's limit alone (e.g. "
+                     "700Mi + 400Mi over 1Gi = 107% with no container near its limit).",
+                     "compare per container: aggregate both sides by (namespace, pod, "
+                     "container) and divide by the limit filtered with `> 0`", agg)
+
+    def _zero_sources(self, n: A.Node) -> list[tuple[A.Node, str]]:
+        """Series (or the literal 0) the value of ``n`` can be 0 because of, following paths
+        that keep a 0 a 0, and stopping at guards (``> 0``, ``!= 0``, ``clamp_min(x, c>0)``,
+        ``+ c``)."""
+        n = A.unparen(n)
+        if isinstance(n, A.Number):
+            return [(n, "the literal 0")] if n.value == 0 else []
+        if isinstance(n, A.Selector):
+            reason = self.k.zero_when_unset(n.name)
+            if reason is None:
+                return []
+            if n.name == "kube_resourcequota":
+                t = self.shapes.shape(n).get("type")
+                vals = t.values
+                if vals is not None and "hard" not in vals:
+                    return []
+            return [(n, reason)]
+        if isinstance(n, A.Unary):
+            return self._zero_sources(n.expr)
+        if isinstance(n, A.Aggregate):
+            if n.op in ("count", "group", "count_values"):
+                return []
+            return self._zero_sources(n.expr)
+        if isinstance(n, A.Call):
+            if n.func in ("clamp_min", "clamp"):
+                lo = A.const_value(n.args[1]) if len(n.args) > 1 else None
+                if lo is not None and lo > 0:
+                    return []
+                return self._zero_sources(n.args[0]) if n.args else []
+            if n.func in _VALUE_KEEPING_FUNCS and n.args:
+                return self._zero_sources(n.args[0])
+            return []
+        if isinstance(n, A.Binary):
+            lc, rc = A.const_value(n.lhs), A.const_value(n.rhs)
+            if n.op in A.COMPARISON:
+                if n.bool:  # 0 where the comparison fails, e.g. for the unset limits
+                    return self._zero_sources(n.lhs if rc is not None else n.rhs)
+                if rc is not None and _excludes_zero(n.op, rc):
+                    return []
+                if lc is not None and _excludes_zero(_flip(n.op), lc):
+                    return []
+                if rc is None and lc is None:
+                    return []  # filtered by another vector: unknown, give it the benefit
+                return self._zero_sources(n.lhs if rc is not None else n.rhs)
+            if n.op == "*":
+                return ([] if lc is not None and lc != 0 else self._zero_sources(n.lhs)) + (
+                    [] if rc is not None and rc != 0 else self._zero_sources(n.rhs))
+            if n.op == "/":
+                return self._zero_sources(n.lhs)
+            if n.op in ("and", "unless"):
+                if _is_zero_guard(n.rhs):
+                    return []
+                return self._zero_sources(n.lhs)
+            if n.op == "or":
+                return self._zero_sources(n.lhs) + self._zero_sources(n.rhs)
+            return []
+        return []
+
+    def _summed_limits(self, n: A.Node) -> list[tuple[A.Aggregate, A.Selector]]:
+        """Sums over containers of per-container limit series on the value path of ``n``."""
+        n = A.unparen(n)
+        if isinstance(n, A.Aggregate):
+            if n.op == "sum" and _drops(n, "container") and _per_object(n):
+                for sel in _value_selectors(n.expr):
+                    if self.k.is_limit_series(sel.name) and not self.shapes.shape(sel).get(
+                            "container").single:
+                        return [(n, sel)]
+                return []
+            if n.op in ("count", "group", "count_values"):
+                return []
+            return self._summed_limits(n.expr)
+        if isinstance(n, (A.Unary, A.Subquery)):
+            return self._summed_limits(n.expr)
+        if isinstance(n, A.Call):
+            return self._summed_limits(n.args[0]) if n.func in _UNIT_KEEPING_FUNCS and n.args \
+                else []
+        if isinstance(n, A.Binary):
+            if n.op in A.SET_OPS or n.op in A.COMPARISON:
+                return self._summed_limits(n.lhs)
+            return self._summed_limits(n.lhs) + self._summed_limits(n.rhs)
+        return []
+
+    # -- comparisons -----------------------------------------------------------------------
+    def _cores_threshold(self, n: A.Binary, lhs: Shape, rhs: Shape) -> None:
+        if lhs.is_vector and not rhs.is_vector:
+            side, c = n.lhs, A.const_value(n.rhs)
+        elif rhs.is_vector and not lhs.is_vector:
+            side, c = n.rhs, A.const_value(n.lhs)
+        else:
+            return
+        if c is None or not 0 < c < 1 or self.unit(side) != "cores":
+            return
+        self.add(CORES_AS_RATIO,
+                 f"`{A.render(side, 120)}` is a number of CPU cores (the per-second rate of a "
+                 f"CPU-seconds counter), but it is compared with {c:g} as if it were a share "
+                 f"of something: {c:g} means {c * 1000:g} millicores, whatever the container's "
+                 "request or limit.",
+                 "divide by the CPU request (or limit) per container, e.g. `/ on(namespace, "
+                 "pod, container) kube_pod_container_resource_requests{resource=\"cpu\"}`, "
+                 "or write the threshold in cores on purpose", n)
+
+    # -- calls ---------------------------------------------------------------------------------
+    def _call(self, n: A.Call) -> None:
+        if not n.args:
+            return
+        if n.func in _RATE_FUNCS:
+            sel = _range_selector(n.args[0])
+            if sel is not None and sel.name and self.k.kind(sel.name) == "gauge":
+                alt = "deriv()" if n.func in ("rate", "irate") else "delta()"
+                what = "per-second slope" if alt == "deriv()" else "change over the range"
+                self.add(RATE_ON_GAUGE,
+                         f"{n.func}() treats every decrease as a counter reset, but {sel.name} "
+                         f"is a gauge ({self.k.kind_reason(sel.name)}): each drop is counted "
+                         "as growth (samples 10, 8, 12 give an increase of 12, not 2).",
+                         f"use {alt} for a gauge ({what}), or max_over_time / avg_over_time for "
+                         "its level", n)
+        elif n.func in _GAUGE_FUNCS:
+            sel = _range_selector(n.args[0])
+            if sel is not None and sel.name and self.k.kind(sel.name) == "counter":
+                self.add(DERIV_ON_COUNTER,
+                         f"{n.func}() on the counter {sel.name} "
+                         f"({self.k.kind_reason(sel.name)}) does not handle counter resets: "
+                         "after a restart the counter drops to 0 and the result swings "
+                         "negative.",
+                         "use rate() (or increase()) for a counter", n)
+
+    # -- aggregations ------------------------------------------------------------------------
+    def _aggregate(self, n: A.Aggregate) -> None:
+        if n.op == "sum" and _drops(n, "container"):
+            sels = [s for s in _cadvisor_unfiltered(self, n.expr)]
+            if sels:
+                names = ", ".join(sorted({s.name or "" for s in sels}))
+                self.add(CADVISOR_DOUBLE_COUNT,
+                         f"sums {names} over containers without `container!=\"\"`: cAdvisor also "
+                         "exports the pod-level cgroup (container=\"\"), whose value already "
+                         "includes every container of the pod, so the pod is counted twice.",
+                         "select `{container!=\"\"}` on the cAdvisor series (and prefer "
+                         "container_memory_working_set_bytes, which the OOM killer and the "
+                         "kubelet's eviction act on, over usage_bytes, which counts page "
+                         "cache)", n)
+        grouping = n.by
+        if n.op in ("topk", "bottomk", "limitk", "limit_ratio") and grouping is None:
+            return
+        inner = self.shapes.shape(n.expr)
+        if grouping is not None:
+            if "namespace" in grouping:
+                return
+            objs = sorted(set(grouping) & NAMESPACED_OBJECT_LABELS)
+        elif n.without is not None and "namespace" in n.without:
+            objs = sorted((inner.labels() & NAMESPACED_OBJECT_LABELS) - set(n.without))
+            if inner.closed is None and not objs:
+                return
+        else:
+            return
+        if not objs:
+            return
+        ns = inner.get("namespace")
+        if ns.absent or ns.single:
+            return
+        self.add(JOIN_DROPS_NAMESPACE,
+                 f"`{n.op}` groups by {', '.join(objs)} without namespace: {objs[0]} names "
+                 "repeat across namespaces, so objects of different namespaces with the same "
+                 "name are merged into one series.",
+                 f"group by namespace too: {n.op} by (namespace, {', '.join(objs)})", n)
+
+    # -- units -------------------------------------------------------------------------------
+    def unit(self, n: A.Node) -> str | None:
+        key = id(n)
+        if key in self._units:
+            return self._units[key]
+        u = self._unit(n)
+        self._units[key] = u
+        return u
+
+    def _unit(self, n: A.Node) -> str | None:
+        if isinstance(n, (A.Paren, A.Unary, A.Subquery)):
+            return self.unit(n.expr)
+        if isinstance(n, A.Selector):
+            shape = self.shapes.shape(n)
+            res = shape.get("resource").values
+            resource = next(iter(res)) if res is not None and len(res) == 1 else None
+            u = self.k.unit(n.name, resource)
+            if u is None and n.name and self.k.kind(n.name) == "gauge":
+                return f"metric:{n.name}"  # unknown unit, but the same as itself
+            return u
+        if isinstance(n, A.Aggregate):
+            return self.unit(n.expr) if n.op in _UNIT_KEEPING_AGGS else None
+        if isinstance(n, A.Call):
+            if not n.args:
+                return "seconds" if n.func == "time" else None
+            f = n.func
+            if f == "histogram_quantile" and len(n.args) == 2:
+                for s in _value_selectors(n.args[1]):
+                    if s.name and s.name.endswith("_bucket"):
+                        return self.k.unit(s.name[: -len("_bucket")])
+                return None
+            arg = n.args[1] if f in ("quantile_over_time",) and len(n.args) > 1 else n.args[0]
+            u = self.unit(arg)
+            if f in ("rate", "irate", "deriv"):
+                if u == "cpu-seconds":
+                    return "cores"
+                if u == "bytes":
+                    return "bytes/s"
+                return None
+            if f in ("increase", "delta", "idelta"):
+                return u if u in _KNOWN_UNITS else None
+            if f == "timestamp":
+                return "seconds"
+            if f in _UNIT_KEEPING_FUNCS:
+                return u
+            return None
+        if isinstance(n, A.Binary):
+            lu, ru = self.unit(n.lhs), self.unit(n.rhs)
+            lc, rc = A.const_value(n.lhs), A.const_value(n.rhs)
+            if n.op in A.COMPARISON:
+                if n.bool:
+                    return None
+                return lu if self.shapes.shape(n.lhs).is_vector or lc is None else ru
+            if n.op in ("and", "unless"):
+                return lu
+            if n.op == "or":
+                return lu if lu == ru else None
+            if n.op == "/":
+                if rc is not None:
+                    if rc == 1:
+                        return lu
+                    if rc == 100 and lu == "percent":
+                        return "ratio"
+                    return None
+                return "ratio" if lu is not None and lu == ru else None
+            if n.op == "*":
+                c, u = (rc, lu) if rc is not None else (lc, ru)
+                if c is None:
+                    return None
+                if c == 1:
+                    return u
+                if c == 100 and u == "ratio":
+                    return "percent"
+                return None
+            if n.op in ("+", "-"):
+                if rc is not None:
+                    return lu
+                if lc is not None:
+                    return ru
+                return lu if lu == ru else None
+            return None
+        return None
+
+
+def _flip(op: str) -> str:
+    return {">": "<", "<": ">", ">=": "<=", "<=": ">="}.get(op, op)
+
+
+def _excludes_zero(op: str, c: float) -> bool:
+    """``x <op> c`` keeps no sample whose value is 0."""
+    if op == ">":
+        return c >= 0
+    if op == ">=":
+        return c > 0
+    if op == "<":
+        return c <= 0
+    if op == "<=":
+        return c < 0
+    if op == "!=":
+        return c == 0
+    if op == "==":
+        return c != 0
+    return False
+
+
+def _is_zero_guard(n: A.Node) -> bool:
+    n = A.unparen(n)
+    return (isinstance(n, A.Binary) and n.op in A.COMPARISON and not n.bool and (
+        (A.const_value(n.rhs) is not None and _excludes_zero(n.op, A.const_value(n.rhs) or 0.0))))
+
+
+def _same_single(a: Cons, b: Cons) -> bool:
+    if not (a.single and b.single):
+        return False
+    va, vb = a.values, b.values
+    if va is None or vb is None:
+        return True  # both fixed by (templated) equality matchers: the same selection
+    return va == vb
+
+
+def _drops(n: A.Aggregate, label: str) -> bool:
+    """The aggregation merges series that differ in ``label``."""
+    if n.by is not None:
+        return label not in n.by
+    if n.without is not None:
+        return label in n.without
+    return True
+
+
+def _per_object(n: A.Aggregate) -> bool:
+    """The aggregation keeps one series per pod or workload (so its result reads as "this
+    object's limit"), rather than a namespace or cluster total."""
+    if n.by is not None:
+        return bool(set(n.by) & (NAMESPACED_OBJECT_LABELS | {"workload"}))
+    if n.without is not None:
+        return "pod" not in n.without
+    return False
+
+
+def _range_selector(n: A.Node) -> A.Selector | None:
+    n = A.unparen(n)
+    if isinstance(n, A.Selector):
+        return n
+    if isinstance(n, A.Subquery):
+        inner = A.unparen(n.expr)
+        return inner if isinstance(inner, A.Selector) else None
+    return None
+
+
+def _value_selectors(n: A.Node) -> list[A.Selector]:
+    """Selectors on the value path of ``n``: not under a comparison's threshold side, a
+    ``count``, or the right side of ``and``/``unless``."""
+    n = A.unparen(n)
+    if isinstance(n, A.Selector):
+        return [n]
+    if isinstance(n, (A.Unary, A.Subquery)):
+        return _value_selectors(n.expr)
+    if isinstance(n, A.Aggregate):
+        return [] if n.op in ("count", "group", "count_values") else _value_selectors(n.expr)
+    if isinstance(n, A.Call):
+        out: list[A.Selector] = []
+        for a in n.args:
+            out.extend(_value_selectors(a))
+        return out
+    if isinstance(n, A.Binary):
+        if n.op in ("and", "unless"):
+            return _value_selectors(n.lhs)
+        return _value_selectors(n.lhs) + _value_selectors(n.rhs)
+    return []
+
+
+def _cadvisor_unfiltered(an: _Analyzer, n: A.Node) -> list[A.Selector]:
+    """cAdvisor per-container selectors under ``n`` that still include the pod-level cgroup
+    (no ``container`` or ``image`` filter excluding the empty value), not already merged over
+    containers by an inner aggregation and not filtered by a join on ``container``."""
+    n = A.unparen(n)
+    if isinstance(n, A.Selector):
+        if not an.k.is_cadvisor_per_container(n.name):
+            return []
+        s = an.shapes.shape(n)
+        if s.get("container").present or s.get("image").present:
+            return []
+        if s.get("container").values is not None:
+            return []
+        return [n]
+    if isinstance(n, (A.Unary, A.Subquery)):
+        return _cadvisor_unfiltered(an, n.expr)
+    if isinstance(n, A.Aggregate):
+        if _drops(n, "container"):
+            return []
+        return _cadvisor_unfiltered(an, n.expr)
+    if isinstance(n, A.Call):
+        out: list[A.Selector] = []
+        for a in n.args:
+            out.extend(_cadvisor_unfiltered(an, a))
+        return out
+    if isinstance(n, A.Binary):
+        lhs, rhs = an.shapes.shape(n.lhs), an.shapes.shape(n.rhs)
+        if lhs.is_vector and rhs.is_vector and n.op != "or":
+            on_container = (n.on is not None and "container" in n.on) or (
+                n.on is None and "container" not in (n.ignoring or ()))
+            if on_container and (lhs.get("container").present or rhs.get("container").present):
+                return []
+        if n.op in ("and", "unless"):
+            return _cadvisor_unfiltered(an, n.lhs)
+        return _cadvisor_unfiltered(an, n.lhs) + _cadvisor_unfiltered(an, n.rhs)
+    return []
+
