@@ -350,3 +350,39 @@ def test_real_rules_known_findings(real):
     runbook = {Path(f.file).parent.name for f in real if f.rule == "alert/missing-runbook-url"}
     assert runbook == {"alertmanager", "kube-state-metrics", "kubernetes-autoscaling",
                        "node-exporter", "prometheus", "examples"}
+
+
+def test_oom_alert_with_a_terminated_reason_branch_covers_never_restarting_pods(tmp_path):
+    """The rendered agent-platform alert: `terminated_reason` OR (restart-based): the first
+    branch fires for restartPolicy Never containers, so neither OOM rule applies."""
+    from provisor.check import run_check
+    from provisor.manifests import load
+
+    f = tmp_path / "oom.yaml"
+    f.write_text("""\
+apiVersion: v1
+kind: PodTemplate
+metadata: {name: agent, namespace: ns}
+template:
+  spec:
+    restartPolicy: Never
+    containers: [{name: agent, image: x}]
+---
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: {name: r, namespace: ns}
+spec:
+  groups:
+  - name: g
+    rules:
+    - alert: AgentOOMKilled
+      expr: |
+        max by (namespace, pod, container) (max_over_time(kube_pod_container_status_terminated_reason{namespace="ns", reason="OOMKilled"}[10m])) == 1
+        or
+        (max by (namespace, pod, container) (kube_pod_container_status_last_terminated_reason{namespace="ns", reason="OOMKilled"}) == 1
+         and on (namespace, pod, container)
+         max by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total{namespace="ns"}[10m])) > 0)
+      labels: {severity: critical}
+""")
+    rules = {x.rule for x in run_check(load([f]), schema=False).findings}
+    assert "alert/oom-never-fires" not in rules and "alert/oom-on-restarts" not in rules

@@ -66,12 +66,33 @@ def oom_alerts(ctx: Context) -> Iterator[OomAlert]:
                 if isinstance(n, A.Selector) and n.name in RESTART_SERIES]
         if not sels or not _about_oom(site.rule, an.node):
             continue
+        if not needs_restarts(an.node):
+            # Some branch (e.g. `or kube_pod_container_status_terminated_reason{...}`) can
+            # fire without a restart: the alert covers containers that never restart.
+            continue
         scope = _scope(an.shape.get("namespace").values if an.shape is not None else None,
                        sels)
         covered = [w for w in ctx.workloads
                    if scope is None or w.namespace in scope or w.namespace == ""]
         never = [w for w in covered if w.restart_policy == "Never"]
         yield OomAlert(site, sorted({s.name or "" for s in sels}), scope, covered, never)
+
+
+def needs_restarts(node: A.Node) -> bool:
+    """Whether every sample ``node`` can produce depends on a restart-based series: a
+    selector of :data:`RESTART_SERIES`; ``or`` needs it on both sides, ``unless`` on its left,
+    ``and`` and arithmetic/comparison between two vectors on either side; other nodes when
+    any child needs it."""
+    n = A.unparen(node)
+    if isinstance(n, A.Selector):
+        return n.name in RESTART_SERIES
+    if isinstance(n, A.Binary):
+        if n.op == "or":
+            return needs_restarts(n.lhs) and needs_restarts(n.rhs)
+        if n.op == "unless":
+            return needs_restarts(n.lhs)
+        return needs_restarts(n.lhs) or needs_restarts(n.rhs)
+    return any(needs_restarts(c) for c in A.children(n))
 
 
 def _about_oom(rule: dict[str, Any], node: A.Node) -> bool:
