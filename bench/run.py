@@ -52,7 +52,7 @@ def _app(ns: str, i: int) -> list[dict]:
     if i % 5 == 0:
         containers.append({"name": "proxy", "image": "registry.example.org/proxy:2.0",
                            "resources": {"requests": {"cpu": "50m", "memory": "64Mi"},
-                                         "limits": {"memory": "64Mi"}}})
+                                         "limits": {"cpu": "100m", "memory": "64Mi"}}})
     dep = {
         "apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": name, "namespace": ns, "labels": labels},
@@ -89,8 +89,8 @@ def _quotas(ns: str) -> list[dict]:
     return [
         {"apiVersion": "v1", "kind": "ResourceQuota",
          "metadata": {"name": "compute", "namespace": ns},
-         "spec": {"hard": {"requests.cpu": "200", "requests.memory": "400Gi",
-                           "limits.cpu": "400", "limits.memory": "400Gi", "pods": "1000"}}},
+         "spec": {"hard": {"requests.cpu": "400", "requests.memory": "800Gi",
+                           "limits.cpu": "800", "limits.memory": "800Gi", "pods": "1000"}}},
         {"apiVersion": "v1", "kind": "ResourceQuota",
          "metadata": {"name": "objects", "namespace": ns},
          "spec": {"hard": {"count/deployments.apps": "100", "configmaps": "100",
