@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from provisor.check import run_check
-from provisor.check.rules.vpa._common import NamespaceLimitRanges
 from provisor.manifests import load
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
@@ -220,18 +219,6 @@ def test_max_allowed_reachable(tmp_path):
     assert not only(f, "vpa/max-allowed-inadmissible")
 
 
-def test_namespace_limit_ranges_combine_lowest_max():
-    """limit_range_calculator.go: the lowest max and the highest min of all LimitRanges."""
-    lrs = [{"spec": {"limits": [{"type": "Container", "max": {"cpu": "8"}, "min": {"memory": "1Mi"},
-                                 "default": {"cpu": "1"}}]}},
-           {"spec": {"limits": [{"type": "Container", "max": {"cpu": "4", "memory": "1Gi"},
-                                 "min": {"memory": "2Mi"}}]}}]
-    item = NamespaceLimitRanges(lrs).get_container_limit_range_item("x")
-    assert item == {"type": "Container", "max": {"cpu": "4", "memory": "1Gi"},
-                    "min": {"memory": "2Mi"}, "default": {"cpu": "1"}}
-    assert NamespaceLimitRanges(lrs).get_pod_limit_range_item("x") is None
-
-
 QUOTA = """
 apiVersion: v1
 kind: ResourceQuota
@@ -334,3 +321,64 @@ def test_seed_vpa_with_its_agent_pods(tmp_path):
     rules = sorted(f.rule for f in fs)
     assert "vpa/evicts-run-to-completion" in rules
     assert "vpa/target-not-found" not in rules and "vpa/max-allowed-inadmissible" not in rules
+
+
+# -- the pod at maxAllowed (vpa/_common.pod_at_max_allowed) ----------------------------------
+
+def test_pod_at_max_allowed_with_a_pod_limit_range(tmp_path):
+    """With a Pod LimitRange the VPA also resizes containers that have no recommendation
+    (capping.go insertRequestsForMissingRecommendations); they come after the containers
+    that have a maxAllowed, and the pod written keeps everything else."""
+    from provisor.check.config import Settings
+    from provisor.check.context import Context
+    from provisor.check.rules.vpa._common import pod_at_max_allowed
+
+    two = """
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web, namespace: agents}
+    spec:
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec:
+          containers:
+          - name: proxy
+            image: x
+            resources: {requests: {cpu: 500m, memory: 1Gi}, limits: {cpu: "1", memory: 1Gi}}
+          - name: web
+            image: x
+            resources: {requests: {cpu: "1", memory: 2Gi}, limits: {cpu: "2", memory: 2Gi}}
+    """
+    lr = """
+    apiVersion: v1
+    kind: LimitRange
+    metadata: {name: pods, namespace: agents}
+    spec:
+      limits:
+      - type: Pod
+        max: {cpu: "16", memory: 16Gi}
+    """
+    policy = """
+    resourcePolicy:
+      containerPolicies:
+      - containerName: web
+        maxAllowed: {cpu: "4", memory: 8Gi}
+    """
+    p = tmp_path / "m.yaml"
+    p.write_text(join(two, lr, vpa(DEP_REF, "Initial", policy)))
+    ctx = Context(list(load([str(p)])), Settings())
+    v = ctx.kind("VerticalPodAutoscaler")[0]
+    at = pod_at_max_allowed(ctx, v.obj, ctx.workload("Deployment", "agents", "web"))
+    assert at is not None
+    assert list(at.requests) == ["web", "proxy"]
+    assert {k: str(q) for k, q in at.requests["web"].items()} == {"cpu": "4", "memory": "8Gi"}
+    assert {k: str(q) for k, q in at.limits["web"].items()} == {"cpu": "8", "memory": "8Gi"}
+    assert {k: str(q) for k, q in at.requests["proxy"].items()} == {"cpu": "500m",
+                                                                      "memory": "1Gi"}
+    assert at.max_allowed == {"web": {"cpu": "4", "memory": "8Gi"}}
+    web = at.pod["spec"]["containers"][1]
+    assert web["resources"] == {"requests": {"cpu": "4", "memory": "8Gi"},
+                                "limits": {"cpu": "8", "memory": "8Gi"}}
+    assert at.original["spec"]["containers"][1]["resources"]["requests"] == {
+        "cpu": "1", "memory": "2Gi"}

@@ -1,11 +1,8 @@
-"""The workload/* rules, and the pod defaulting they rely on.
+"""The workload/* rules.
 
-Ports ``TestSetDefaultRequestsPod`` (kubernetes/kubernetes
-``pkg/apis/core/v1/defaults_test.go``): both of its cases (limits without requests default
-the requests, an explicit zero request is kept, for containers and init containers; no
-limits, nothing defaulted). Then every rule with small inline inputs (positive and
-negative), and the seed manifests (none of the workload rules fires there: the spec's
-manifests contain no workload).
+Every rule with small inline inputs (positive and negative), and the seed manifests (none of
+the workload rules fires there: the spec's manifests contain no workload). The pod defaulting
+they rely on (``TestSetDefaultRequestsPod``) is tested in ``tests/k8s/test_defaults.py``.
 """
 
 from __future__ import annotations
@@ -16,7 +13,6 @@ from typing import Any
 
 from provisor.check import run_check
 from provisor.check.config import Config
-from provisor.check.rules.limitrange._api import pod_api_defaults
 from provisor.findings import Finding
 from provisor.manifests import load
 
@@ -32,27 +28,6 @@ def check_text(tmp_path: Path, text: str, **settings: Any) -> list[Finding]:
 
 def only(findings: list[Finding], rule: str) -> list[Finding]:
     return [f for f in findings if f.rule == rule]
-
-
-# -- TestSetDefaultRequestsPod -----------------------------------------------------------
-
-
-def test_set_default_requests_pod_limits_default_requests() -> None:
-    """Case 1: limits cpu 100m / memory 1Gi and request memory 0 -> request cpu 100m, the
-    zero memory request is kept; the same for init containers."""
-    c = {"name": "c", "resources": {"requests": {"memory": "0"},
-                                    "limits": {"cpu": "100m", "memory": "1Gi"}}}
-    pod = {"spec": {"containers": [c], "initContainers": [dict(c)]}}
-    out = pod_api_defaults(pod)
-    for key in ("containers", "initContainers"):
-        assert out["spec"][key][0]["resources"]["requests"] == {"memory": "0", "cpu": "100m"}
-    assert pod["spec"]["containers"][0]["resources"]["requests"] == {"memory": "0"}
-
-
-def test_set_default_requests_pod_no_limits_nothing() -> None:
-    """Case 2: no limits -> no request is defaulted."""
-    pod = {"spec": {"containers": [{"name": "c", "resources": {"requests": {"memory": "0"}}}]}}
-    assert pod_api_defaults(pod) == pod
 
 
 # -- workload/limit-below-request -----------------------------------------------------------

@@ -119,6 +119,140 @@ class Workload:
                         yield (*self.spec_path, key, i), c
 
 
+@dataclass(slots=True)
+class PodAdmission:
+    """A workload's pod as the API server admits it (``Context.admitted``).
+
+    The manifests under check are what a user *sends*; a controller sends the workload's pod.
+    The API server's order for a pod CREATE (``staging/src/k8s.io/apiserver/pkg/endpoints/
+    handlers/create.go``): decoding with API defaulting (``SetDefaults_Pod``,
+    :func:`provisor.k8s.defaults.default_pod`: request = limit where only a limit is set,
+    pod-level ``spec.resources`` defaults), mutating admission (the LimitRanger fills
+    ``defaultRequest``/``default`` of the namespace's stored LimitRanges,
+    :func:`provisor.k8s.limitranger.default_pod`), field validation (422,
+    :func:`provisor.k8s.validation.validate_pod_resources`), validating admission (the
+    LimitRanger's ``min``/``max``/``maxLimitRequestRatio``, 403,
+    :func:`provisor.k8s.limitranger.pod_limit_errors`; then ResourceQuota).
+
+    Every step is computed, whatever the earlier ones found, so that each rule can judge its
+    own; the API itself would stop at the first refusal.
+
+    Attributes:
+        pod: after API defaulting and LimitRanger defaulting (what validation, the
+            LimitRanger's validation, quota and the scheduler judge).
+        sent: after API defaulting only (what the workload's template yields).
+        limitranger_error: the LimitRanger's refusal (``pods "x" is forbidden: ...``), or None.
+        limitranger_detail: the same without the ``pods "x" is forbidden: `` prefix.
+        bad_quantity: why the pod cannot be judged (a malformed quantity or resources of the
+            wrong shape, which the schema check reports), or None; then ``pod`` and ``sent``
+            are the pod as sent and nothing else is computed.
+        field_errors: the 422 field errors of ``pod`` (requests against limits), computed on
+            first access; empty when the pod cannot be judged.
+    """
+
+    pod: dict[str, Any]
+    sent: dict[str, Any]
+    limitranger_error: str | None = None
+    limitranger_detail: str | None = None
+    bad_quantity: str | None = None
+    _field_errors: list[str] | None = None
+
+    @property
+    def field_errors(self) -> list[str]:
+        if self._field_errors is None:
+            from provisor.k8s.validation import validate_pod_resources
+
+            errs: list[str] = []
+            if self.bad_quantity is None:
+                try:
+                    errs = validate_pod_resources(self.pod)
+                except (ValueError, TypeError, AttributeError):
+                    errs = []
+            self._field_errors = errs
+        return self._field_errors
+
+
+def workload_pod(w: Workload) -> dict[str, Any]:
+    """The Pod a workload's controller sends (before API defaulting): named after the
+    workload, in its namespace, with the template's labels and annotations and the pod spec
+    (shared, not copied)."""
+    if w.kind != "Pod":
+        ann = dig(w.doc.obj, *w.spec_path[:-1], "metadata", "annotations")
+    else:
+        ann = dig(w.doc.obj, "metadata", "annotations")
+    meta: dict[str, Any] = {"name": w.name, "namespace": w.namespace,
+                            "labels": dict(w.pod_labels)}
+    if isinstance(ann, dict):
+        meta["annotations"] = dict(ann)
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": w.pod_spec}
+
+
+def _admit(ctx: "Context", w: Workload) -> PodAdmission:
+    from provisor.k8s.defaults import default_pod
+    from provisor.k8s.limitranger import aggregate_message, forbidden_message, pod_limit_errors
+    from provisor.k8s.limitranger import default_pod as limitranger_defaults
+
+    problem = _malformed(w.pod_spec)
+    if problem:
+        pod = workload_pod(w)
+        return PodAdmission(pod=pod, sent=pod, bad_quantity=problem)
+    sent = workload_pod(w)
+    try:
+        sent = default_pod(sent)
+        lrs = ctx.stored_limit_ranges(w.namespace)
+        pod = limitranger_defaults(lrs, sent) if lrs else sent
+        out = PodAdmission(pod=pod, sent=sent)
+        for lr in lrs:
+            errs = pod_limit_errors(lr, pod)
+            if errs:
+                detail = aggregate_message(errs)
+                out.limitranger_detail = detail
+                out.limitranger_error = forbidden_message("pods", pod, detail)
+                break
+        return out
+    except (ValueError, TypeError, AttributeError) as exc:  # QuantityError is a ValueError
+        return PodAdmission(pod=sent, sent=sent, bad_quantity=str(exc))
+
+
+def _scalar_map(v: Any) -> bool:
+    return isinstance(v, dict) and all(
+        isinstance(k, str) and isinstance(q, (str, int, float)) and not isinstance(q, bool)
+        for k, q in v.items())
+
+
+def _malformed(spec: dict[str, Any]) -> str | None:
+    """Why a pod spec cannot be judged for resources (a container that is not a mapping,
+    resources or requests/limits of the wrong shape), or None."""
+    for key in ("containers", "initContainers"):
+        items = spec.get(key)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            return f"{key} is not a list"
+        for c in items:
+            if not isinstance(c, dict):
+                return f"a {key} entry is not a mapping"
+            res = c.get("resources")
+            if res is None:
+                continue
+            if not isinstance(res, dict):
+                return "resources is not a mapping"
+            for part in ("requests", "limits"):
+                if res.get(part) is not None and not _scalar_map(res[part]):
+                    return f"resources.{part} is not a mapping of quantities"
+    for part in ("resources", "overhead"):
+        v = spec.get(part)
+        if v is None:
+            continue
+        if part == "overhead":
+            if not _scalar_map(v):
+                return "overhead is not a mapping of quantities"
+        elif not isinstance(v, dict) or any(
+                v.get(x) is not None and not _scalar_map(v[x]) for x in ("requests", "limits")):
+            return "spec.resources is malformed"
+    return None
+
+
 #: Built-in kinds with a scale subresource (the HPA and the VPA can target them).
 SCALABLE_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
 
@@ -175,13 +309,21 @@ class Context:
     Attributes:
         documents: every loaded document, in load order.
         settings: thresholds and switches from ``.provisor.yaml`` (defaults otherwise).
+        cache: the per-run cache for results rule families share (per namespace, per
+            workload...). Keys are tuples starting with the family that fills them, e.g.
+            ``("quota", "demand")``; lives as long as the Context (one check run).
+
+    A workload's pod as the API server admits it is :meth:`admitted` (the one path for it);
+    the namespace's LimitRanges as stored are :meth:`stored_limit_ranges`.
     """
 
     documents: list["Document"]
     settings: "Settings"
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     _index: dict[tuple[str, str, str], "Document"] = field(default_factory=dict, repr=False)
-    _admitted: dict[int, tuple[dict[str, Any], str | None]] = field(
-        default_factory=dict, repr=False)
+    _admitted: dict[int, "PodAdmission"] = field(default_factory=dict, repr=False)
+    _stored_limit_ranges: dict[str, list[dict[str, Any]]] | None = field(
+        default=None, repr=False)
 
     def __post_init__(self) -> None:
         by_kind: dict[str, list[Document]] = defaultdict(list)
@@ -268,22 +410,27 @@ class Context:
         return self.workload_index.get((kind, namespace, name))
 
     # -- admission ----------------------------------------------------------------
-    def admitted(self, w: Workload) -> tuple[dict[str, Any], str | None]:
-        """The workload's pod after the LimitRanger of its namespace (defaults applied), and
-        the admission error message when the LimitRanger would refuse it (else None).
-        Cached per workload."""
+    def stored_limit_ranges(self, namespace: str) -> list[dict[str, Any]]:
+        """The LimitRanges of ``namespace`` as the API server stores them
+        (:func:`provisor.k8s.defaults.default_limit_range`), in load order; computed once per
+        run."""
+        by_ns = self._stored_limit_ranges
+        if by_ns is None:
+            from provisor.k8s.defaults import default_limit_range
+
+            by_ns = self._stored_limit_ranges = {
+                ns: [default_limit_range(lr) for lr in lrs if isinstance(lr, dict)]
+                for ns, lrs in self.limit_ranges.items()
+            }
+        return by_ns.get(namespace, [])
+
+    def admitted(self, w: Workload) -> "PodAdmission":
+        """The workload's pod as the API server admits it in its namespace: THE one path for
+        it (see :class:`PodAdmission`). Cached per workload."""
         key = id(w)
         hit = self._admitted.get(key)
         if hit is None:
-            from provisor.k8s import AdmissionError
-            from provisor.k8s.limitranger import admit_pod
-
-            pod = w.pod()
-            try:
-                hit = (admit_pod(self.limit_ranges.get(w.namespace, []), pod), None)
-            except AdmissionError as exc:
-                hit = (pod, exc.message)
-            self._admitted[key] = hit
+            hit = self._admitted[key] = _admit(self, w)
         return hit
 
     # -- HPAs -------------------------------------------------------------------------

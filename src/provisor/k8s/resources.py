@@ -35,7 +35,6 @@ even with an empty value (``"allocatedResources": {}``), counts as set.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping
 
 from provisor.quantity import Quantity
@@ -75,21 +74,14 @@ __all__ = [
 ]
 
 
-@lru_cache(maxsize=8192)
-def _parse_cached(text: str) -> Quantity:
-    return Quantity.parse(text)
-
-
 def parse_quantity(value: Any) -> Quantity:
     """A JSON quantity (``"100m"``, ``"1Gi"``, ``2``) or a ``Quantity`` as a ``Quantity``.
 
-    Strings are parsed once and cached (``Quantity`` values are never mutated).
+    ``Quantity.parse`` caches string parses (``Quantity`` values are never mutated).
     Raises ``provisor.quantity.QuantityError`` on bad text.
     """
     if isinstance(value, Quantity):
         return value
-    if isinstance(value, str):
-        return _parse_cached(value)
     return Quantity.parse(value)
 
 

@@ -13,7 +13,8 @@ Semantics:
   ``In``: the label is present and its value is listed; ``NotIn``: the label is absent or its
   value is not listed; ``Exists``: present; ``DoesNotExist``: absent.
 * A selector that does not validate (bad key or value, unknown operator, ``In``/``NotIn``
-  without values, ``Exists``/``DoesNotExist`` with values) raises ``SelectorError``;
+  without values, ``Exists``/``DoesNotExist`` with values, or a field of the wrong JSON type,
+  which the API server would fail to decode) raises ``SelectorError``;
   upstream callers treat it as "matches nothing" (the eviction handler) or as a sync error
   (the disruption controller).
 
@@ -31,6 +32,7 @@ promise.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -173,21 +175,49 @@ _NOTHING = Selector((), nothing=True)
 _EVERYTHING = Selector(())
 
 
-def _build(selector: Mapping[str, Any]) -> Selector:
-    match_labels = selector.get("matchLabels") or {}
-    exprs = selector.get("matchExpressions") or []
+def _shown(value: Any) -> str:
+    """A bad value for an error text: JSON when it has a JSON form, else ``repr``."""
+    try:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _type_error(field: str, value: Any, want: str) -> SelectorError:
+    return SelectorError(f"{field}: Invalid value: {_shown(value)}: must be {want}")
+
+
+def _build(selector: Any) -> Selector:
+    if not isinstance(selector, Mapping):
+        raise _type_error("selector", selector, "a label selector (a mapping)")
+    match_labels = selector.get("matchLabels")
+    exprs = selector.get("matchExpressions")
+    match_labels = {} if match_labels is None else match_labels
+    exprs = [] if exprs is None else exprs
+    if not isinstance(match_labels, Mapping):
+        raise _type_error("matchLabels", match_labels, "a map of label keys to values")
+    if not isinstance(exprs, list):
+        raise _type_error("matchExpressions", exprs, "a list of label selector requirements")
     if not match_labels and not exprs:
         return _EVERYTHING
     reqs: list[tuple[str, str, frozenset[str]]] = []
     for key, value in match_labels.items():
         reqs.append((_check_key(key), "in", frozenset((_check_value(value),))))
-    for expr in exprs:
+    for i, expr in enumerate(exprs):
+        if not isinstance(expr, Mapping):
+            raise _type_error(f"matchExpressions[{i}]", expr,
+                              "a label selector requirement (a mapping)")
         op_name = expr.get("operator")
         op = _OPS.get(op_name) if isinstance(op_name, str) else None
         if op is None:
             raise SelectorError(f'"{op_name}" is not a valid label selector operator')
         key = _check_key(expr.get("key"))
-        values = list(expr.get("values") or [])
+        raw_values = expr.get("values")
+        raw_values = [] if raw_values is None else raw_values
+        if not isinstance(raw_values, list):
+            raise _type_error(f"matchExpressions[{i}].values", raw_values,
+                              "a list of label values")
+        values = list(raw_values)
         if op in ("in", "notin"):
             if not values:
                 raise SelectorError(
@@ -206,7 +236,10 @@ def _build(selector: Mapping[str, Any]) -> Selector:
 def compile_selector(selector: Mapping[str, Any] | None) -> Selector:
     """Validate ``selector`` (a ``metav1.LabelSelector`` in JSON form, or ``None``) once.
 
-    Returns a ``Selector``. Raises ``SelectorError`` when Kubernetes would refuse it.
+    Returns a ``Selector``. Raises ``SelectorError`` when Kubernetes would refuse it,
+    including fields of the wrong JSON type (a selector, ``matchLabels`` or expression that is
+    not a mapping, ``matchExpressions`` or ``values`` that is not a list, a key or value that
+    is not a string), which the API server would fail to decode.
     """
     if selector is None:
         return _NOTHING

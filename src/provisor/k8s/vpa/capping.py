@@ -35,7 +35,12 @@ default_limit)``
 ``get_container_resource_policy``, ``get_container_controlled_values``,
 ``container_requests_and_limits``, ``apply_pod_limit_range``,
 ``scale_quantity_proportionally_cpu``, ``scale_quantity_proportionally_mem``,
-``get_proportional_resource_limit``, ``StaticLimitRangeCalculator``.
+``get_proportional_resource_limit``.
+
+LimitRange calculators (the ``LimitRangeCalculator`` protocol, upstream
+``pkg/utils/limitrange/limit_range_calculator.go``): ``NamespaceLimitRangeCalculator`` (upstream
+``limitsChecker``: one item per type combining every LimitRange of the namespace) and
+``StaticLimitRangeCalculator`` (fixed items, for tests and what-if runs).
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ __all__ = [
     "DEFAULT_CONTAINER_RESOURCE_POLICY",
     "CappingRecommendationProcessor",
     "LimitRangeCalculator",
+    "NamespaceLimitRangeCalculator",
     "Rounding",
     "ScalingResult",
     "StaticLimitRangeCalculator",
@@ -130,6 +136,109 @@ class StaticLimitRangeCalculator:
 
     def get_pod_limit_range_item(self, namespace: str) -> Mapping[str, Any] | None:
         return self.pod_item
+
+
+class NamespaceLimitRangeCalculator:
+    """The VPA's LimitRange calculator over known LimitRanges (upstream ``limitsChecker`` in
+    ``pkg/utils/limitrange/limit_range_calculator.go``).
+
+    For a namespace and a type (``Container`` or ``Pod``), one ``LimitRangeItem`` combining
+    every item of that type in the namespace's LimitRanges (in the order given, as the lister
+    lists them) that has a ``max``, ``default`` or ``min``: ``default`` is the last one seen;
+    ``max`` and ``min`` start as a copy of the first item's list and then take, for ``cpu`` and
+    ``memory`` only, the lowest ``max`` and the highest ``min`` (other resources stay as the
+    first list had them). None when no item qualifies.
+
+    Args:
+        limit_ranges: namespace -> LimitRange objects (JSON form) of that namespace.
+        api_defaults: the objects are as a client sent them, so ``SetDefaults_LimitRangeItem``
+            (:func:`provisor.k8s.defaults.default_limit_range`) is applied first, as the API
+            server did when it stored them (default True); False for objects already stored.
+
+    The VPA reads LimitRanges through the API, where an empty resource list is not
+    transmitted (``omitempty``); so an empty ``max``/``default``/``min`` counts as absent.
+    Results are computed once per namespace and type and returned as shared dicts (do not
+    mutate them). Raises ``provisor.quantity.QuantityError`` for a malformed quantity it has
+    to compare.
+    """
+
+    def __init__(self, limit_ranges: Mapping[str, Any], *, api_defaults: bool = True) -> None:
+        self._limit_ranges = limit_ranges
+        self._api_defaults = api_defaults
+        self._items: dict[tuple[str, str], dict[str, Any] | None] = {}
+
+    def get_container_limit_range_item(self, namespace: str) -> Mapping[str, Any] | None:
+        """The combined ``Container`` item of ``namespace``, or None."""
+        return self._item(namespace, "Container")
+
+    def get_pod_limit_range_item(self, namespace: str) -> Mapping[str, Any] | None:
+        """The combined ``Pod`` item of ``namespace``, or None."""
+        return self._item(namespace, "Pod")
+
+    def _item(self, namespace: str, limit_type: str) -> dict[str, Any] | None:
+        key = (namespace, limit_type)
+        if key not in self._items:
+            self._items[key] = self._combine(namespace, limit_type)
+        return self._items[key]
+
+    def _combine(self, namespace: str, limit_type: str) -> dict[str, Any] | None:
+        from provisor.k8s.defaults import default_limit_range
+
+        lrs = self._limit_ranges.get(namespace) or ()
+        mx: dict[str, Any] | None = None
+        mn: dict[str, Any] | None = None
+        default: Mapping[str, Any] | None = None
+        for lr in lrs:
+            if not isinstance(lr, Mapping):
+                continue
+            stored = default_limit_range(lr) if self._api_defaults else lr
+            for item in (stored.get("spec") or {}).get("limits") or ():
+                if not isinstance(item, Mapping) or item.get("type") != limit_type:
+                    continue
+                item_max = _nonempty(item.get("max"))
+                item_min = _nonempty(item.get("min"))
+                item_default = _nonempty(item.get("default"))
+                if item_max is None and item_default is None and item_min is None:
+                    continue
+                if item_default is not None:
+                    default = item_default
+                mx = _combine_list(mx, item_max, lower=True)
+                mn = _combine_list(mn, item_min, lower=False)
+        if mx is None and mn is None and default is None:
+            return None
+        out: dict[str, Any] = {"type": limit_type}
+        if mx is not None:
+            out["max"] = mx
+        if mn is not None:
+            out["min"] = mn
+        if default is not None:
+            out["default"] = default
+        return out
+
+
+def _nonempty(v: Any) -> Mapping[str, Any] | None:
+    return v if isinstance(v, Mapping) and v else None
+
+
+def _combine_list(result: dict[str, Any] | None, item: Mapping[str, Any] | None, *,
+                  lower: bool) -> dict[str, Any] | None:
+    """upstream ``updatedResult`` for cpu and then memory, with ``pickLowerMax`` (``lower``)
+    or ``chooseHigherMin``."""
+    if item is None:
+        return result
+    if result is None:
+        return dict(item)
+    for name in (CPU, MEMORY):
+        if name not in item:
+            continue
+        if name not in result:
+            result[name] = item[name]
+            continue
+        a, b = _q(result[name]), _q(item[name])
+        if (a < b) if lower else (a > b):
+            continue
+        result[name] = item[name]
+    return result
 
 
 # -- quantities --------------------------------------------------------------------------------

@@ -1,19 +1,15 @@
 """Shared by the ``hpa/*`` rules: an HPA's numbers as the API server stores them, its scale
-target, field-error texts, and synthetic pods for the replica calculator.
+target, and synthetic pods for the replica calculator.
 
 Defaults follow kubernetes/kubernetes ``pkg/apis/autoscaling/v2/defaults.go`` through
 :mod:`provisor.k8s.hpa.defaults` (``minReplicas`` 1; a ``behavior`` direction left unset gets
-the default rules). Field-error texts follow
-``staging/src/k8s.io/apimachinery/pkg/util/validation/field/errors.go`` (``Invalid``,
-``Required``, ``NotSupported``, ``Forbidden``) and the 422 message
-``apierrors.NewInvalid`` (:func:`provisor.k8s.validation.invalid_message`) with the group-kind
-``HorizontalPodAutoscaler.autoscaling``.
+the default rules). Validation and its texts are :mod:`provisor.k8s.hpa.validation` and
+:mod:`provisor.k8s.validation`.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from provisor.check.context import Workload, dig, namespace_of
@@ -21,62 +17,6 @@ from provisor.check.context import Workload, dig, namespace_of
 if TYPE_CHECKING:
     from provisor.check.context import Context
     from provisor.manifests import Document
-
-#: ``apierrors.NewInvalid``'s qualified kind for HPAs (``autoscaling.Kind(...)``).
-HPA_GROUP_KIND = "HorizontalPodAutoscaler.autoscaling"
-
-_CACHE_ATTR = "_hpa_rules_cache"
-
-
-def cache(ctx: "Context") -> dict[Any, Any]:
-    """A dict living as long as ``ctx`` (one check run) for the HPA rules' shared results."""
-    store = ctx.__dict__.get(_CACHE_ATTR)
-    if store is None:
-        store = ctx.__dict__[_CACHE_ATTR] = {}
-    return store
-
-
-# -- field errors (apimachinery field.Error.Error()) -------------------------------------
-
-
-def go_value(value: Any) -> str:
-    """A value as ``field.Invalid`` prints it: strings quoted (``%q``), integers and floats
-    bare, booleans ``true``/``false``."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
-def invalid(path: str, value: Any, detail: str) -> str:
-    """``<path>: Invalid value: <value>: <detail>``."""
-    return f"{path}: Invalid value: {go_value(value)}: {detail}"
-
-
-def required(path: str, detail: str = "") -> str:
-    """``<path>: Required value`` (``: <detail>`` when given)."""
-    return f"{path}: Required value" + (f": {detail}" if detail else "")
-
-
-def not_supported(path: str, value: Any, supported: Iterable[str]) -> str:
-    """``<path>: Unsupported value: "<v>": supported values: "a", "b"``."""
-    quoted = ", ".join(json.dumps(s) for s in supported)
-    return f"{path}: Unsupported value: {go_value(value)}: supported values: {quoted}"
-
-
-def forbidden(path: str, detail: str) -> str:
-    """``<path>: Forbidden: <detail>``."""
-    return f"{path}: Forbidden: {detail}"
-
-
-def hpa_invalid(obj: dict[str, Any], errors: list[str]) -> str:
-    """The API server's 422 message for an HPA with ``errors``."""
-    from provisor.check.context import name_of
-    from provisor.k8s.validation import invalid_message
-
-    return invalid_message(HPA_GROUP_KIND, {"metadata": {"name": name_of(obj)}}, errors)
-
 
 # -- the numbers of an HPA -----------------------------------------------------------------
 

@@ -238,10 +238,9 @@ def _template(ctx: Context, d: Any, container: str) -> tuple[dict[str, Any], int
     """(pod to probe with, its memory request in milli-bytes, whether it is the target's)."""
     w = target_workload(ctx, d)
     if w is not None:
-        from provisor.check.rules.limitrange._api import admission
         from provisor.k8s.hpa import HPAError, calculate_requests
 
-        pod = admission(ctx, w).pod
+        pod = ctx.admitted(w).pod
         try:
             req = calculate_requests([pod], container, "memory")
             total = next(iter(req.values()))

@@ -71,12 +71,13 @@ def _metric(d: Any, i: int, m: dict[str, Any]) -> Iterator[Hit]:
         suggestion = ("External (a metric about something outside the pods, such as running "
                       "workflows) or Pods (a per-pod custom metric)" if mtype == "Custom"
                       else "one of " + ", ".join(SOURCES))
-        from provisor.check.rules.hpa._common import hpa_invalid, not_supported
+        from provisor.k8s.hpa.validation import hpa_invalid_message
+        from provisor.k8s.validation import FieldPath, not_supported
 
-        err = not_supported(f"spec.metrics[{i}].type", mtype if mtype is not None else "",
-                            sorted(SOURCES))
+        err = not_supported(FieldPath("spec", "metrics").index(i).child("type"),
+                            mtype if mtype is not None else "", sorted(SOURCES))
         yield Hit(d, f"metric {i}: type {mtype!r} is not a metric source type; the API server "
-                     f"refuses the HPA (422): {hpa_invalid(d.obj, [err])}",
+                     f"refuses the HPA (422): {hpa_invalid_message(d.obj, [err])}",
                   fix=f"use {suggestion}", path=(*base, "type"))
         return
     field = SOURCES[mtype]

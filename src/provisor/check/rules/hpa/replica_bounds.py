@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from provisor.check.context import Context, Hit, dig
 from provisor.check.registry import rule
-from provisor.check.rules.hpa._common import (
-    forbidden, hpa_invalid, hpas, invalid, is_int, metrics)
+from provisor.check.rules.hpa._common import hpas
+from provisor.k8s.hpa.validation import hpa_invalid_message, replica_bounds_errors
 
 
 @rule("hpa/replica-bounds", "error",
@@ -34,37 +34,27 @@ def check(ctx: Context) -> Iterator[Hit]:
         spec = d.obj.get("spec")
         if not isinstance(spec, dict):
             continue
-        lo, hi = spec.get("minReplicas"), spec.get("maxReplicas")
-        errs: list[str] = []
+        errs = replica_bounds_errors(spec, api_version=str(d.obj.get("apiVersion", "")))
+        if not errs:
+            continue
         path: tuple[str | int, ...] = ("spec",)
         fixes: list[str] = []
-        if is_int(lo) and lo < 1:
-            errs.append(invalid("spec.minReplicas", lo, "must be greater than or equal to 1"))
-            path = ("spec", "minReplicas")
-            if lo == 0:
-                fixes.append("set minReplicas >= 1 (0 needs the alpha HPAScaleToZero gate)")
-                kinds = {m.get("type") for _i, m in metrics(d.obj)}
-                if "Object" not in kinds and "External" not in kinds:
-                    errs.append(forbidden(
-                        "spec.metrics", "must specify at least one Object or External metric "
-                                        "to support scaling to zero replicas"))
-            else:
-                fixes.append("set minReplicas >= 1")
-        if is_int(hi) and hi < 1:
-            errs.append(invalid("spec.maxReplicas", hi, "must be greater than 0"))
-            path = ("spec", "maxReplicas")
-            fixes.append("set maxReplicas >= 1")
-        eff_lo = lo if is_int(lo) else (1 if lo is None else None)
-        # minReplicas is defaulted to 1 before validation, so an unset one counts as 1.
-        if is_int(hi) and eff_lo is not None and hi < eff_lo:
-            errs.append(invalid("spec.maxReplicas", hi, "must be greater than or equal to "
-                                                        "`minReplicas`"))
-            path = ("spec", "maxReplicas")
-            if hi >= 1:
-                fixes.append(f"raise maxReplicas to at least minReplicas ({eff_lo}) or lower "
-                             f"minReplicas to {hi}")
-        if errs:
-            if dig(d.obj, *path) is None:
-                path = ("spec",)
-            yield Hit(d, f"the API server refuses this HPA (422): {hpa_invalid(d.obj, errs)}",
-                      fix="; ".join(fixes), path=path)
+        lo = spec.get("minReplicas")
+        for e in errs:
+            if e.field == "spec.minReplicas":
+                path = e.path
+                fixes.append("set minReplicas >= 1 (0 needs the alpha HPAScaleToZero gate)"
+                             if e.bad_value == 0 else "set minReplicas >= 1")
+            elif e.field == "spec.maxReplicas":
+                path = e.path
+                hi = e.bad_value
+                if e.detail == "must be greater than 0":
+                    fixes.append("set maxReplicas >= 1")
+                elif hi >= 1:
+                    eff_lo = 1 if lo is None else lo
+                    fixes.append(f"raise maxReplicas to at least minReplicas ({eff_lo}) or "
+                                 f"lower minReplicas to {hi}")
+        if dig(d.obj, *path) is None:
+            path = ("spec",)
+        yield Hit(d, f"the API server refuses this HPA (422): {hpa_invalid_message(d.obj, errs)}",
+                  fix="; ".join(fixes), path=path)

@@ -42,7 +42,6 @@ def check(ctx: Context) -> Iterator[Hit]:
     **Fix.** Give the container a request (or a LimitRange `defaultRequest`), or use a
     `ContainerResource` metric naming the container that carries the load.
     """
-    from provisor.check.rules.limitrange._api import admission
     from provisor.k8s.hpa import HPAError, calculate_requests
 
     for d in ctx.kind("HorizontalPodAutoscaler"):
@@ -54,8 +53,8 @@ def check(ctx: Context) -> Iterator[Hit]:
         if w is None:
             continue
         # the pod as the API server admits it: API defaulting (a limit without a request
-        # gives request = limit) and LimitRange defaults (limitrange/_api.py)
-        pod = admission(ctx, w).pod
+        # gives request = limit) and LimitRange defaults (Context.admitted)
+        pod = ctx.admitted(w).pod
         spec = pod.get("spec") or {}
         for i, m in enumerate(metrics):
             if not isinstance(m, dict) or m.get("type") not in ("Resource", "ContainerResource"):

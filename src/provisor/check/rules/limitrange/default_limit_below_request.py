@@ -7,12 +7,7 @@ from collections.abc import Iterator
 
 from provisor.check.context import Context, Hit
 from provisor.check.registry import rule
-from provisor.check.rules.limitrange._api import (
-    admission,
-    default_source,
-    describe,
-    requests_over_limits,
-)
+from provisor.check.rules.limitrange._api import default_source, describe, requests_over_limits
 
 
 @rule("limitrange/default-limit-below-request", "error",
@@ -38,10 +33,7 @@ def check(ctx: Context) -> Iterator[Hit]:
     LimitRange `default` (and `max`) so that the requests used in the namespace fit under it.
     """
     for w in ctx.workloads:
-        adm = admission(ctx, w)
-        if adm.bad_quantity:
-            continue
-        for e in requests_over_limits(w, adm):
+        for e in requests_over_limits(ctx, w):
             if not e.limit_defaulted or e.request_defaulted:
                 continue  # both defaulted: the LimitRange itself is invalid (limitrange/invalid)
             src = default_source(ctx, w.namespace, e.resource, "limits")

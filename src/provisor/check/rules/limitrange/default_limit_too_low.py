@@ -8,7 +8,7 @@ from typing import Any
 
 from provisor.check.context import Context, Hit, name_of
 from provisor.check.registry import rule
-from provisor.check.rules.limitrange._api import stored_limit_range
+from provisor.k8s.defaults import default_limit_range
 
 
 @rule("limitrange/default-limit-too-low", "warning",
@@ -40,7 +40,7 @@ def check(ctx: Context) -> Iterator[Hit]:
     for d in ctx.kind("LimitRange"):
         if not isinstance(d.obj, dict):
             continue
-        stored = stored_limit_range(d.obj)
+        stored = default_limit_range(d.obj)
         items = (stored.get("spec") or {}).get("limits")
         if not isinstance(items, list):
             continue

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from provisor.check.context import Context, Hit, Path
 from provisor.check.registry import rule
-from provisor.check.rules.limitrange._api import admission, describe
+from provisor.check.rules.limitrange._api import describe
 
 
 @rule("limitrange/out-of-range", "error",
@@ -31,7 +31,7 @@ def check(ctx: Context) -> Iterator[Hit]:
     more belongs in a namespace whose LimitRange allows it), or widen the LimitRange.
     """
     for w in ctx.workloads:
-        adm = admission(ctx, w)
+        adm = ctx.admitted(w)
         if adm.bad_quantity or adm.limitranger_error is None:
             continue
         containers = w.pod_spec.get("containers")

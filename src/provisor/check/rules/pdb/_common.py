@@ -24,17 +24,6 @@ if TYPE_CHECKING:
     from provisor.k8s.disruption import EvictionDecision, PDBStatus
     from provisor.k8s.selectors import Selector
 
-_CACHE_ATTR = "_pdb_rules_cache"
-
-
-def cache(ctx: "Context") -> dict[Any, Any]:
-    """A dict living as long as ``ctx`` (one check run)."""
-    store = ctx.__dict__.get(_CACHE_ATTR)
-    if store is None:
-        store = ctx.__dict__[_CACHE_ATTR] = {}
-    return store
-
-
 # -- selecting workloads by their pods' labels ---------------------------------------------
 
 
@@ -111,12 +100,7 @@ def compiled(selector: Any) -> "Selector":
         key = None
     sel = _SELECTORS.get(key) if key is not None else None
     if sel is None:
-        try:
-            sel = compile_selector(selector)
-        except SelectorError:
-            raise
-        except (AttributeError, TypeError, ValueError) as exc:  # fields of the wrong type
-            raise SelectorError(f"selector: Invalid value: {exc}") from None
+        sel = compile_selector(selector)
         if key is not None:
             if len(_SELECTORS) > 4096:
                 _SELECTORS.clear()
@@ -126,10 +110,9 @@ def compiled(selector: Any) -> "Selector":
 
 def pod_index(ctx: "Context") -> PodIndex:
     """The :class:`PodIndex` of the checked set (built once per run)."""
-    store = cache(ctx)
-    idx = store.get("pod_index")
+    idx = ctx.cache.get(("pdb", "pod_index"))
     if idx is None:
-        idx = store["pod_index"] = PodIndex(ctx.workloads)
+        idx = ctx.cache[("pdb", "pod_index")] = PodIndex(ctx.workloads)
     return idx
 
 
@@ -330,10 +313,9 @@ def pod_making_custom_resources(ctx: "Context", namespace: str) -> list[str]:
     checked set may create pods: custom resources an operator may turn into pods (anything
     outside Kubernetes' own API groups, except kinds known not to), and PodTemplates (read by
     a controller that is not a built-in workload, such as an agent platform's controller)."""
-    store = cache(ctx)
-    by_ns = store.get("custom_resources")
+    by_ns = ctx.cache.get(("pdb", "custom_resources"))
     if by_ns is None:
-        by_ns = store["custom_resources"] = defaultdict(list)
+        by_ns = ctx.cache[("pdb", "custom_resources")] = defaultdict(list)
         for kind, docs in ctx.by_kind.items():
             if kind in NON_POD_CUSTOM_KINDS:
                 continue

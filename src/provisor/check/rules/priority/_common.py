@@ -1,31 +1,20 @@
 """Shared by the ``priority/*`` rules: PriorityClasses and the class names pods use.
 
-Facts from kubernetes/kubernetes: ``pkg/apis/scheduling/types.go``
-(``HighestUserDefinablePriority`` = 1,000,000,000, ``SystemCriticalPriority`` = 2 × that,
-``SystemPriorityClassPrefix`` = ``system-``) and ``pkg/apis/scheduling/v1/helpers.go`` (the two
-built-in classes: ``system-node-critical`` = 2,000,001,000 and ``system-cluster-critical`` =
-2,000,000,000, neither a global default).
+The facts (built-in classes, limits, validation, the Priority admission plugin's refusals) are
+:mod:`provisor.k8s.priority`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from provisor.check.context import dig
+from provisor.k8s.priority import SYSTEM_PRIORITY_CLASSES
 
 if TYPE_CHECKING:
     from provisor.check.context import Context, Workload
     from provisor.manifests import Document
-
-HIGHEST_USER_DEFINABLE_PRIORITY = 1_000_000_000
-SYSTEM_CRITICAL_PRIORITY = 2 * HIGHEST_USER_DEFINABLE_PRIORITY
-SYSTEM_PREFIX = "system-"
-#: name -> (value, globalDefault) of the classes the API server creates at bootstrap.
-SYSTEM_CLASSES: dict[str, tuple[int, bool]] = {
-    "system-node-critical": (SYSTEM_CRITICAL_PRIORITY + 1000, False),
-    "system-cluster-critical": (SYSTEM_CRITICAL_PRIORITY, False),
-}
 
 
 def classes(ctx: "Context") -> list["Document"]:
@@ -57,17 +46,10 @@ def workloads_naming(ctx: "Context") -> Iterator[tuple["Workload", str, tuple[st
 
 
 def known_names(ctx: "Context") -> set[str]:
-    out = set(SYSTEM_CLASSES)
+    """The class names that exist: the built-in ones and those of the checked set."""
+    out = set(SYSTEM_PRIORITY_CLASSES)
     for d in classes(ctx):
         n = dig(d.obj, "metadata", "name")
         if isinstance(n, str):
             out.add(n)
     return out
-
-
-def pc_invalid(obj: dict[str, Any], errors: list[str]) -> str:
-    from provisor.check.context import name_of
-    from provisor.k8s.validation import invalid_message
-
-    return invalid_message("PriorityClass.scheduling.k8s.io", {"metadata": {"name": name_of(obj)}},
-                           errors)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from provisor.check.context import Context, Hit
+from provisor.check.context import Context, Hit, name_of
 from provisor.check.registry import rule
 from provisor.check.rules.priority._common import classes, known_names, workloads_naming
 
@@ -27,15 +27,22 @@ def check(ctx: Context) -> Iterator[Hit]:
 
     **Fix.** Add the PriorityClass to the bundle, or fix the name.
     """
+    from provisor.k8s import AdmissionError
+    from provisor.k8s.priority import resolve_priority_class
+
     if not classes(ctx):
         return
     names = known_names(ctx)
+    by_name = {name_of(d.obj): d.obj for d in classes(ctx)}
     for w, name, path in workloads_naming(ctx):
-        if name in names:
+        pod_name = w.name if w.kind == "Pod" else f"{w.name}-..."
+        try:
+            resolve_priority_class({"metadata": {"name": pod_name},
+                                    "spec": {"priorityClassName": name}}, by_name)
             continue
+        except AdmissionError as exc:
+            refusal = exc.message
         have = ", ".join(sorted(n for n in names if not n.startswith("system-")))
-        pod = w.name if w.kind == "Pod" else f"{w.name}-..."
-        yield Hit(w.doc, f'pods of {w.kind} {w.namespace or "(default)"}/{w.name} are refused: '
-                         f'pods "{pod}" is forbidden: no PriorityClass with name {name} '
-                         f'was found (the set defines: {have})',
+        yield Hit(w.doc, f"pods of {w.kind} {w.namespace or '(default)'}/{w.name} are refused: "
+                         f"{refusal} (the set defines: {have})",
                   fix=f"add PriorityClass {name} or use one of: {have}", path=path)

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from provisor.check.context import Context, Hit
 from provisor.check.registry import rule
-from provisor.check.rules.priority._common import SYSTEM_CLASSES, classes, workloads_naming
+from provisor.check.rules.priority._common import classes, workloads_naming
+from provisor.k8s.priority import SYSTEM_PRIORITY_CLASSES
 
 
 @rule("priority/class-unverified", "info",
@@ -28,7 +29,7 @@ def check(ctx: Context) -> Iterator[Hit]:
     if classes(ctx):
         return
     for w, name, path in workloads_naming(ctx):
-        if name in SYSTEM_CLASSES:
+        if name in SYSTEM_PRIORITY_CLASSES:
             continue
         yield Hit(w.doc, f"cannot verify priorityClassName {name}: the checked set has no "
                          f"PriorityClass; if the cluster lacks it, pods of {w.kind} "

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from provisor.check.context import Context, Hit, name_of
 from provisor.check.registry import rule
-from provisor.check.rules.priority._common import classes, is_global_default
+from provisor.check.rules.priority._common import classes
 
 
 @rule("priority/multiple-global-default", "error",
@@ -26,17 +27,25 @@ def check(ctx: Context) -> Iterator[Hit]:
     **Fix.** Keep at most one `globalDefault: true` in the cluster (a platform bundle should
     normally set none: see `priority/global-default`).
     """
-    first = None
+    from provisor.k8s import AdmissionError
+    from provisor.k8s.priority import admit_priority_class
+
+    stored: dict[str, dict[str, Any]] = {}  # name -> the class as applied so far
     for d in classes(ctx):
-        if not is_global_default(d):
+        name = name_of(d.obj)
+        try:
+            admit_priority_class(d.obj, stored.values(),
+                                 operation="UPDATE" if name in stored else "CREATE")
+        except AdmissionError as exc:
+            yield Hit(d, f"the API server refuses this class: {exc.message}",
+                      fix=f"set globalDefault: false here (or on {_default_name(stored)})",
+                      path=("globalDefault",))
             continue
-        if first is None:
-            first = d
-            continue
-        if name_of(d.obj) == name_of(first.obj):
-            continue  # the same class again: an update of it, which the plugin allows
-        yield Hit(d, f'the API server refuses this class: priorityclasses.scheduling.k8s.io '
-                     f'"{name_of(d.obj)}" is forbidden: PriorityClass {name_of(first.obj)} is '
-                     f'already marked as default. Only one default can exist',
-                  fix=f"set globalDefault: false here (or on {name_of(first.obj)})",
-                  path=("globalDefault",))
+        stored[name] = d.obj
+
+
+def _default_name(stored: dict[str, dict[str, Any]]) -> str:
+    from provisor.k8s.priority import default_priority_class
+
+    dpc = default_priority_class(stored.values())
+    return name_of(dict(dpc)) if dpc is not None else ""

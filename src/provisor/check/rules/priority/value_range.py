@@ -6,9 +6,10 @@ from collections.abc import Iterator
 
 from provisor.check.context import Context, Hit, name_of
 from provisor.check.registry import rule
-from provisor.check.rules.priority._common import (
-    HIGHEST_USER_DEFINABLE_PRIORITY, SYSTEM_CLASSES, SYSTEM_PREFIX, classes, pc_invalid,
-    value_of)
+from provisor.check.rules.priority._common import classes, value_of
+from provisor.k8s.priority import (
+    HIGHEST_USER_DEFINABLE_PRIORITY, SYSTEM_PRIORITY_CLASS_PREFIX, priority_class_invalid_message,
+    validate_priority_class)
 
 
 @rule("priority/value-range", "error",
@@ -35,34 +36,19 @@ def check(ctx: Context) -> Iterator[Hit]:
     """
     ceiling = ctx.settings.max_user_priority
     for d in classes(ctx):
-        name = name_of(d.obj)
+        errs = validate_priority_class(d.obj)
+        if errs:
+            renamed = errs[0].field == "metadata.name"
+            yield Hit(d, f"the API server refuses this class (422): "
+                         f"{priority_class_invalid_message(d.obj, errs)}",
+                      fix="rename the class without the system- prefix" if renamed
+                      else f"use a value of at most {HIGHEST_USER_DEFINABLE_PRIORITY}",
+                      path=errs[0].path)
+            continue
         value = value_of(d)
-        if name.startswith(SYSTEM_PREFIX):
-            known = SYSTEM_CLASSES.get(name)
-            gd = d.obj.get("globalDefault") is True
-            if known is None:
-                err = f"{name} is not a known system priority class"
-            elif value is not None and value != known[0]:
-                err = f"value of {name} PriorityClass must be {known[0]}"
-            elif gd != known[1]:
-                err = f"globalDefault of {name} PriorityClass must be {str(known[1]).lower()}"
-            else:
-                continue
-            msg = ("metadata.name: Forbidden: priority class names with 'system-' prefix are "
-                   f"reserved for system use only. error: {err}")
-            yield Hit(d, f"the API server refuses this class (422): {pc_invalid(d.obj, [msg])}",
-                      fix="rename the class without the system- prefix",
-                      path=("metadata", "name"))
+        if name_of(d.obj).startswith(SYSTEM_PRIORITY_CLASS_PREFIX) or value is None:
             continue
-        if value is None:
-            continue
-        if value > HIGHEST_USER_DEFINABLE_PRIORITY:
-            msg = ("value: Forbidden: maximum allowed value of a user defined priority is "
-                   f"{HIGHEST_USER_DEFINABLE_PRIORITY}")
-            yield Hit(d, f"the API server refuses this class (422): {pc_invalid(d.obj, [msg])}",
-                      fix=f"use a value of at most {HIGHEST_USER_DEFINABLE_PRIORITY}",
-                      path=("value",))
-        elif value > ceiling:
+        if value > ceiling:
             yield Hit(d, f"value {value} is above the configured ceiling for user classes "
                          f"(settings.max_user_priority = {ceiling})",
                       fix=f"use a value of at most {ceiling}", path=("value",))

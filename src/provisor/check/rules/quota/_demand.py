@@ -1,6 +1,6 @@
 """What each namespace asks of its ResourceQuotas at the configured maximum.
 
-Shared by the quota and storage rules, computed once per check run (cached on the Context).
+Shared by the quota and storage rules, computed once per check run (cached in ``ctx.cache``).
 
 Demand is a list of *entries*: one charged object (a pod as its controller creates it, after
 API and LimitRanger defaulting; a claim; any other namespaced object) times how many of it
@@ -48,13 +48,7 @@ from provisor.check.context import (
     name_of,
     namespace_of,
 )
-from provisor.check.rules.limitrange._api import (
-    admission,
-    cache,
-    default_container_requirements_of,
-    describe,
-    limit_ranges,
-)
+from provisor.check.rules.limitrange._api import default_container_requirements_of, describe
 
 if TYPE_CHECKING:
     from provisor.check.context import Context
@@ -203,10 +197,9 @@ class NamespaceDemand:
 def demand(ctx: "Context") -> dict[str, NamespaceDemand]:
     """namespace -> :class:`NamespaceDemand` for every namespace with a quota, a claim or a
     workload (cached per check run)."""
-    store = cache(ctx)
-    out = store.get("demand")
+    out = ctx.cache.get(("quota", "demand"))
     if out is None:
-        out = store["demand"] = _build(ctx)
+        out = ctx.cache[("quota", "demand")] = _build(ctx)
     return out
 
 
@@ -245,9 +238,9 @@ def default_storage_class(ctx: "Context") -> str | None:
     among the classes annotated as default, the newest by ``creationTimestamp``, ties broken
     by name (``pkg/volume/util/storageclass.go``, ``GetDefaultClass``); None when there is
     none among the objects."""
-    store = cache(ctx)
-    if "default_class" in store:
-        return store["default_class"]
+    key = ("quota", "default_class")
+    if key in ctx.cache:
+        return ctx.cache[key]
     candidates: list[tuple[str, str]] = []
     for d in ctx.kind("StorageClass"):
         ann = dig(d.obj, "metadata", "annotations")
@@ -260,7 +253,7 @@ def default_storage_class(ctx: "Context") -> str | None:
         candidates.sort(key=lambda c: c[1])
         newest = max(c[0] for c in candidates)
         best = next(c[1] for c in candidates if c[0] == newest)
-    store["default_class"] = best
+    ctx.cache[key] = best
     return best
 
 
@@ -351,7 +344,7 @@ def _pod_key(pod: dict[str, Any]) -> str:
 
 def _pod_usage(ctx: "Context", pod: dict[str, Any]) -> dict[str, Fraction] | None:
     """``_usage`` of a template-built pod, shared between pods with the same resources."""
-    store = cache(ctx).setdefault("pod_usage", {})
+    store = ctx.cache.setdefault(("quota", "pod_usage"), {})
     key = _pod_key(pod)
     if key in store:
         return store[key]
@@ -472,7 +465,7 @@ def _build(ctx: "Context") -> dict[str, NamespaceDemand]:
         nd.claims.extend(_claims_of(ctx, w, count, why, default_class))
         if not nd.quotas:
             continue
-        adm = admission(ctx, w)
+        adm = ctx.admitted(w)
         if adm.bad_quantity:
             continue
         u = _pod_usage(ctx, adm.pod)
@@ -644,7 +637,7 @@ def default_pod_usage(ctx: "Context", ns: str) -> tuple[str, dict[str, Fraction]
     LimitRange defaults, with a description of the defaults (``requests cpu 1, memory 4Gi;
     limits ...``, values as the LimitRange writes them); None without defaults. Cached per
     namespace."""
-    store = cache(ctx).setdefault("default_pod_usage", {})
+    store = ctx.cache.setdefault(("quota", "default_pod_usage"), {})
     if ns in store:
         return store[ns]
     out = store[ns] = _default_pod_usage(ctx, ns)
@@ -655,7 +648,7 @@ def _default_pod_usage(ctx: "Context", ns: str) -> tuple[str, dict[str, Fraction
     from provisor.k8s import quota
     from provisor.k8s.limitranger import default_pod
 
-    lrs = limit_ranges(ctx, ns)
+    lrs = ctx.stored_limit_ranges(ns)
     if not lrs:
         return None
     reqs, lims = default_container_requirements_of(lrs)

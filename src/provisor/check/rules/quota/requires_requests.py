@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from provisor.check.context import Context, Hit
 from provisor.check.registry import rule
-from provisor.check.rules.limitrange._api import admission, container_path, describe
+from provisor.check.rules.limitrange._api import container_path, describe
 from provisor.check.rules.quota._demand import controlled_by_set, demand
 
 
@@ -48,7 +48,7 @@ def check(ctx: Context) -> Iterator[Hit]:
         nd = nds.get(w.namespace)
         if nd is None or not nd.quotas or controlled_by_set(ctx, w.doc.obj, w.namespace):
             continue
-        adm = admission(ctx, w)
+        adm = ctx.admitted(w)
         if adm.bad_quantity:
             continue
         for qv in nd.quotas:

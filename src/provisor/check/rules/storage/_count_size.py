@@ -9,7 +9,6 @@ from fractions import Fraction
 from typing import Any
 
 from provisor.check.context import Context
-from provisor.check.rules.limitrange._api import limit_ranges
 from provisor.check.rules.quota._demand import STORAGE_CLASS_INFIX, QuotaView, demand
 
 _COUNT_KEYS = ("persistentvolumeclaims", "count/persistentvolumeclaims")
@@ -21,7 +20,7 @@ def _bounds(ctx: Context, ns: str) -> tuple[Any, Any]:
     from provisor.quantity import Quantity
 
     mn = mx = None
-    for lr in limit_ranges(ctx, ns):
+    for lr in ctx.stored_limit_ranges(ns):
         for item in (lr.get("spec") or {}).get("limits") or ():
             if not isinstance(item, dict) or item.get("type") != "PersistentVolumeClaim":
                 continue

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from provisor.check.context import Context, Hit
 from provisor.check.registry import rule
-from provisor.check.rules.limitrange._api import limit_ranges
 from provisor.check.rules.quota._demand import demand
 
 
@@ -35,7 +34,7 @@ def check(ctx: Context) -> Iterator[Hit]:
     from provisor.k8s.limitranger import admit_pvc
 
     for nd in demand(ctx).values():
-        lrs = limit_ranges(ctx, nd.name)
+        lrs = ctx.stored_limit_ranges(nd.name)
         if not lrs:
             continue
         for c in nd.claims:

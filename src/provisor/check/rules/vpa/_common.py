@@ -8,12 +8,9 @@ Sources (kubernetes/autoscaler, ``vertical-pod-autoscaler/``):
   (default cpu and memory), ``controlledValues`` (default ``RequestsAndLimits``);
 * ``pkg/admission-controller/resource/vpa/handler.go`` -- a VPA without ``updatePolicy`` gets
   ``updateMode: Recreate``;
-* ``pkg/utils/limitrange/limit_range_calculator.go`` -- the namespace's effective LimitRange
-  item (:class:`NamespaceLimitRanges`);
-* ``pkg/admission-controller/resource/pod/recommendation/recommendation_provider.go``
-  (``GetContainersResources``) -- requests = the capped target, limits proportional to the
-  original ratio under ``RequestsAndLimits`` (:func:`pod_at_max_allowed`), with the capping
-  of :mod:`provisor.k8s.vpa.capping`.
+* the VPA admission controller's resource step (:func:`pod_at_max_allowed`), from
+  :mod:`provisor.k8s.vpa.admission` with the LimitRange calculator and capping of
+  :mod:`provisor.k8s.vpa.capping`.
 """
 
 from __future__ import annotations
@@ -130,68 +127,6 @@ def controlled_resources(obj: Mapping[str, Any], container: str) -> set[str]:
     return set(RESOURCES)
 
 
-# -- the namespace's LimitRange as the VPA sees it ---------------------------------------
-
-
-class NamespaceLimitRanges:
-    """``limitsChecker`` of the VPA (``pkg/utils/limitrange/limit_range_calculator.go``):
-    for a LimitRange type, one item combining every LimitRange of the namespace: the last
-    ``default`` seen, the lowest ``max`` and the highest ``min`` of cpu and memory; None when
-    no item of that type has ``max``, ``default`` or ``min``."""
-
-    def __init__(self, limit_ranges: list[Mapping[str, Any]]) -> None:
-        self._items = {t: self._combine(limit_ranges, t) for t in ("Container", "Pod")}
-
-    def get_container_limit_range_item(self, namespace: str) -> Mapping[str, Any] | None:
-        return self._items["Container"]
-
-    def get_pod_limit_range_item(self, namespace: str) -> Mapping[str, Any] | None:
-        return self._items["Pod"]
-
-    @staticmethod
-    def _combine(limit_ranges: list[Mapping[str, Any]], kind: str) -> dict[str, Any] | None:
-        from provisor.quantity import Quantity
-
-        def merge(result: dict[str, Any] | None, item: Any, name: str,
-                  lower: bool) -> dict[str, Any] | None:
-            if not isinstance(item, dict):
-                return result
-            if result is None:
-                return dict(item)
-            if name in item:
-                if name not in result:
-                    result[name] = item[name]
-                else:
-                    a, b = Quantity.parse(result[name]), Quantity.parse(item[name])
-                    result[name] = result[name] if ((a < b) if lower else (a > b)) else item[name]
-            return result
-
-        out: dict[str, Any] = {"type": kind}
-        mx: dict[str, Any] | None = None
-        mn: dict[str, Any] | None = None
-        default: Any = None
-        for lr in limit_ranges:
-            for it in dig(lr, "spec", "limits") or []:
-                if not isinstance(it, dict) or it.get("type") != kind:
-                    continue
-                if it.get("max") is None and it.get("default") is None and it.get("min") is None:
-                    continue
-                if it.get("default") is not None:
-                    default = it["default"]
-                for res in RESOURCES:
-                    mx = merge(mx, it.get("max"), res, True)
-                    mn = merge(mn, it.get("min"), res, False)
-        if mx is None and mn is None and default is None:
-            return None
-        if mx is not None:
-            out["max"] = mx
-        if mn is not None:
-            out["min"] = mn
-        if default is not None:
-            out["default"] = default
-        return out
-
-
 # -- the pod at maxAllowed -----------------------------------------------------------------
 
 
@@ -203,8 +138,10 @@ class AtMax:
     Attributes:
         pod: the admitted pod with the VPA's requests and limits.
         original: the admitted pod before the VPA (LimitRange defaults applied).
-        requests, limits: per container name, what the VPA sets (Quantity values).
-        notes: per container, the capping annotations (``memory capped to fit Max in
+        requests, limits: per container name, what the VPA sets (Quantity values); containers
+            with a ``maxAllowed`` first, then the others the VPA resizes (to fit a ``Pod``
+            LimitRange), each group in pod order.
+        notes: per container, the VPA's annotations (``memory capped to fit Max in
             container LimitRange`` ...).
         max_allowed: per container, the maxAllowed it was asked for (resource -> text).
     """
@@ -217,23 +154,31 @@ class AtMax:
     max_allowed: dict[str, dict[str, Any]]
 
 
+def limit_range_calculator(ctx: "Context", namespace: str) -> Any:
+    """The VPA's LimitRange calculator over the namespace's stored LimitRanges (one per
+    namespace and run, in ``ctx.cache``)."""
+    from provisor.k8s.vpa.capping import NamespaceLimitRangeCalculator
+
+    store = ctx.cache.setdefault(("vpa", "limit_range_calculator"), {})
+    calc = store.get(namespace)
+    if calc is None:
+        calc = store[namespace] = NamespaceLimitRangeCalculator(
+            {namespace: ctx.stored_limit_ranges(namespace)}, api_defaults=False)
+    return calc
+
+
 def pod_at_max_allowed(ctx: "Context", vpa: Mapping[str, Any], w: Workload) -> AtMax | None:
     """The pod of ``w`` as the VPA's admission controller writes it when every controlled
     container's recommendation is at its ``maxAllowed`` (only the resources that have one),
-    or None when no container has a ``maxAllowed``.
+    or None when no container has a ``maxAllowed``: ``w``'s admitted pod
+    (``ctx.admitted``) through :func:`provisor.k8s.vpa.admission.get_containers_resources_for_pod`
+    (capping to the policy and the namespace's LimitRanges, limits proportional under
+    ``RequestsAndLimits``). Raises ``provisor.quantity.QuantityError`` for malformed
+    quantities."""
+    from provisor.k8s.vpa.admission import (
+        apply_container_resources, get_containers_resources_for_pod)
 
-    Recommendation -> ``CappingRecommendationProcessor`` (pod and container LimitRanges of
-    the namespace, ``minAllowed``/``maxAllowed``) -> requests = capped target; limits =
-    :func:`provisor.k8s.vpa.get_proportional_limit` under ``RequestsAndLimits``.
-    Raises ``provisor.quantity.QuantityError`` for malformed quantities."""
-    import copy
-
-    from provisor.check.rules.limitrange._api import admission, limit_ranges
-    from provisor.k8s.vpa import (
-        CappingRecommendationProcessor, container_requests_and_limits,
-        get_container_controlled_values, get_proportional_limit)
-
-    original = admission(ctx, w).pod
+    original = ctx.admitted(w).pod
     containers = [c for c in (original.get("spec") or {}).get("containers") or []
                   if isinstance(c, dict)]
     recs: list[dict[str, Any]] = []
@@ -251,33 +196,19 @@ def pod_at_max_allowed(ctx: "Context", vpa: Mapping[str, Any], w: Workload) -> A
             asked[name] = target
     if not recs:
         return None
-    calc = NamespaceLimitRanges(limit_ranges(ctx, w.namespace))
     vpa_obj = {"spec": {"resourcePolicy": resource_policy(vpa)},
                "status": {"recommendation": {"containerRecommendations": recs}}}
-    capped, notes = CappingRecommendationProcessor(calc).apply(vpa_obj, original)
-    pod = copy.deepcopy(original)
-    policy = resource_policy(vpa)
-    default_limit = (calc.get_container_limit_range_item(w.namespace) or {}).get("default") or {}
+    resources, notes = get_containers_resources_for_pod(
+        original, vpa_obj, limit_range_calculator(ctx, w.namespace))
+    resources = resources or []
+    pod = apply_container_resources(original, resources)
     requests: dict[str, dict[str, Any]] = {}
     limits: dict[str, dict[str, Any]] = {}
-    by_name = {c.get("name"): c for c in (pod.get("spec") or {}).get("containers") or []}
-    for rec in (capped or {}).get("containerRecommendations") or []:
-        name = rec.get("containerName", "")
-        target = rec.get("target") or {}
-        c = by_name.get(name)
-        if c is None or not target:
-            continue
-        orig_req, orig_lim = container_requests_and_limits(name, original)
-        res = c.setdefault("resources", {})
-        new_req = dict(res.get("requests") or {})
-        new_req.update({k: str(v) for k, v in target.items()})
-        res["requests"] = new_req
-        requests[name] = dict(target)
-        if get_container_controlled_values(name, policy) == "RequestsAndLimits":
-            lim, _ann = get_proportional_limit(orig_lim, orig_req, target, default_limit)
-            if lim:
-                new_lim = dict(res.get("limits") or {})
-                new_lim.update({k: str(v) for k, v in lim.items()})
-                res["limits"] = new_lim
-                limits[name] = dict(lim)
-    return AtMax(pod, original, requests, limits, notes or {}, asked)
+    names = [c.get("name", "") for c in (original.get("spec") or {}).get("containers") or []]
+    for i in sorted(range(len(resources)), key=lambda i: (names[i] not in asked, i)):
+        r, name = resources[i], names[i]
+        if r.requests:
+            requests[name] = dict(r.requests)
+            if r.limits:
+                limits[name] = dict(r.limits)
+    return AtMax(pod, original, requests, limits, notes, asked)

@@ -37,7 +37,6 @@ def check(ctx: Context) -> Iterator[Hit]:
     maximum × the limit/request ratio) fits every LimitRange item and quota `hard` value with
     room for the rest of the namespace; or raise the quota.
     """
-    from provisor.check.rules.limitrange._api import limit_ranges
     from provisor.k8s import AdmissionError
     from provisor.k8s.limitranger import aggregate_message, forbidden_message, pod_limit_errors
     from provisor.k8s.quota import admit
@@ -70,7 +69,7 @@ def check(ctx: Context) -> Iterator[Hit]:
                               fix="lower maxAllowed", path=path)
                     continue
                 refused = None
-                for lr in limit_ranges(ctx, w.namespace):
+                for lr in ctx.stored_limit_ranges(w.namespace):
                     new = pod_limit_errors(lr, at.pod)
                     if new and not pod_limit_errors(lr, at.original):
                         refused = forbidden_message("pods", at.pod, aggregate_message(new))

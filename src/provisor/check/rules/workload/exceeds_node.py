@@ -7,7 +7,7 @@ from typing import Any
 
 from provisor.check.context import Context, Hit, name_of
 from provisor.check.registry import rule
-from provisor.check.rules.limitrange._api import admission, cache, describe
+from provisor.check.rules.limitrange._api import describe
 
 
 def nodes(ctx: Context) -> list[tuple[str, Any]]:
@@ -15,8 +15,7 @@ def nodes(ctx: Context) -> list[tuple[str, Any]]:
     else ``status.capacity``, as ``SetDefaults_NodeStatus`` does) and the entries of
     ``settings.nodes`` (``"cpu=16,memory=64Gi,pods=110"``, one node's allocatable each).
     Cached per run."""
-    store = cache(ctx)
-    hit = store.get("nodes")
+    hit = ctx.cache.get(("workload", "nodes"))
     if hit is not None:
         return hit
     from provisor.k8s.scheduler.framework import NodeInfo
@@ -46,7 +45,7 @@ def nodes(ctx: Context) -> list[tuple[str, Any]]:
                                                           "status": {"allocatable": alloc}})))
         except (ValueError, TypeError):
             continue  # a malformed quantity in the setting: that node is left out
-    store["nodes"] = out
+    ctx.cache[("workload", "nodes")] = out
     return out
 
 
@@ -104,7 +103,7 @@ def check(ctx: Context) -> Iterator[Hit]:
     from provisor.k8s.scheduler.fit import compute_pod_resource_request, fits_request
 
     for w in ctx.workloads:
-        adm = admission(ctx, w)
+        adm = ctx.admitted(w)
         if adm.bad_quantity:
             continue
         try:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from provisor.check.context import Context, Hit
 from provisor.check.registry import rule
-from provisor.check.rules.limitrange._api import admission, describe, requests_over_limits
+from provisor.check.rules.limitrange._api import describe, requests_over_limits
 
 
 @rule("workload/limit-below-request", "error",
@@ -31,10 +31,7 @@ def check(ctx: Context) -> Iterator[Hit]:
     resources), or lower the request.
     """
     for w in ctx.workloads:
-        adm = admission(ctx, w)
-        if adm.bad_quantity:
-            continue
-        for e in requests_over_limits(w, adm):
+        for e in requests_over_limits(ctx, w):
             if e.limit_defaulted:
                 continue
             head = (f'Pod "{w.name}" is invalid: {e.message}' if w.kind == "Pod" else

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from provisor.check.context import Context, Hit
 from provisor.check.registry import rule
-from provisor.check.rules.limitrange._api import admission, describe
+from provisor.check.rules.limitrange._api import describe
 
 
 @rule("workload/memory-overcommit", "info",
@@ -36,7 +36,7 @@ def check(ctx: Context) -> Iterator[Hit]:
     for w in ctx.workloads:
         if not w.run_to_completion:
             continue
-        adm = admission(ctx, w)
+        adm = ctx.admitted(w)
         if adm.bad_quantity:
             continue
         spec = adm.pod.get("spec") or {}
