@@ -91,6 +91,7 @@ def run_check(
     kubernetes_version: str | None = None,
     schema: bool = True,
     rules: bool = True,
+    default_namespace: str | None = None,
 ) -> CheckResult:
     """Check ``documents``: loader findings, schema validation, then every enabled rule.
 
@@ -100,6 +101,9 @@ def run_check(
         kubernetes_version: e.g. ``"1.33"``; None = the newest schema bundled.
         schema: run schema validation.
         rules: run the rule catalogue.
+        default_namespace: the namespace objects without one are applied to (``kubectl apply
+            -n``); None judges such objects per kustomization or per file (see
+            :mod:`provisor.check.context`).
 
     Raises:
         provisor.manifests.UnsupportedVersionError: an unknown ``kubernetes_version``.
@@ -123,7 +127,7 @@ def run_check(
                 raw.extend(validator.validate(d))
 
     if rules:
-        ctx = Context(list(documents), cfg.settings)
+        ctx = Context(list(documents), cfg.settings, default_namespace=default_namespace)
         for r in load_rules().values():
             if not cfg.enabled(r.id):
                 continue

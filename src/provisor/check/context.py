@@ -5,9 +5,20 @@
 workloads with their pod templates, LimitRanges and ResourceQuotas per namespace, HPAs by
 target, Prometheus rules and Grafana panels with their PromQL.
 
-Namespaces: an object with no ``metadata.namespace`` is put in namespace ``""``, which stands
-for "the namespace it will be applied to"; objects that all leave it unset are therefore
-judged together, as ``kubectl apply`` would place them.
+Namespaces: an object with ``metadata.namespace`` is judged with the objects of that
+namespace. An object that sets none lands in whatever namespace it is applied to, so it is
+judged with the objects that would land in the same one (:func:`namespace_of` gives this
+*effective* namespace):
+
+1. the files of the nearest enclosing ``kustomization.yaml`` among the checked documents:
+   in its ``namespace:`` when it sets one (kustomize writes it into every resource);
+2. else, with ``default_namespace`` (``provisor check -n NS``), that namespace, as
+   ``kubectl apply -n NS`` would;
+3. else the documents of the same kustomization folder, shown as ``(unset: <folder>/)``;
+4. else the documents of the same file, shown as ``(unset: <file>)``: unrelated files
+   without namespaces (a folder of examples) are not judged against each other.
+
+Findings still report the object's own ``metadata.namespace`` (empty when unset).
 """
 
 from __future__ import annotations
@@ -98,16 +109,6 @@ class Workload:
     def scalable(self) -> bool:
         """Has a ``/scale`` subresource an HPA can drive."""
         return self.kind in SCALABLE_KINDS
-
-    def pod(self) -> dict[str, Any]:
-        """A Pod object as the workload's controller would create it (for admission)."""
-        return {
-            "apiVersion": "v1",
-            "kind": "Pod",
-            "metadata": {"name": f"{self.name}-pod", "namespace": self.namespace,
-                         "labels": dict(self.pod_labels)},
-            "spec": self.pod_spec,
-        }
 
     def containers(self) -> Iterator[tuple[Path, dict[str, Any]]]:
         """(path, container) for init containers then containers."""
@@ -268,13 +269,71 @@ _TEMPLATE_PATHS: dict[str, Path] = {
 }
 
 
+#: Effective namespaces of the namespaced objects that set none (``id(obj)`` -> namespace),
+#: installed by the Context under check (see the module docstring).
+_SCOPES: dict[int, str] = {}
+#: The "(unset: ...)" namespaces -> the absolute file or folder they stand for.
+_SCOPE_ROOTS: dict[str, str] = {}
+
+
 def namespace_of(obj: dict[str, Any]) -> str:
+    """The namespace ``obj`` is judged in: ``metadata.namespace``, else its effective
+    namespace under the current Context (module docstring), else ``""`` (cluster-scoped)."""
     meta = obj.get("metadata")
     if isinstance(meta, dict):
         ns = meta.get("namespace")
-        if isinstance(ns, str):
+        if isinstance(ns, str) and ns:
             return ns
-    return ""
+    return _SCOPES.get(id(obj), "")
+
+
+def _effective_namespaces(documents: list["Document"], default: str | None) -> dict[int, str]:
+    """``id(obj)`` -> effective namespace for the namespaced objects that set none."""
+    import os
+
+    kustomizations: dict[str, str | None] = {}
+    for d in documents:
+        if (d.type == "kubernetes" and d.obj.get("kind") in ("Kustomization", "Component")
+                and str(d.obj.get("apiVersion", "")).startswith("kustomize.config.k8s.io/")
+                and d.file not in ("", "-")):
+            ns = d.obj.get("namespace")
+            kustomizations[os.path.dirname(os.path.abspath(d.file))] = (
+                ns if isinstance(ns, str) and ns else None)
+    out: dict[int, str] = {}
+    for d in documents:
+        if d.type != "kubernetes":
+            continue
+        obj = d.obj
+        kind = obj.get("kind")
+        if not isinstance(kind, str) or kind in CLUSTER_SCOPED:
+            continue
+        if str(obj.get("apiVersion", "")).startswith("kustomize.config.k8s.io/"):
+            continue
+        meta = obj.get("metadata")
+        if isinstance(meta, dict) and isinstance(meta.get("namespace"), str) and meta["namespace"]:
+            continue
+        scope: str | None = None
+        if kustomizations and d.file not in ("", "-"):
+            folder = os.path.dirname(os.path.abspath(d.file))
+            while True:
+                if folder in kustomizations:
+                    ns = kustomizations[folder]
+                    scope = ns or default
+                    if scope is None:
+                        scope = f"(unset: {os.path.relpath(folder)}/)"
+                        _SCOPE_ROOTS[scope] = folder + os.sep
+                    break
+                parent = os.path.dirname(folder)
+                if parent == folder:
+                    break
+                folder = parent
+        if scope is None:
+            scope = default
+            if scope is None:
+                scope = f"(unset: {d.file or '-'})"
+                _SCOPE_ROOTS[scope] = os.path.abspath(d.file) if d.file not in ("", "-") else "-"
+        out[id(obj)] = scope
+    return out
 
 
 def name_of(obj: dict[str, Any]) -> str:
@@ -309,6 +368,8 @@ class Context:
     Attributes:
         documents: every loaded document, in load order.
         settings: thresholds and switches from ``.provisor.yaml`` (defaults otherwise).
+        default_namespace: the namespace of objects that set none and are not grouped by a
+            kustomization (``provisor check -n``); None judges each file on its own.
         cache: the per-run cache for results rule families share (per namespace, per
             workload...). Keys are tuples starting with the family that fills them, e.g.
             ``("quota", "demand")``; lives as long as the Context (one check run).
@@ -319,6 +380,7 @@ class Context:
 
     documents: list["Document"]
     settings: "Settings"
+    default_namespace: str | None = None
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     _index: dict[tuple[str, str, str], "Document"] = field(default_factory=dict, repr=False)
     _admitted: dict[int, "PodAdmission"] = field(default_factory=dict, repr=False)
@@ -326,15 +388,33 @@ class Context:
         default=None, repr=False)
 
     def __post_init__(self) -> None:
+        _SCOPES.clear()
+        _SCOPE_ROOTS.clear()
+        _SCOPES.update(_effective_namespaces(self.documents, self.default_namespace))
         by_kind: dict[str, list[Document]] = defaultdict(list)
         for d in self.documents:
-            if d.type == "kubernetes":
+            if d.type == "kubernetes" and not d.meta.get("kustomize_patch"):
+                # A kustomize patch is part of an object, merged into its base by
+                # `kustomize build`; rules judge whole objects (check the build's output).
                 obj = d.obj
                 kind = obj.get("kind")
                 if isinstance(kind, str):
                     by_kind[kind].append(d)
                     self._index.setdefault((kind, namespace_of(obj), name_of(obj)), d)
         self.by_kind: dict[str, list[Document]] = dict(by_kind)
+
+    def in_scope(self, namespace: str, file: str) -> bool:
+        """Whether a cluster-scoped object from ``file`` (a PriorityClass, a Node) belongs
+        with the objects of ``namespace``: always for a real namespace; for an
+        ``(unset: ...)`` one, when ``file`` is that file or inside that kustomization
+        folder (unrelated files without namespaces are not judged against each other)."""
+        root = _SCOPE_ROOTS.get(namespace)
+        if root is None:
+            return True
+        import os
+
+        path = os.path.abspath(file) if file not in ("", "-") else "-"
+        return path == root or (root.endswith(os.sep) and path.startswith(root))
 
     # -- plain look-ups ---------------------------------------------------------------
     def kind(self, *kinds: str) -> list["Document"]:

@@ -88,6 +88,10 @@ def check(
         help="Print the documentation of one rule.", show_default=False)] = None,
     no_schema: Annotated[bool, typer.Option(
         "--no-schema", help="Skip Kubernetes schema validation.")] = False,
+    namespace: Annotated[Optional[str], typer.Option(
+        "--namespace", "-n", help="Judge objects without a namespace as if applied to this "
+        "one (kubectl apply -n); by default each file (or kustomization) stands alone.",
+        show_default=False)] = None,
 ) -> None:
     """Check manifests for schema errors and cross-object mistakes."""
     if list_rules or explain:
@@ -119,7 +123,7 @@ def check(
                 err.print(f"[bold red]error:[/] {where}: {f.message}", highlight=False)
     try:
         result = run_check(docs, config=cfg, kubernetes_version=kubernetes_version,
-                           schema=not no_schema)
+                           schema=not no_schema, default_namespace=namespace)
     except UnsupportedVersionError as exc:
         raise _fail(str(exc)) from None
     color = output is None and fmt == "text" and sys.stdout.isatty()

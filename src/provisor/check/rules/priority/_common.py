@@ -45,10 +45,11 @@ def workloads_naming(ctx: "Context") -> Iterator[tuple["Workload", str, tuple[st
             yield w, name, path
 
 
-def known_names(ctx: "Context") -> set[str]:
-    """The class names that exist: the built-in ones and those of the checked set."""
+def known_names(ctx: "Context", docs: "list[Document] | None" = None) -> set[str]:
+    """The class names that exist: the built-in ones and those of ``docs`` (default: every
+    PriorityClass of the checked set)."""
     out = set(SYSTEM_PRIORITY_CLASSES)
-    for d in classes(ctx):
+    for d in (classes(ctx) if docs is None else docs):
         n = dig(d.obj, "metadata", "name")
         if isinstance(n, str):
             out.add(n)

@@ -14,10 +14,12 @@ from provisor.check.rules.priority._common import classes, known_names, workload
 def check(ctx: Context) -> Iterator[Hit]:
     """
     **What it flags.** A workload whose pod template sets `priorityClassName` to a class
-    that is not among the checked set's PriorityClasses, when the set has PriorityClasses
-    (it defines the classes, so a missing one is a typo or a forgotten object), and that is
-    not `system-cluster-critical` or `system-node-critical`. With no PriorityClass in the
-    set at all, see `priority/class-unverified`.
+    that is not among the checked set's PriorityClasses that apply to it (the set defines
+    the classes, so a missing one is a typo or a forgotten object), and that is not
+    `system-cluster-critical` or `system-node-critical`. PriorityClasses are cluster-wide,
+    but a workload that sets no namespace and is checked beside unrelated files is judged
+    only with the classes of its own file or kustomization. With no such class, see
+    `priority/class-unverified`.
 
     **Why.** The Priority admission plugin resolves the name when a pod is created and
     refuses the pod if no such class exists (kubernetes/kubernetes
@@ -32,9 +34,12 @@ def check(ctx: Context) -> Iterator[Hit]:
 
     if not classes(ctx):
         return
-    names = known_names(ctx)
-    by_name = {name_of(d.obj): d.obj for d in classes(ctx)}
     for w, name, path in workloads_naming(ctx):
+        relevant = [d for d in classes(ctx) if ctx.in_scope(w.namespace, d.file)]
+        if not relevant:
+            continue  # priority/class-unverified
+        names = known_names(ctx, relevant)
+        by_name = {name_of(d.obj): d.obj for d in relevant}
         pod_name = w.name if w.kind == "Pod" else f"{w.name}-..."
         try:
             resolve_priority_class({"metadata": {"name": pod_name},

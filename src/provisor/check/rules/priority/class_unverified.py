@@ -11,12 +11,13 @@ from provisor.k8s.priority import SYSTEM_PRIORITY_CLASSES
 
 
 @rule("priority/class-unverified", "info",
-      "Pods name a PriorityClass and the checked set has none: cannot verify it exists.")
+      "Pods name a PriorityClass and no checked PriorityClass applies to them: cannot verify.")
 def check(ctx: Context) -> Iterator[Hit]:
     """
     **What it flags.** A workload whose pods name a `priorityClassName` (other than the
-    built-in `system-cluster-critical` / `system-node-critical`) when the checked set has no
-    PriorityClass at all. The class may exist in the cluster.
+    built-in `system-cluster-critical` / `system-node-critical`) when no PriorityClass of the
+    checked set applies to them (none at all, or only ones from unrelated files: see the
+    namespace rules in `provisor check --help`). The class may exist in the cluster.
 
     **Why.** A pod naming a class that does not exist is refused at creation (`no
     PriorityClass with name ... was found`, kubernetes/kubernetes
@@ -26,12 +27,12 @@ def check(ctx: Context) -> Iterator[Hit]:
     **Fix.** Check the workloads together with the PriorityClasses they use, or silence this
     rule for classes managed elsewhere.
     """
-    if classes(ctx):
-        return
     for w, name, path in workloads_naming(ctx):
         if name in SYSTEM_PRIORITY_CLASSES:
             continue
-        yield Hit(w.doc, f"cannot verify priorityClassName {name}: the checked set has no "
-                         f"PriorityClass; if the cluster lacks it, pods of {w.kind} "
+        if any(ctx.in_scope(w.namespace, d.file) for d in classes(ctx)):
+            continue  # priority/class-missing judges it
+        yield Hit(w.doc, f"cannot verify priorityClassName {name}: no PriorityClass among "
+                         f"the checked manifests applies to it; if the cluster lacks it, pods of {w.kind} "
                          f"{w.namespace or '(default)'}/{w.name} are refused at creation",
                   fix="check the workload together with its PriorityClass", path=path)
