@@ -14,7 +14,22 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("PROVISOR_SHARED", REPO.parent / "shared")).resolve()
+
+
+def _find_shared() -> Path:
+    """$PROVISOR_SHARED, else ``shared/`` beside the repository or beside one of its parents
+    (a clone in a sub-folder), else the workplace's ``/work/shared``."""
+    env = os.environ.get("PROVISOR_SHARED")
+    if env:
+        return Path(env).resolve()
+    marker = Path("seed") / "resource-management-spec.md"
+    for d in REPO.parents:
+        if (d / "shared" / marker).is_file():
+            return (d / "shared").resolve()
+    return Path("/work/shared")
+
+
+SHARED = _find_shared()
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,6 @@ from __future__ import annotations
 import copy
 import io
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -32,7 +31,7 @@ import yaml
 from provisor.manifests import SchemaValidator, load, validate
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("PROVISOR_SHARED", REPO.parent / "shared")).resolve()
+from conftest import SHARED  # noqa: E402
 CRDS = SHARED / "real" / "crds"
 OURS = {("autoscaling.k8s.io", "VerticalPodAutoscaler"), ("monitoring.coreos.com", "PrometheusRule")}
 

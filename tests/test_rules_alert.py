@@ -16,7 +16,7 @@ from provisor.check.registry import load_rules
 from provisor.manifests import load
 from provisor.promql.promtool import find_promtool
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
+from conftest import SHARED  # noqa: E402
 RULES = SHARED / "seed" / "manifests" / "prometheusrule-agent-resource-alerts.yaml"
 MINE = ("promql", "alert", "dashboard")
 needs_promtool = pytest.mark.skipif(find_promtool() is None,

@@ -17,7 +17,7 @@ from provisor.check.rules.dashboard._model import interpolate, var_refs
 from provisor.manifests import load
 from provisor.promql.ast import try_parse
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
+from conftest import SHARED  # noqa: E402
 DASHBOARD = SHARED / "seed" / "manifests" / "grafana-dashboard.json"
 MINE = ("promql", "alert", "dashboard")
 

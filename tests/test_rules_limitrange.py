@@ -19,7 +19,6 @@ from provisor.findings import Finding
 from provisor.manifests import load
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 FAMILY = "limitrange/"
 
 

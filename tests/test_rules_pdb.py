@@ -12,7 +12,7 @@ import pytest
 from provisor.check import run_check
 from provisor.manifests import load
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
+from conftest import SHARED  # noqa: E402
 
 REFUSED = "Cannot evict pod as it would violate the pod's disruption budget."
 

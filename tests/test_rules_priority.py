@@ -13,7 +13,7 @@ from provisor.check import run_check
 from provisor.check.config import Config, Settings
 from provisor.manifests import load
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
+from conftest import SHARED  # noqa: E402
 
 
 def check(tmp_path: Path, text: str, config: Config | None = None):

@@ -14,7 +14,7 @@ from provisor.check.config import Config, Settings
 from provisor.check.registry import load_rules
 from provisor.manifests import load
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
+from conftest import SHARED  # noqa: E402
 SEED = SHARED / "seed" / "manifests"
 RULES = SEED / "prometheusrule-agent-resource-alerts.yaml"
 MINE = ("promql", "alert", "dashboard")

@@ -29,7 +29,7 @@ from provisor.manifests import (
 from provisor.manifests.schema import field_path
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("PROVISOR_SHARED", REPO.parent / "shared")).resolve()
+from conftest import SHARED  # noqa: E402
 
 
 def _doc(text: str):  # type: ignore[no-untyped-def]

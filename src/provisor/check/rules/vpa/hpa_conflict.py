@@ -79,8 +79,8 @@ def check(ctx: Context) -> Iterator[Hit]:
                              "its containers" if containers is not None else "its containers "
                              "(as far as the VPA's policies tell)")
                     if ttype == "Utilization":
-                        loop = (f"every VPA change of the request moves the HPA's utilization "
-                                f"(usage / request), so the two loops chase each other")
+                        loop = ("every VPA change of the request moves the HPA's utilization "
+                                "(usage / request), so the two loops chase each other")
                     else:
                         loop = ("both react to the same per-pod usage: the HPA moves it with "
                                 "replicas while the VPA re-sizes (and evicts) pods after it, "
@@ -89,8 +89,8 @@ def check(ctx: Context) -> Iterator[Hit]:
                                  f"this VPA (updateMode {mode}) sets the {res} requests of "
                                  f"{where}: {loop} (the VPA documentation: not with an HPA on "
                                  f"the same resource metric)",
-                              fix=f"let the VPA control only the other resource "
-                                  f"(controlledResources), scale the HPA on another metric, or "
-                                  f"set the VPA's updateMode to Off",
+                              fix="let the VPA control only the other resource "
+                                  "(controlledResources), scale the HPA on another metric, or "
+                                  "set the VPA's updateMode to Off",
                               path=("spec", "updatePolicy", "updateMode")
                               if dig(d.obj, "spec", "updatePolicy", "updateMode") else ("spec",))
