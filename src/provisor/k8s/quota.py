@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import copy
 import math
-import re
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -231,32 +230,11 @@ DEVICE_CLASS_PREFIX = "deviceclass.resource.kubernetes.io/"
 _STORAGE_CLASS_SUFFIX = ".storageclass.storage.k8s.io/"
 _BETA_STORAGE_CLASS_ANNOTATION = "volume.beta.kubernetes.io/storage-class"
 
-_NAME_RE = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_DNS1123_SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_LABEL_VALUE_RE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-
-
-def _is_qualified_name(value: str) -> bool:
-    parts = value.split("/")
-    if len(parts) == 1:
-        name = parts[0]
-    elif len(parts) == 2:
-        prefix, name = parts
-        if not prefix or len(prefix) > 253 or not _DNS1123_SUBDOMAIN_RE.match(prefix):
-            return False
-    else:
-        return False
-    return 0 < len(name) <= 63 and bool(_NAME_RE.match(name))
-
-
-def _is_native_resource(name: str) -> bool:
-    return "/" not in name or "kubernetes.io/" in name
-
-
-def _is_extended_resource_name(name: str) -> bool:
-    if _is_native_resource(name) or name.startswith(REQUESTS_PREFIX):
-        return False
-    return _is_qualified_name(REQUESTS_PREFIX + name)
+from provisor.k8s.names import (  # noqa: E402
+    _LABEL_VALUE_RE,
+    is_extended_resource_name as _is_extended_resource_name,
+    is_native_resource as _is_native_resource,
+)
 
 
 def _is_dra_extended_resource_name(name: str) -> bool:

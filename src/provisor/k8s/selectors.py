@@ -33,7 +33,6 @@ promise.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -45,61 +44,17 @@ __all__ = [
     "selector_matches",
 ]
 
-_QUALIFIED_NAME_RE = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_LABEL_VALUE_RE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-_DNS1123_SUBDOMAIN_RE = re.compile(
-    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+from provisor.k8s.names import (  # noqa: E402  (re-exported: qualified_name_errors)
+    _LABEL_VALUE_RE,
+    LABEL_VALUE_MAX as _LABEL_VALUE_MAX,
+    qualified_name_errors,
 )
-_QUALIFIED_NAME_MAX = 63
-_LABEL_VALUE_MAX = 63
-_DNS1123_SUBDOMAIN_MAX = 253
 
 _OPS = {"In": "in", "NotIn": "notin", "Exists": "exists", "DoesNotExist": "!"}
 
 
 class SelectorError(ValueError):
     """A label selector that Kubernetes refuses to build (``LabelSelectorAsSelector`` error)."""
-
-
-def qualified_name_errors(key: str) -> list[str]:
-    """apimachinery ``IsQualifiedName``: an optional DNS-1123 subdomain prefix and ``/``, then a
-    name of at most 63 characters of ``[A-Za-z0-9-_.]`` starting and ending alphanumeric.
-    Returns the problems (empty when valid)."""
-    errs: list[str] = []
-    parts = key.split("/")
-    if len(parts) == 1:
-        name = parts[0]
-    elif len(parts) == 2:
-        prefix, name = parts
-        if not prefix:
-            errs.append("prefix part must be non-empty")
-        else:
-            if len(prefix) > _DNS1123_SUBDOMAIN_MAX:
-                errs.append(f"prefix part must be no more than {_DNS1123_SUBDOMAIN_MAX} characters")
-            if not _DNS1123_SUBDOMAIN_RE.match(prefix):
-                errs.append(
-                    "prefix part a lowercase RFC 1123 subdomain must consist of lower case "
-                    "alphanumeric characters, '-' or '.', and must start and end with an "
-                    "alphanumeric character"
-                )
-    else:
-        return [
-            (
-                "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and "
-                "must start and end with an alphanumeric character with an optional DNS "
-                "subdomain prefix and '/' (e.g. 'example.com/MyName')"
-            )
-        ]
-    if not name:
-        errs.append("name part must be non-empty")
-    elif len(name) > _QUALIFIED_NAME_MAX:
-        errs.append(f"name part must be no more than {_QUALIFIED_NAME_MAX} characters")
-    if not _QUALIFIED_NAME_RE.match(name):
-        errs.append(
-            "name part must consist of alphanumeric characters, '-', '_' or '.', and must "
-            "start and end with an alphanumeric character"
-        )
-    return errs
 
 
 def _check_key(key: Any) -> str:

@@ -79,7 +79,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from provisor.k8s import AdmissionError
-from provisor.k8s.selectors import qualified_name_errors
+from provisor.k8s.names import (
+    is_extended_resource_name,
+    is_overcommit_allowed,
+    qualified_name_errors,
+)
 from provisor.quantity import Quantity, QuantityError
 
 __all__ = [
@@ -307,22 +311,6 @@ def _q(value: Any) -> Quantity:
         return value
     return Quantity.unmarshal(value)
 
-
-def _is_native(name: str) -> bool:
-    return "/" not in name or _DEFAULT_NAMESPACE_PREFIX in name
-
-
-def is_extended_resource_name(name: str) -> bool:
-    """``helper.IsExtendedResourceName``: a fully-qualified name outside ``kubernetes.io/``,
-    not starting with ``requests.``, such that ``requests.<name>`` is a qualified name."""
-    if _is_native(name) or name.startswith(_REQUESTS_PREFIX):
-        return False
-    return not qualified_name_errors(_REQUESTS_PREFIX + name)
-
-
-def is_overcommit_allowed(name: str) -> bool:
-    """``helper.IsOvercommitAllowed``: native resources except ``hugepages-*``."""
-    return _is_native(name) and not name.startswith(_HUGEPAGES)
 
 
 def _quantity_value_errors(name: str, q: Quantity, field_path: str, errs: list[str]) -> None:

@@ -130,50 +130,13 @@ DEFAULT_FEATURES = Features()
 
 # --- resource names --------------------------------------------------------------------------
 
-_QUALIFIED_NAME_RE = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_DNS1123_SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-
-
-def _is_qualified_name(value: str) -> bool:
-    parts = value.split("/")
-    if len(parts) == 1:
-        name = parts[0]
-    elif len(parts) == 2:
-        prefix, name = parts
-        if not prefix or len(prefix) > 253 or not _DNS1123_SUBDOMAIN_RE.match(prefix):
-            return False
-    else:
-        return False
-    return 0 < len(name) <= 63 and bool(_QUALIFIED_NAME_RE.match(name))
-
-
-def is_prefixed_native_resource(name: str) -> bool:
-    """True when the name contains ``kubernetes.io/`` (``IsPrefixedNativeResource``)."""
-    return "kubernetes.io/" in name
-
-
-def is_native_resource(name: str) -> bool:
-    """True for an unprefixed name or a ``kubernetes.io/`` one (``IsNativeResource``)."""
-    return "/" not in name or "kubernetes.io/" in name
-
-
-@lru_cache(maxsize=1024)
-def is_extended_resource_name(name: str) -> bool:
-    """True for a non-native, non-``requests.`` name whose quota form ``requests.<name>`` is a
-    qualified name (``IsExtendedResourceName``), e.g. ``nvidia.com/gpu``."""
-    if is_native_resource(name) or name.startswith("requests."):
-        return False
-    return _is_qualified_name("requests." + name)
-
-
-def is_hugepage_resource_name(name: str) -> bool:
-    """True for ``hugepages-*`` (``IsHugePageResourceName``)."""
-    return name.startswith("hugepages-")
-
-
-def is_attachable_volume_resource_name(name: str) -> bool:
-    """True for ``attachable-volumes-*`` (``IsAttachableVolumeResourceName``)."""
-    return name.startswith("attachable-volumes-")
+from provisor.k8s.names import (  # noqa: E402  (re-exported for the scheduler's callers)
+    is_attachable_volume_resource_name,
+    is_extended_resource_name,
+    is_hugepage_resource_name,
+    is_native_resource,
+    is_prefixed_native_resource,
+)
 
 
 @lru_cache(maxsize=1024)
