@@ -202,3 +202,55 @@ def test_bad_file_does_not_stop_the_others(tmp_path: Path, shared: Path) -> None
     fs = _findings(p)
     assert _has(fs, "hpa/metric-source", "hpa-argo-workflows-server.yaml", 20)
     assert any(f["rule"] == "input/parse-error" and f["file"] == str(bad) for f in fs)
+
+
+# -- usage mistakes a newcomer made ------------------------------------------------------------
+def test_plan_rejects_bad_fail_on_before_writing(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    p = run_cli("plan", "-o", str(out), "--fail-on", "warnings")
+    assert p.returncode == 2 and "--fail-on" in p.stderr and not out.exists()
+
+
+def test_render_onto_a_file_is_a_one_line_error(tmp_path: Path) -> None:
+    f = tmp_path / "my-policy.yaml"
+    f.write_text("keep me\n")
+    for extra in ((), ("--force",)):
+        p = run_cli("render", "-o", str(f), *extra)
+        assert p.returncode == 2 and "Traceback" not in p.stderr, p.stderr
+        assert len(p.stderr.strip().splitlines()) == 1
+    assert f.read_text() == "keep me\n"
+
+
+def test_report_into_a_folder_or_missing_folder(tmp_path: Path, shared: Path) -> None:
+    seed = str(shared / SEED)
+    for target in (tmp_path, tmp_path / "missing" / "report.txt"):
+        p = run_cli("check", seed, "-o", str(target))
+        assert p.returncode == 2 and "Traceback" not in p.stderr, p.stderr
+
+
+def test_a_folder_without_manifests_is_bad_input(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not a manifest")
+    p = run_cli("check", str(tmp_path))
+    assert p.returncode == 2 and "no manifests found" in p.stderr
+
+
+def test_list_rules_piped_is_one_untruncated_line_per_rule() -> None:
+    from provisor.check.registry import all_docs
+
+    lines = run_cli("check", "--list-rules").stdout.splitlines()
+    assert [ln.split("\t")[0] for ln in lines] == list(all_docs())
+
+
+def test_explain_suggests_a_close_rule() -> None:
+    p = run_cli("check", "--explain", "hpa/memory-targets")
+    assert p.returncode == 2 and "did you mean hpa/memory-target" in p.stderr
+
+
+def test_policy_show_source_keeps_the_comments() -> None:
+    p = run_cli("policy", "show", "--source")
+    assert p.returncode == 0 and "requests.cpu     agents" in p.stdout
+
+
+def test_plan_prints_list_values_of_departures(tmp_path: Path) -> None:
+    p = run_cli("plan", "-o", str(tmp_path / "o"))
+    assert "agent_vpa.controlled_resources: [cpu, memory] -> [cpu]" in p.stdout

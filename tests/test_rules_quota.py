@@ -253,10 +253,10 @@ def test_demand_fits(tmp_path: Path) -> None:
 
 def test_headroom_setting(tmp_path: Path) -> None:
     fs = check_text(tmp_path, _NS + _agent("implementation", 2, "2", "8Gi"),
-                    quota_headroom=0.5)
+                    quota_buffer=1.0)
     hits = only(fs, "quota/headroom")
     assert len(hits) == 1
-    assert "above the 50% headroom line" in hits[0].message
+    assert "above the 50% line that a 100% buffer over the maximum allows" in hits[0].message
     assert "requests.cpu 11 of 20 (55%)" in hits[0].message
     assert "limits.cpu 28 of 40 (70%)" in hits[0].message
     assert "raise hard limits.cpu to at least 56" in (hits[0].fix or "")

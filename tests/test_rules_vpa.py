@@ -299,9 +299,7 @@ def test_seed_manifests():
     got = sorted((Path(f.file).name, f.line, f.rule, f.object.name, f.severity) for f in fs)
     assert got == [
         ("vpa-agent-pods.yaml", 7, "vpa/target-not-found", "agent-pods-vpa", "info"),
-        ("vpa-agent-pods.yaml", 7, "vpa/target-ref", "agent-pods-vpa", "error"),
         ("vpa-agent-pods.yaml", 9, "vpa/target-ref", "agent-pods-vpa", "error"),
-        ("vpa-agent-pods.yaml", 10, "vpa/target-ref", "agent-pods-vpa", "error"),
         ("vpa-agent-pods.yaml", 14, "vpa/update-mode-auto", "agent-pods-vpa", "warning"),
     ]
     nf = only(fs, "vpa/target-not-found")[0]

@@ -28,10 +28,8 @@ MISTAKES = [
     ("hpa/scale-up-delay", HPA_CTRL, 28, "coderun-controller-hpa", "warning"),
     # VPA: targetRef is a Pod, with a selector and no name; updateMode Auto is deprecated.
     ("schema/invalid", "vpa-agent-pods.yaml", 7, "agent-pods-vpa", "error"),
-    ("vpa/target-ref", "vpa-agent-pods.yaml", 7, "agent-pods-vpa", "error"),
     ("vpa/target-ref", "vpa-agent-pods.yaml", 9, "agent-pods-vpa", "error"),
     ("schema/invalid", "vpa-agent-pods.yaml", 10, "agent-pods-vpa", "error"),
-    ("vpa/target-ref", "vpa-agent-pods.yaml", 10, "agent-pods-vpa", "error"),
     ("vpa/update-mode-auto", "vpa-agent-pods.yaml", 14, "agent-pods-vpa", "warning"),
     # PriorityClass: globalDefault true reaches every pod of the cluster.
     ("priority/global-default", "priorityclasses.yaml", 17, "agent-standard-priority",

@@ -97,6 +97,7 @@ def _policy_name(policy: Any) -> str:
 
 def print_plan(result: PlanResult, console: "Console") -> None:
     """Print the plan: departures, objects by kind, findings, and where the bundle is."""
+    from rich.markup import escape
     from rich.table import Table
 
     from provisor.check.output import render as render_findings
@@ -107,9 +108,9 @@ def print_plan(result: PlanResult, console: "Console") -> None:
         console.print(f"[bold]Departures from the spec[/] ({len(result.departures)}): where "
                       f"this policy differs from the spec's values, and why")
         for d in result.departures:
-            console.print(f"  [cyan]{d.field}[/]: {d.spec} [dim]->[/] {d.policy}",
-                          highlight=False)
-            console.print(f"      [dim]{d.why}[/]", highlight=False)
+            console.print(f"  [cyan]{escape(d.field)}[/]: {escape(d.spec)} [dim]->[/] "
+                          f"{escape(d.policy)}", highlight=False)
+            console.print(f"      [dim]{escape(d.why)}[/]", highlight=False)
     kinds = Table("kind", "objects", title="Objects", title_justify="left")
     for kind, n in result.objects.items():
         kinds.add_row(kind, str(n))
@@ -118,12 +119,9 @@ def print_plan(result: PlanResult, console: "Console") -> None:
     findings = result.check.findings
     if findings:
         console.print("[bold]Findings on the rendered bundle[/]")
-        console.print(render_findings(result.check, "text", color=console.is_terminal),
-                      markup=False, highlight=False, end="")
-    sev = result.check.summary.get("by_severity", {})
-    console.print(
-        f"check: {sev.get('error', 0)} errors, {sev.get('warning', 0)} warnings, "
-        f"{sev.get('info', 0)} info")
+    # The text report ends with the check's summary line (files, documents, findings).
+    console.print(render_findings(result.check, "text", color=console.is_terminal),
+                  markup=False, highlight=False, end="")
     console.print(f"bundle: [bold]{result.out_dir}/[/] ({len(result.bundle.files)} resource "
                   f"files; apply with kubectl apply -k {result.out_dir})")
 

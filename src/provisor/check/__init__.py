@@ -214,7 +214,8 @@ def _summary(documents: Any, findings: list[Finding], silenced: int,
     for d in documents:
         types[d.type] += 1
         files.add(d.file)
-        if d.type == "kubernetes":
+        if d.type == "kubernetes" and not str(d.obj.get("apiVersion", "")).startswith(
+                "kustomize.config.k8s.io/"):  # kustomize's build file is not applied
             kinds[str(d.obj.get("kind"))] += 1
     for f in getattr(documents, "findings", []) or []:
         if f.file:

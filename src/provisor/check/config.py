@@ -51,8 +51,10 @@ class Settings:
             period`` (upstream default 15 s).
         metrics_window_seconds: the resource-metrics window the HPA reads (metrics-server's
             default ``--metric-resolution`` is 15 s; its CPU rate window is about 30 s).
-        quota_headroom: share of a quota dimension that the configured maximum demand may
-            take before ``quota/headroom`` warns (the spec asks for a 20% buffer: 0.8).
+        quota_buffer: the buffer a quota should keep over the configured maximum demand:
+            ``quota/headroom`` warns when ``demand x (1 + quota_buffer) > hard``. The spec's
+            Risk Mitigation: "resource quotas with buffer capacity (20% over expected
+            usage)": 0.2, i.e. the demand may take up to 1/1.2 = 83.3% of hard.
         max_user_priority: the highest value a non-system PriorityClass may have
             (``HighestUserDefinablePriority`` = 1e9, pkg/apis/scheduling/types.go).
         counters / gauges: metric names to treat as counters / gauges, beyond the naming
@@ -67,7 +69,7 @@ class Settings:
     responsiveness_seconds: float = 300.0
     hpa_sync_period_seconds: float = 15.0
     metrics_window_seconds: float = 30.0
-    quota_headroom: float = 0.8
+    quota_buffer: float = 0.2
     max_user_priority: int = 1_000_000_000
     counters: list[str] = field(default_factory=list)
     gauges: list[str] = field(default_factory=list)

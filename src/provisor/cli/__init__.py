@@ -99,6 +99,7 @@ def check(
         return
     if not paths:
         raise _fail("give at least one PATH (or - for stdin); see provisor check --help")
+    fmt, fail_on = fmt.lower(), fail_on.lower()
     if fmt not in ("text", "json", "sarif"):
         raise _fail(f"--format must be text, json or sarif, not {fmt!r}")
     if fail_on not in ("error", "warning", "info"):
@@ -115,6 +116,9 @@ def check(
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     docs = load(paths)
+    if not docs and not docs.findings:
+        raise _fail(f"no manifests found in {', '.join(paths)} (a folder is walked for "
+                    f"*.yaml, *.yml and *.json)")
     if docs.bad_input:
         err = _console(stderr=True)
         for f in docs.findings:
@@ -131,7 +135,10 @@ def check(
     if output is not None:
         from provisor.fsutil import write_text_atomic
 
-        write_text_atomic(output, text)
+        try:
+            write_text_atomic(output, text)
+        except OSError as exc:
+            raise _fail(f"{output}: cannot write the report: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text)
     raise typer.Exit(result.exit_code(fail_on))
@@ -144,12 +151,23 @@ def _rules_doc(list_rules: bool, explain: str | None) -> None:
         try:
             sys.stdout.write(explain_rule(explain))
         except KeyError:
-            raise _fail(f"no rule {explain!r}; see provisor check --list-rules") from None
+            import difflib
+
+            close = difflib.get_close_matches(explain, list(all_docs()), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise _fail(f"no rule {explain!r}{hint} (see provisor check --list-rules)") from None
+        return
+    docs = all_docs()
+    if not sys.stdout.isatty():
+        # Piped: one rule a line, tab-separated, never wrapped or cut.
+        for rid, (sev, summary, _doc) in docs.items():
+            sys.stdout.write(f"{rid}\t{sev}\t{summary}\n")
         return
     from rich.table import Table
 
     table = Table("rule", "severity", "summary", box=None, pad_edge=False)
-    for rid, (sev, summary, _doc) in all_docs().items():
+    table.columns[0].no_wrap = True
+    for rid, (sev, summary, _doc) in docs.items():
         table.add_row(rid, sev, summary)
     _console().print(table)
 
@@ -160,7 +178,7 @@ def render(
     out: Annotated[Path, typer.Option("--output", "-o", help="Bundle folder to write.")] = Path(
         "provisor-out"),
     force: Annotated[bool, typer.Option(
-        "--force", help="Replace OUT when it exists and is not empty.")] = False,
+        "--force", help="Replace the output folder when it exists and is not empty.")] = False,
 ) -> None:
     """Render the policy into a kustomize base (kubectl apply -k DIR)."""
     from provisor.render import BundleExistsError, render as do_render, write_bundle
@@ -171,6 +189,8 @@ def render(
         write_bundle(bundle, out, force=force)
     except BundleExistsError as exc:
         raise _fail(str(exc)) from None
+    except OSError as exc:
+        raise _fail(f"{out}: cannot write the bundle: {exc.strerror or exc}") from None
     _console().print(f"wrote {len(bundle.contents())} files ({len(bundle.files)} resource files) to {out}/")
 
 
@@ -180,13 +200,15 @@ def plan(
     out: Annotated[Path, typer.Option("--output", "-o", help="Bundle folder to write.")] = Path(
         "provisor-out"),
     force: Annotated[bool, typer.Option(
-        "--force", help="Replace OUT when it exists and is not empty.")] = False,
+        "--force", help="Replace the output folder when it exists and is not empty.")] = False,
     fail_on: Annotated[str, typer.Option(
         help="Exit 1 when the render has a finding at or above this severity.")] = "error",
 ) -> None:
     """The main job: render the policy, check the render, and summarise."""
-    from provisor.plan import PlanError, run_plan, print_plan
+    from provisor.plan import PlanError, print_plan, run_plan
 
+    if fail_on not in ("error", "warning", "info"):
+        raise _fail(f"--fail-on must be error, warning or info, not {fail_on!r}")
     pol = _load_policy(policy)
     try:
         result = run_plan(pol, out, force=force, policy_path=policy)
@@ -200,11 +222,19 @@ def plan(
 def policy_show(
     policy: PolicyArg = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="yaml or json.")] = "yaml",
+    source: Annotated[bool, typer.Option(
+        "--source", help="Print the file as written, comments included (start your own "
+        "policy from the built-in one with: provisor policy show --source > my-policy.yaml)."
+    )] = False,
 ) -> None:
-    """Print the policy (with defaults filled in)."""
-    from provisor.policy import dump_policy
+    """Print the policy (validated, with defaults filled in), or its file as written."""
+    from provisor.policy import default_policy_path, dump_policy
 
     pol = _load_policy(policy)
+    if source:
+        sys.stdout.write((policy or default_policy_path()).read_text(encoding="utf-8"))
+        return
+    fmt = fmt.lower()
     if fmt not in ("yaml", "json"):
         raise _fail(f"--format must be yaml or json, not {fmt!r}")
     sys.stdout.write(dump_policy(pol, fmt))
@@ -223,7 +253,8 @@ def policy_validate(
         con.print(f"{file}: ok")
         return
     for p in problems:
-        con.print(f"{p.file}:{p.line}: {p.field}: {p.message}", markup=False)
+        where = f"{p.file}:{p.line}" if p.line else str(p.file)
+        con.print(f"{where}: {p.field}: {p.message}", markup=False, highlight=False)
     raise typer.Exit(2)
 
 

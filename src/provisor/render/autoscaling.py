@@ -31,7 +31,7 @@ from provisor.render.common import base_labels, meta, obj, resource_list
 from provisor.render.tiers import AGENT_CONTAINER
 
 #: Annotation on a rendered HPA: the per-container resources assumed for its target's pods.
-ANNOTATION_ASSUMED_POD_RESOURCES = "provisor.dev/assumed-pod-resources"
+from provisor.conventions import ANNOTATION_ASSUMED_POD_RESOURCES  # noqa: E402
 
 
 def hpa_name(w: ExternalWorkload) -> str:

@@ -23,7 +23,7 @@ def render(result: "CheckResult", *, color: bool = False, **_: Any) -> str:
     for file, group in groupby(result.findings, key=lambda f: f.file):
         lines.append(c(_BOLD, file or "(no file)"))
         for f in group:
-            where = f"{file}:{f.line}" if file else "-"
+            where = (f"{file}:{f.line}" if f.line else file) if file else "-"
             obj = f" {f.object}" if f.object.kind or f.object.name else ""
             sev = c(_COLORS[f.severity], f"{f.severity:<7}")
             lines.append(f"  {where}  {sev} {f.rule}{obj}: {f.message}")

@@ -20,7 +20,7 @@ _NO_UNIT = frozenset({"", "none", "short"})
 #: Grafana unit ids for the inferred value units.
 GRAFANA_UNIT = {
     "bytes": "bytes", "bytes/s": "Bps", "seconds": "s", "ratio": "percentunit",
-    "percent": "percent", "celsius": "celsius", "cores": "none (title the panel 'cores')",
+    "percent": "percent", "celsius": "celsius", "cores": "suffix: cores",  # Grafana's custom-suffix unit
 }
 _BINARY_PREFIX = {1: "KiB", 2: "MiB", 3: "GiB", 4: "TiB"}
 

@@ -411,6 +411,51 @@ def _claims_of(ctx: "Context", w: Workload, count: int, why: str,
     return out
 
 
+def _assumed_entry(ctx: "Context", d: "Document", ns: str, kind: str, name: str,
+                   count: int | None) -> Entry | None:
+    """The pods of an HPA target outside the set, from the HPA's
+    ``provisor.dev/assumed-pod-resources`` annotation (``provisor.conventions``): one pod of
+    ``containers`` identical containers, admitted like any pod of the namespace (API defaults,
+    LimitRanger), ``count`` (maxReplicas) times. None without a usable annotation."""
+    import json
+
+    from provisor.conventions import ANNOTATION_ASSUMED_POD_RESOURCES
+    from provisor.k8s import AdmissionError
+    from provisor.k8s.defaults import default_pod
+    from provisor.k8s.limitranger import admit_pod
+
+    raw = dig(d.obj, "metadata", "annotations", ANNOTATION_ASSUMED_POD_RESOURCES)
+    if not isinstance(raw, str) or count is None:
+        return None
+    try:
+        spec = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(spec, dict):
+        return None
+    n = spec.get("containers", 1)
+    res = {k: spec[k] for k in ("requests", "limits") if isinstance(spec.get(k), dict)}
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1 or not res:
+        return None
+    pod = {"apiVersion": "v1", "kind": "Pod",
+           "metadata": {"name": f"{name}-assumed", "namespace": ns},
+           "spec": {"containers": [{"name": f"c{i}", "image": "assumed", "resources": res}
+                                   for i in range(n)]}}
+    try:
+        pod = admit_pod(ctx.stored_limit_ranges(ns), default_pod(pod))
+    except (AdmissionError, ValueError):
+        return None
+    u = _pod_usage(ctx, pod)
+    if u is None:
+        return None
+    hpa_name = name_of(d.obj)
+    return Entry(doc=d, path=("metadata", "annotations", ANNOTATION_ASSUMED_POD_RESOURCES),
+                 label=f"{kind} {ns or '(default)'}/{name} (assumed by HPA {hpa_name})",
+                 why=f"HPA {hpa_name} maxReplicas, pods as its "
+                     f"{ANNOTATION_ASSUMED_POD_RESOURCES} annotation says",
+                 source="hpa", obj=pod, kind="pod", usage=u, count=count)
+
+
 def _quota_view(d: "Document") -> QuotaView | None:
     from provisor.quantity import Quantity
 
@@ -486,6 +531,10 @@ def _build(ctx: "Context") -> dict[str, NamespaceDemand]:
         if ctx.workload(kind, ns, name) is not None:
             continue
         mx = dig(d.obj, "spec", "maxReplicas")
+        assumed = _assumed_entry(ctx, d, ns, kind, name, _int(mx))
+        if assumed is not None:
+            ns_of(ns).entries.append(assumed)
+            continue
         what = ("is not among the checked manifests" if ctx.get(kind, ns, name) is None
                 else "has no pod template this check can read")
         ns_of(ns).unknown.append(Unknown(

@@ -13,13 +13,15 @@ from provisor.quantity import Quantity
 
 
 @rule("quota/headroom", "warning",
-      "At the configured maximum a ResourceQuota dimension is above the headroom share "
-      "(settings.quota_headroom, default 80%) while still within hard.")
+      "At the configured maximum a ResourceQuota dimension fits under hard but without the "
+      "buffer settings.quota_buffer asks for (default 20% over the maximum).")
 def check(ctx: Context) -> Iterator[Hit]:
     """
     **What it flags.** A ResourceQuota dimension whose demand at the configured maximum
-    (computed as for `quota/demand-exceeds-hard`) fits under `hard` but takes more than
-    `settings.quota_headroom` of it (default 0.8: the spec's 20% buffer).
+    (computed as for `quota/demand-exceeds-hard`) fits under `hard` but leaves less than
+    `settings.quota_buffer` over it: demand x (1 + buffer) > hard. The default 0.2 is the
+    spec's "buffer capacity (20% over expected usage)": the demand may take up to 83.3% of
+    hard.
 
     **Why.** The quota is also charged for what the maximum does not show: a Deployment
     rollout's surge pods (`maxSurge`, 25% by default, exist next to the old ones,
@@ -29,10 +31,11 @@ def check(ctx: Context) -> Iterator[Hit]:
     refuses those (`exceeded quota`), and the failure shows at the worst time: at peak load,
     during a deploy.
 
-    **Fix.** Raise the named limits to the maximum demand divided by the headroom share, or
-    lower the maxima. Tune the share with `settings.quota_headroom` in `.provisor.yaml`.
+    **Fix.** Raise the named limits to the maximum demand x (1 + buffer), or lower the
+    maxima. Tune the buffer with `settings.quota_buffer` in `.provisor.yaml`.
     """
-    share = ctx.settings.quota_headroom
+    buffer = ctx.settings.quota_buffer
+    share = 1 / (1 + buffer)
     for nd in demand(ctx).values():
         for qv in nd.quotas:
             if not qv.entries:
@@ -45,8 +48,9 @@ def check(ctx: Context) -> Iterator[Hit]:
             yield Hit(
                 qv.doc,
                 f"ResourceQuota {qv.name}: at the configured maximum "
-                f"{', '.join(ld.text for ld in near)}: above the {pct(share)} headroom line "
-                f"(settings.quota_headroom); no room left for rollout surge, terminating pods "
+                f"{', '.join(ld.text for ld in near)}: above the {pct(share)} line that a "
+                f"{pct(buffer)} buffer over the maximum allows (settings.quota_buffer); no room "
+                f"left for rollout surge, terminating pods "
                 f"or retries. Largest charges to {first.key}: {contributors(qv, first.key)}",
                 fix=f"raise hard {first.key} to at least "
                     f"{_needed(first.demand, share, first.key, first.hard)}, or lower the maxima",

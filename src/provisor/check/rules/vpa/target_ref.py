@@ -17,13 +17,14 @@ NOT_CONTROLLERS = frozenset({"Pod", "PodTemplate", "Service", "ConfigMap", "Name
 
 
 @rule("vpa/target-ref", "error",
-      "A VPA's targetRef does not name a controller of pods (kind, apiVersion, name).")
+      "A VPA's targetRef names something that is not the topmost controller of its pods.")
 def check(ctx: Context) -> Iterator[Hit]:
     """
-    **What it flags.** A VerticalPodAutoscaler whose `spec.targetRef` is missing, lacks
-    `kind` or `name`, or names something that is not a controller of pods (a Pod, a
-    PodTemplate, a Service, ...). A targetRef that names a controller owned by another
-    well-known controller (a ReplicaSet of a Deployment, a Job of a CronJob) is flagged too.
+    **What it flags.** A VerticalPodAutoscaler whose `spec.targetRef` names something that
+    is not a controller of pods (a Pod, a PodTemplate, a Service, ...), or a controller owned
+    by another well-known controller (a ReplicaSet of a Deployment, a Job of a CronJob). A
+    targetRef that lacks `kind` or `name`, or has fields of its own such as `selector`, is a
+    schema error (`schema/invalid`).
 
     **Why.** The VPA finds its pods through the target's label selector: the well-known
     controllers (CronJob, DaemonSet, Deployment, Job, ReplicaSet, ReplicationController,
@@ -39,28 +40,17 @@ def check(ctx: Context) -> Iterator[Hit]:
     rather than its ReplicaSet, a CronJob rather than its Job. Pods that no such controller
     owns cannot be followed by a VPA.
     """
+    # A missing targetRef, or one without kind or name or with unknown fields (the spec's
+    # `selector`), is a schema error (schema/invalid): this rule judges what it names.
     for d in ctx.kind("VerticalPodAutoscaler"):
         ref = dig(d.obj, "spec", "targetRef")
         if not isinstance(ref, dict):
-            yield Hit(d, "VPA has no spec.targetRef: it selects no pods",
-                      fix="set targetRef to the controller (e.g. Deployment) owning the pods",
-                      path=("spec",))
             continue
         kind, name = ref.get("kind"), ref.get("name")
         if not isinstance(kind, str):
             kind = None if kind is None else str(kind)
         if not isinstance(name, str):
             name = None if name is None else str(name)
-        if "selector" in ref:
-            yield Hit(d, "targetRef has a `selector`: a targetRef names one object "
-                         "(apiVersion, kind, name); it does not select pods by label",
-                      fix="name the controller that owns the pods",
-                      path=("spec", "targetRef", "selector"))
-        if not kind or not name:
-            missing = " and ".join(k for k in ("kind", "name") if not ref.get(k))
-            yield Hit(d, f"targetRef has no {missing}: the recommender cannot read it "
-                         f"(ConfigUnsupported)", fix="set apiVersion, kind and name",
-                      path=("spec", "targetRef"))
         if kind in NOT_CONTROLLERS:
             yield Hit(d, f"targetRef kind {kind} is not a controller of pods; the VPA follows "
                          f"only well-known controllers ({', '.join(sorted(WELL_KNOWN))}) or "
