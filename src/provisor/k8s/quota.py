@@ -38,6 +38,8 @@ claims), and the quota controller's retry and batching machinery (nothing here d
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import copy
 import math
 from datetime import datetime, timezone
@@ -280,7 +282,7 @@ class _ScopeError(Exception):
 # =============================================================================================
 
 
-class _Evaluator:
+class _Evaluator(ABC):
     """Shared shape of the quota evaluators (upstream ``quota.Evaluator``)."""
 
     group = ""
@@ -290,11 +292,13 @@ class _Evaluator:
         """The constraint error text (``None`` when satisfied)."""
         return None
 
+    @abstractmethod
     def handles(self, operation: str, obj: Any, old: Any, subresource: str) -> bool:
-        raise NotImplementedError
+        """Whether this evaluator charges ``operation`` on ``obj`` (``Handles``)."""
 
+    @abstractmethod
     def matching_resources(self, names: Sequence[str]) -> list[str]:
-        raise NotImplementedError
+        """The quota resource names among ``names`` that this evaluator tracks."""
 
     def matches_scope(self, selector: Mapping[str, Any], obj: Mapping[str, Any]) -> bool:
         return False
@@ -316,9 +320,10 @@ class _Evaluator:
             return False
         return all(self.matches_scope(s, obj) for s in _scope_selectors(quota))
 
+    @abstractmethod
     def usage(self, obj: Mapping[str, Any], *, now: datetime | None = None,
               feature_gates: Mapping[str, bool] | None = None) -> ResourceList:
-        raise NotImplementedError
+        """What ``obj`` charges (``Usage``)."""
 
 
 class ObjectCountEvaluator(_Evaluator):
