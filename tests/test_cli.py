@@ -254,3 +254,25 @@ def test_policy_show_source_keeps_the_comments() -> None:
 def test_plan_prints_list_values_of_departures(tmp_path: Path) -> None:
     p = run_cli("plan", "-o", str(tmp_path / "o"))
     assert "agent_vpa.controlled_resources: [cpu, memory] -> [cpu]" in p.stdout
+
+
+# -- the real corpus ------------------------------------------------------------------------
+def test_check_real_corpus_errors_are_exactly_the_believed_ones(shared: Path) -> None:
+    """`provisor check ../shared/real` (kube-prometheus, monitoring mixins, Kubernetes
+    website examples, VPA examples, Argo): no traceback, no crashed rule, and every error is
+    one we looked at: the VPA example that uses `podLabelSelector` (a field the CRD does not
+    have) instead of a targetRef, and a Deployment on `extensions/v1beta1` (removed in 1.16)."""
+    p = run_cli("check", str(shared / "real"), "--format", "json", timeout=300)
+    assert p.returncode == 1 and "Traceback" not in p.stderr
+    fs = _findings(p)
+    assert not [f for f in fs if f["rule"] == "check/rule-crashed"]
+    errors = sorted((f["file"].split("/real/")[1], f["line"], f["rule"])
+                    for f in fs if f["severity"] == "error")
+    assert errors == [
+        ("kubernetes-autoscaler-vpa-examples/hamster-labelselectors.yaml", 12, "schema/invalid"),
+        ("kubernetes-autoscaler-vpa-examples/hamster-labelselectors.yaml", 18, "schema/invalid"),
+        ("kubernetes-autoscaler-vpa-examples/hamster.old-2a13bbf-v1beta2-extensions.yaml", 18,
+         "schema/unserved-api"),
+    ]
+    summary = json.loads(p.stdout)["summary"]
+    assert summary["documents"] == 431 and summary["unknown_kinds"] == 31
