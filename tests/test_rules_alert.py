@@ -386,3 +386,35 @@ spec:
 """)
     rules = {x.rule for x in run_check(load([f]), schema=False).findings}
     assert "alert/oom-never-fires" not in rules and "alert/oom-on-restarts" not in rules
+
+
+def test_oom_alert_on_restarts_never_fires_for_argo_workflow_pods(tmp_path):
+    """Argo creates every step pod with restartPolicy Never: an OOM alert on restarts in the
+    workflows' namespace can never fire for them."""
+    from provisor.check import run_check
+    from provisor.manifests import load
+
+    f = tmp_path / "wf.yaml"
+    f.write_text("""\
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata: {name: build, namespace: ci}
+spec:
+  templates:
+  - name: compile
+    container: {image: golang, command: [make]}
+---
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: {name: r, namespace: ci}
+spec:
+  groups:
+  - name: g
+    rules:
+    - alert: StepOOMKilled
+      expr: increase(kube_pod_container_status_restarts_total{namespace="ci"}[5m]) > 0 and on (namespace, pod) kube_pod_container_status_last_terminated_reason{namespace="ci", reason="OOMKilled"} == 1
+      labels: {severity: critical}
+""")
+    hits = [x for x in run_check(load([f]), schema=False).findings
+            if x.rule == "alert/oom-never-fires"]
+    assert hits and "WorkflowTemplate/build/compile" in hits[0].message

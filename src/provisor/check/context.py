@@ -483,6 +483,43 @@ class Context:
         return out
 
     @cached_property
+    def argo_workloads(self) -> list[Workload]:
+        """One Workload per container or script template of the Argo Workflows,
+        WorkflowTemplates, ClusterWorkflowTemplates and CronWorkflows (``argoproj.io``):
+        kind ``Workflow`` etc., name ``<workflow>/<template>``. Argo creates every step's pod
+        with ``restartPolicy: Never`` (argoproj/argo-workflows
+        workflow/controller/workflowpod.go); a retry (``retryStrategy``) is a new pod, never an
+        in-place restart. They answer "does it restart?"; quota and PDB rules do not count
+        them (how many pods run at once depends on the DAG and ``parallelism``)."""
+        out: list[Workload] = []
+        for kind in ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow"):
+            for d in self.by_kind.get(kind, []):
+                if not str(d.obj.get("apiVersion", "")).startswith("argoproj.io/"):
+                    continue
+                base: Path = ("spec", "workflowSpec") if kind == "CronWorkflow" else ("spec",)
+                templates = dig(d.obj, *base, "templates")
+                if not isinstance(templates, list):
+                    continue
+                for i, t in enumerate(templates):
+                    if not isinstance(t, dict):
+                        continue
+                    c = t.get("container") if isinstance(t.get("container"), dict) else (
+                        t.get("script") if isinstance(t.get("script"), dict) else None)
+                    if c is None:
+                        continue
+                    labels = dig(t, "metadata", "labels")
+                    out.append(Workload(
+                        doc=d, kind=kind, namespace=namespace_of(d.obj),
+                        name=f"{name_of(d.obj)}/{t.get('name', i)}",
+                        spec_path=(*base, "templates", i),
+                        pod_spec={"containers": [{"name": "main", **c}],
+                                  "restartPolicy": "Never"},
+                        pod_labels=labels if isinstance(labels, dict) else {},
+                        selector=None, replicas=None, restart_policy="Never",
+                        run_to_completion=True))
+        return out
+
+    @cached_property
     def workload_index(self) -> dict[tuple[str, str, str], Workload]:
         return {(w.kind, w.namespace, w.name): w for w in self.workloads}
 

@@ -72,7 +72,7 @@ def oom_alerts(ctx: Context) -> Iterator[OomAlert]:
             continue
         scope = _scope(an.shape.get("namespace").values if an.shape is not None else None,
                        sels)
-        covered = [w for w in ctx.workloads
+        covered = [w for w in (*ctx.workloads, *ctx.argo_workloads)
                    if scope is None or w.namespace in scope or w.namespace == ""]
         never = [w for w in covered if w.restart_policy == "Never"]
         yield OomAlert(site, sorted({s.name or "" for s in sels}), scope, covered, never)
