@@ -36,6 +36,12 @@ system-deps:
 test: $(STAMP) system-deps
 	$(BIN)/pytest
 
+## lint: type-check the package (mypy, config in pyproject.toml) and run ruff's pyflakes rules
+.PHONY: lint
+lint: $(STAMP)
+	$(BIN)/mypy src/provisor
+	$(BIN)/ruff check src --select F
+
 ## bench: speed and memory benchmarks, printing ratios against baselines measured in the same run
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

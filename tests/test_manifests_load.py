@@ -347,3 +347,13 @@ def test_import_is_lazy() -> None:
         "assert not [h for h in heavy if h in sys.modules], [h for h in heavy if h in sys.modules]\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+def test_all_lists_every_lazy_export() -> None:
+    """``__all__`` is written out for linters; it must name exactly the lazy exports, and each
+    must resolve."""
+    import provisor.manifests as m
+
+    assert m.__all__ == sorted(m._EXPORTS)
+    for name in m.__all__:
+        assert getattr(m, name) is not None, name

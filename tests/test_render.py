@@ -283,6 +283,28 @@ def test_default_concurrency_fits_the_quota_in_every_dimension(policy, objects) 
         assert planned[dim] * unit == mine[dim], dim
 
 
+@pytest.mark.parametrize("buffer", ["0.1", "0.15", "0.05"])
+def test_quota_header_buffered_amounts_are_exact(buffer: str) -> None:
+    """Regression: the ResourceQuota header multiplied the planned amounts by the float
+    ``1 + buffer``, so with buffer 0.1 the 14 planned request cores printed ``x1.1 = 15401m``
+    (14000 * 1.1 = 15400.000000000002 millicores, rounded up) instead of ``15.4``."""
+    text = default_policy_path().read_text()
+    assert text.count("  buffer: 0.2\n") == 1
+    user = parse_policy_text(text.replace("  buffer: 0.2\n", f"  buffer: {buffer}\n"), "u.yaml")
+    header = render(user).contents()["resourcequota.yaml"].decode()
+    factor = 1 + Fraction(buffer)
+    planned = user.planned_demand()
+    lines = [ln for ln in header.splitlines() if ln.startswith("#   ")]
+    assert lines
+    for ln in lines:
+        key = ln[4:].split(": planned", 1)[0]
+        need = user.format_amount(key, planned[key] * factor)
+        assert f" = {need}, hard " in ln, ln
+    if buffer == "0.1":
+        assert "#   requests.cpu: planned 14, x1.1 = 15.4, hard 20" in lines
+        assert "#   limits.cpu: planned 28, x1.1 = 30.8, hard 40" in lines
+
+
 def test_quota_does_not_promise_more_than_the_cluster(policy, objects) -> None:
     hard = _one(objects, "ResourceQuota")["spec"]["hard"]
     cap = policy.cluster.capacity

@@ -586,7 +586,7 @@ class Quantity:
         text apimachinery rejects, booleans, non-finite floats and other types.
         """
         if text.__class__ is str:
-            return _parse_cached(text)  # type: ignore[arg-type]
+            return _parse_cached(text)
         if isinstance(text, Quantity):
             return text
         if isinstance(text, bool):
@@ -623,7 +623,7 @@ class Quantity:
         else:
             me = _exact_decimal(value)
             if me is None:  # not a finite decimal: round |value| up to nano directly
-                f = Fraction(value)  # type: ignore[arg-type]
+                f = Fraction(value)
                 a = abs(f)
                 q = -(-(a.numerator * 1_000_000_000) // a.denominator)
                 m, e = (q if f > 0 else -q), _NANO
@@ -754,7 +754,7 @@ class Quantity:
         r = self._cmp(other)
         if r is NotImplemented:
             raise TypeError(f"cannot compare a Quantity with {type(other).__name__}")
-        return r  # type: ignore[return-value]
+        return r
 
     def mul(self, k: int) -> tuple[Quantity, bool]:
         """``Mul``: (self * k, whether the result's unscaled mantissa fits an int64)."""
@@ -789,31 +789,31 @@ class Quantity:
         if isinstance(other, Fraction):
             v = self.value
             return (v > other) - (v < other)
-        return NotImplemented  # type: ignore[return-value]
+        return NotImplemented
 
     def __eq__(self, other: object) -> bool:
         r = self._cmp(other)
-        return NotImplemented if r is NotImplemented else r == 0  # type: ignore[return-value]
+        return NotImplemented if r is NotImplemented else r == 0
 
     def __ne__(self, other: object) -> bool:
         r = self._cmp(other)
-        return NotImplemented if r is NotImplemented else r != 0  # type: ignore[return-value]
+        return NotImplemented if r is NotImplemented else r != 0
 
     def __lt__(self, other: object) -> bool:
         r = self._cmp(other)
-        return NotImplemented if r is NotImplemented else r < 0  # type: ignore[return-value]
+        return NotImplemented if r is NotImplemented else r < 0
 
     def __le__(self, other: object) -> bool:
         r = self._cmp(other)
-        return NotImplemented if r is NotImplemented else r <= 0  # type: ignore[return-value]
+        return NotImplemented if r is NotImplemented else r <= 0
 
     def __gt__(self, other: object) -> bool:
         r = self._cmp(other)
-        return NotImplemented if r is NotImplemented else r > 0  # type: ignore[return-value]
+        return NotImplemented if r is NotImplemented else r > 0
 
     def __ge__(self, other: object) -> bool:
         r = self._cmp(other)
-        return NotImplemented if r is NotImplemented else r >= 0  # type: ignore[return-value]
+        return NotImplemented if r is NotImplemented else r >= 0
 
     def __hash__(self) -> int:
         # Equal to hash(self.value) (Python's numeric hash), computed modulo the hash prime so

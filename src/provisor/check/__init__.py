@@ -184,11 +184,11 @@ def _filter(raw: list[Finding], documents: Any, cfg: "Config") -> tuple[list[Fin
             excluded += 1
             continue
         key = (f.object.kind, f.object.namespace, f.object.name, f.file)
-        marks = silences.get(key)
-        if marks:
+        object_marks = silences.get(key)
+        if object_marks:
             dotted = f.rule.replace("/", ".", 1)
-            if dotted in marks:
-                reason = marks[dotted].strip()
+            if dotted in object_marks:
+                reason = object_marks[dotted].strip()
                 if reason:
                     silenced += 1
                     continue

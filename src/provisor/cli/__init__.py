@@ -44,7 +44,7 @@ PolicyArg = Annotated[
 ]
 
 
-def _console(stderr: bool = False):  # type: ignore[no-untyped-def]
+def _console(stderr: bool = False):
     from rich.console import Console
 
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
@@ -56,7 +56,7 @@ def _fail(message: str, code: int = 2) -> "typer.Exit":
     return typer.Exit(code)
 
 
-def _load_policy(path: Path | None):  # type: ignore[no-untyped-def]
+def _load_policy(path: Path | None):
     from provisor.policy import PolicyError, load_policy
 
     try:

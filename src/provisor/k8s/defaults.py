@@ -78,11 +78,12 @@ def default_limit_range(lr: Mapping[str, Any]) -> dict[str, Any]:
     decode) are left out, so the result is always well formed; other parts are shared with
     ``lr``. Idempotent. Never raises.
     """
-    spec = lr.get("spec")
-    items = spec.get("limits") if isinstance(spec, Mapping) else None
+    raw_spec = lr.get("spec")
+    spec: Mapping[str, Any] = raw_spec if isinstance(raw_spec, Mapping) else {}
+    items = spec.get("limits")
     if not isinstance(items, list):
         new = dict(lr)
-        new["spec"] = {**spec, "limits": []} if isinstance(spec, Mapping) else {"limits": []}
+        new["spec"] = {**spec, "limits": []}
         return new
     new_items: list[Any] = []
     for raw in items:
@@ -119,7 +120,9 @@ def _requests_from_limits(spec: Mapping[str, Any]) -> dict[str, Any] | None:
         new_items: list[Any] | None = None
         for i, c in enumerate(items):
             res = c.get("resources") if isinstance(c, dict) else None
-            limits = res.get("limits") if isinstance(res, dict) else None
+            if not isinstance(res, dict):
+                continue
+            limits = res.get("limits")
             if not isinstance(limits, dict) or not limits:
                 continue
             requests = res.get("requests")

@@ -680,8 +680,8 @@ def pdb_status(
         meta = _meta(pod)
         if meta.get("deletionTimestamp"):
             continue
-        at = disrupted_at.get(meta.get("name", ""))
-        if at is not None and at + DELETION_TIMEOUT > now:
+        disrupted_since = disrupted_at.get(meta.get("name", ""))
+        if disrupted_since is not None and disrupted_since + DELETION_TIMEOUT > now:
             continue
         if is_pod_ready(pod):
             healthy += 1

@@ -593,7 +593,7 @@ def _mutate_in_place(limit_ranges: Iterable[Mapping[str, Any]], pod: dict[str, A
             meta = pod.get("metadata")
             if meta is None:
                 meta = pod["metadata"] = {}
-            ann = meta.get("annotations")
+            ann: dict[str, str] | None = meta.get("annotations")
             if ann is None:
                 ann = meta["annotations"] = {}
             ann[LIMIT_RANGER_ANNOTATION] = "LimitRanger plugin set: " + "; ".join(notes)

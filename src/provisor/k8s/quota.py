@@ -321,7 +321,7 @@ class _Evaluator(ABC):
         return all(self.matches_scope(s, obj) for s in _scope_selectors(quota))
 
     @abstractmethod
-    def usage(self, obj: Mapping[str, Any], *, now: datetime | None = None,
+    def usage(self, obj: Mapping[str, Any], *, now: datetime | float | None = None,
               feature_gates: Mapping[str, bool] | None = None) -> ResourceList:
         """What ``obj`` charges (``Usage``)."""
 
@@ -342,7 +342,7 @@ class ObjectCountEvaluator(_Evaluator):
     def matching_resources(self, names: Sequence[str]) -> list[str]:
         return intersection(names, self.names)
 
-    def usage(self, obj: Mapping[str, Any], *, now: datetime | None = None,
+    def usage(self, obj: Mapping[str, Any], *, now: datetime | float | None = None,
               feature_gates: Mapping[str, bool] | None = None) -> ResourceList:
         return {n: _ONE for n in self.names}
 
@@ -553,7 +553,7 @@ class PodEvaluator(_Evaluator):
         out: ResourceList = {"count/pods": _ONE}
         if not quota_v1_pod(obj, now=now):
             return out
-        opts = dict(
+        opts = _res.PodResourcesOptions(
             use_status_resources=_gate(gates, "InPlacePodVerticalScaling"),
             skip_pod_level_resources=not _gate(gates, "PodLevelResources"),
         )
@@ -987,8 +987,8 @@ def _check_request(
         try:
             restricted_scopes.extend(evaluator.matching_scopes(obj, _scope_selectors(q)))
             match = evaluator.matches(q, obj)
-        except _ScopeError as err:
-            raise AdmissionError(f"error matching scopes of quota {qname}, err: {err}", code=500, reason="")
+        except _ScopeError as scope_err:
+            raise AdmissionError(f"error matching scopes of quota {qname}, err: {scope_err}", code=500, reason="")
         if not match:
             continue
         status = q.get("status") or {}
@@ -1059,15 +1059,15 @@ def _check_request(
 
     out = list(quotas)
     for i in interesting:
-        delta = delta_by_index.get(i)
-        if delta is None:
+        quota_delta = delta_by_index.get(i)
+        if quota_delta is None:
             continue
         q = out[i]
         qname = (q.get("metadata") or {}).get("name") or ""
         status = q["status"]
         hard = _rl(status.get("hard"))
         used = _rl(status.get("used"))
-        requested = mask(delta, hard)
+        requested = mask(quota_delta, hard)
         new_used = add(used, requested)
         if subresource != "status":
             ok, exceeded = less_than_or_equal(mask(new_used, requested), hard)

@@ -35,11 +35,24 @@ even with an empty value (``"allocatedResources": {}``), counts as set.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, TypedDict
 
 from provisor.quantity import Quantity
 
 ResourceList = dict[str, Quantity]
+
+
+class PodResourcesOptions(TypedDict, total=False):
+    """The keyword arguments of ``pod_requests`` / ``pod_limits`` (upstream
+    ``PodResourcesOptions``), for callers that build them once and pass them as ``**opts``."""
+
+    exclude_overhead: bool
+    skip_pod_level_resources: bool
+    skip_container_level_resources: bool
+    non_missing_container_requests: Mapping[str, Quantity] | None
+    use_status_resources: bool
+    in_place_pod_level_resources_vertical_scaling_enabled: bool
+    use_dra_node_allocatable_resource_claim_status: bool
 
 RESOURCE_CPU = "cpu"
 RESOURCE_MEMORY = "memory"
@@ -54,6 +67,7 @@ _ZERO = Quantity.from_value(0)
 
 __all__ = [
     "ResourceList",
+    "PodResourcesOptions",
     "parse_quantity",
     "resource_list",
     "supported_pod_level_resources",
@@ -126,13 +140,17 @@ def is_pod_level_resources_set(pod: Mapping[str, Any]) -> bool:
 def is_pod_level_requests_set(pod: Mapping[str, Any]) -> bool:
     """True when ``spec.resources.requests`` names a supported resource (``IsPodLevelRequestsSet``)."""
     res = _pod_level(pod)
-    return bool(res) and _any_supported(res.get("requests") or ())
+    if not res:
+        return False
+    return _any_supported(res.get("requests") or ())
 
 
 def is_pod_level_limits_set(pod: Mapping[str, Any]) -> bool:
     """True when ``spec.resources.limits`` names a supported resource (``IsPodLevelLimitsSet``)."""
     res = _pod_level(pod)
-    return bool(res) and _any_supported(res.get("limits") or ())
+    if not res:
+        return False
+    return _any_supported(res.get("limits") or ())
 
 
 def is_restartable_init_container(container: Mapping[str, Any]) -> bool:

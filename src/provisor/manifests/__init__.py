@@ -47,7 +47,21 @@ _EXPORTS = {
     "default_version": "provisor.manifests.schema",
 }
 
-__all__ = sorted(_EXPORTS)
+# Written out (sorted, the same names as ``_EXPORTS``) so that linters see the re-exports of
+# the TYPE_CHECKING block above.
+__all__ = [
+    "DEFAULT_LIMITS",
+    "Document",
+    "Documents",
+    "Limits",
+    "SchemaValidator",
+    "UnsupportedVersionError",
+    "bundled_versions",
+    "classify",
+    "default_version",
+    "load",
+    "validate",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import bisect
 import re
-from json.decoder import scanstring
-from typing import Any, Union
+from collections.abc import Callable
+from json.decoder import scanstring  # type: ignore[attr-defined]  # missing from typeshed
+from typing import Any, Union, cast
 
 PosTree = Union[int, tuple[int, dict[str, tuple[int, Any]]], tuple[int, list[Any]]]
 
 _WS = re.compile(r"[ \t\n\r]*")
+# The pattern matches the empty string, so its ``match`` never returns None.
+_ws_match = cast(Callable[[str, int], "re.Match[str]"], _WS.match)
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 _LITERALS = ("true", "false", "null", "NaN", "Infinity", "-Infinity")
 
@@ -54,7 +57,7 @@ def build_position_tree(text: str, start: int = 0) -> PosTree:
     position tree (see the module docstring). Raises ``ValueError`` on text that is not JSON
     (callers only pass text that ``json.loads`` accepted)."""
     lines = LineIndex(text)
-    ws = _WS.match
+    ws = _ws_match
     number = _NUMBER.match
 
     def value(i: int) -> tuple[PosTree, int]:

@@ -64,11 +64,11 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
-from provisor.findings import Finding, ObjectRef
+from provisor.findings import Finding, ObjectRef, Severity
 from provisor.manifests.document import Document, DocType, JsonSource
 from provisor.manifests.limits import DEFAULT_LIMITS, Limits
 
@@ -89,7 +89,7 @@ BAD_INPUT_RULES = frozenset(
 )
 
 
-class Documents(list):  # type: ignore[type-arg]
+class Documents(list):
     """``list[Document]`` plus what went wrong while loading.
 
     Attributes:
@@ -224,9 +224,9 @@ def _walk(top: str) -> list[str]:
     return [f for _, f in found]
 
 
-def _finding(rule: str, file: str, line: int, message: str, severity: str = "error",
+def _finding(rule: str, file: str, line: int, message: str, severity: Severity = "error",
              obj: ObjectRef | None = None) -> Finding:
-    return Finding(rule=rule, severity=severity, file=file, line=line,  # type: ignore[arg-type]
+    return Finding(rule=rule, severity=severity, file=file, line=line,
                    object=obj or ObjectRef(), message=message)
 
 
@@ -340,6 +340,8 @@ def _load_bytes(data: bytes, path: str, lim: Limits, out: Documents) -> None:
 # --------------------------------------------------------------------------------------------
 
 _JSON_WS = re.compile(r"[ \t\n\r]*")
+# The pattern matches the empty string, so its ``match`` never returns None.
+_json_ws_match = cast(Callable[[str, int], "re.Match[str]"], _JSON_WS.match)
 
 
 def _load_json(text: str, path: str, lim: Limits, out: Documents, *, final: bool) -> bool:
@@ -347,7 +349,7 @@ def _load_json(text: str, path: str, lim: Limits, out: Documents, *, final: bool
     when the text is not JSON and ``final`` is false (the caller then tries YAML)."""
     decoder = json.JSONDecoder()
     values: list[tuple[Any, int]] = []
-    ws = _JSON_WS.match
+    ws = _json_ws_match
     i = ws(text, 0).end()
     try:
         while i < len(text):
@@ -609,11 +611,13 @@ def _key_text(k: Any) -> str:
 
 def _make_loader_class() -> Any:
     yaml = _yaml_module()
+    from yaml import CSafeLoader
+
     scalar_node = yaml.ScalarNode
     mapping_node = yaml.MappingNode
     hints = _HINT
 
-    class _Loader(yaml.CSafeLoader):  # type: ignore[name-defined,misc]
+    class _Loader(CSafeLoader):
         """libyaml's composer with go-yaml v2 scalar resolution."""
 
         def resolve(self, kind: Any, value: Any, implicit: Any) -> str:  # noqa: D102

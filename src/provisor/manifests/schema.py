@@ -57,7 +57,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from provisor.findings import Finding
+from provisor.findings import Finding, Severity
 
 Path_ = tuple[Any, ...]
 Check = Callable[[Any], bool]
@@ -366,8 +366,8 @@ class _Compiler:
                     return nullable or not tests
                 if tests and not any(t(x) for t in tests):
                     return False
-                if enum is not None and not (
-                    (type(x) is str and x in enum_set) or x in enum_other  # type: ignore[operator]
+                if enum_set is not None and not (
+                    (type(x) is str and x in enum_set) or x in enum_other
                 ):
                     return False
                 if fmt is not None and not _format_ok(fmt, x):
@@ -427,20 +427,17 @@ class _Compiler:
         props = {k: self.compile(v) for k, v in props_schema.items()}
         pchecks = {k: c.check for k, c in props.items()}
         addl_schema = schema.get("additionalProperties", True)
+        addl: _Compiled | None  # None: closed (additionalProperties: false)
         if addl_schema is False:
-            addl: _Compiled | None = None
-            closed = True
+            addl = None
         elif isinstance(addl_schema, dict) and addl_schema:
             addl = self.compile(addl_schema)
-            closed = False
         else:
             addl = _ANY
-            closed = False
-        addl_check = addl.check if addl is not None else None
         required = tuple(schema.get("required") or ())
         fields = tuple(sorted(props))
 
-        if closed:
+        if addl is None:
             def check(x: Any) -> bool:
                 if type(x) is not dict:
                     return nullable and x is None
@@ -467,13 +464,15 @@ class _Compiler:
                         return False
                 return True
         else:
+            addl_check = addl.check
+
             def check(x: Any) -> bool:
                 if type(x) is not dict:
                     return nullable and x is None
                 get = pchecks.get
                 for k, v in x.items():
                     c = get(k) or addl_check
-                    if not c(v):  # type: ignore[misc]
+                    if not c(v):
                         return False
                 for r in required:
                     if r not in x:
@@ -489,16 +488,16 @@ class _Compiler:
             for k, v in x.items():
                 sub = props.get(k)
                 if sub is None:
-                    if closed:
+                    if addl is None:
                         where = field_path(path + (k,))
                         hint = (f"valid fields of {field_path(path)}: {', '.join(fields)}"
                                 if fields else None)
                         errs.append(SchemaError(path + (k,), f'unknown field "{where}"', hint,
                                                 "unknown"))
                         continue
-                    sub = addl  # type: ignore[assignment]
-                if not sub.check(v):  # type: ignore[union-attr]
-                    sub.explain(v, path + (k,), errs)  # type: ignore[union-attr]
+                    sub = addl
+                if not sub.check(v):
+                    sub.explain(v, path + (k,), errs)
             for r in required:
                 if r not in x:
                     errs.append(SchemaError(
@@ -691,22 +690,22 @@ class SchemaValidator:
         api_version = obj.get("apiVersion")
         kind = obj.get("kind")
         errs: list[SchemaError] = []
-        if not isinstance(api_version, str) or not api_version:
-            errs.append(SchemaError(("apiVersion",), "apiVersion: Required value (a string such as apps/v1)"))
-        if not isinstance(kind, str) or not kind:
-            errs.append(SchemaError(("kind",), "kind: Required value (a string such as Deployment)"))
-        if errs:
+        if not (isinstance(api_version, str) and api_version and isinstance(kind, str) and kind):
+            if not isinstance(api_version, str) or not api_version:
+                errs.append(SchemaError(("apiVersion",), "apiVersion: Required value (a string such as apps/v1)"))
+            if not isinstance(kind, str) or not kind:
+                errs.append(SchemaError(("kind",), "kind: Required value (a string such as Deployment)"))
             return "invalid", errs
-        group, version = split_api_version(api_version)  # type: ignore[arg-type]
+        group, version = split_api_version(api_version)
         from provisor.manifests.crds import crd_model_for
 
-        model = crd_model_for(group, version, kind)  # type: ignore[arg-type]
+        model = crd_model_for(group, version, kind)
         if model is not None:
             return model.validate(obj, self)
-        node = self._kind_node(group, version, kind)  # type: ignore[arg-type]
+        node = self._kind_node(group, version, kind)
         if node is None:
             if group in _REMOVED_GROUPS or group in self.builtin_groups():
-                alts = self.alternatives(group, kind)  # type: ignore[arg-type]
+                alts = self.alternatives(group, kind)
                 use = f"; use {' or '.join(alts[:3])}" if alts else ""
                 return "unserved", [SchemaError(
                     ("apiVersion",),
@@ -748,6 +747,7 @@ class SchemaValidator:
                         f"Kubernetes {self.version}; not validated",
             )]
         out = []
+        sev: Severity
         for i, e in enumerate(errs):
             if status == "unserved" and i == 0:
                 rule, sev = "schema/unserved-api", "error"
@@ -756,7 +756,7 @@ class SchemaValidator:
             else:
                 rule, sev = "schema/invalid", "error"
             msg = e.message if rule != "schema/invalid" else f"{what} is invalid: {e.message}"
-            out.append(Finding(rule=rule, severity=sev, file=doc.file,  # type: ignore[arg-type]
+            out.append(Finding(rule=rule, severity=sev, file=doc.file,
                                line=doc.line_of(e.path), object=ref, message=msg, fix=e.fix))
         return out
 

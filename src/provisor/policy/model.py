@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
@@ -169,7 +169,7 @@ class CrossFieldErrors(ValueError):
     """Problems between fields; each has its own field path (relative to the model that
     raised it). ``str()`` lists them all, so a bare ``ValidationError`` stays readable."""
 
-    def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]) -> None:
+    def __init__(self, problems: Sequence[tuple[tuple[str | int, ...], str]]) -> None:
         self.problems = problems
         super().__init__("; ".join(
             f"{'.'.join(str(p) for p in loc) or '<policy>'}: {msg}" for loc, msg in problems))
@@ -408,14 +408,14 @@ class ContainerLimits(_Model):
     default_request: ResourceMap = Field(default_factory=dict)
     max_limit_request_ratio: ResourceMap = Field(default_factory=dict)
 
-    def effective_default(self) -> dict[str, Quantity]:
+    def effective_default(self) -> dict[ResourceName, Quantity]:
         """``default`` after ``SetDefaults_LimitRangeItem``: a resource with a max and no
         default gets default = max."""
         out = dict(self.max)
         out.update(self.default)
         return out
 
-    def effective_default_request(self) -> dict[str, Quantity]:
+    def effective_default_request(self) -> dict[ResourceName, Quantity]:
         """``defaultRequest`` after defaulting: <- default (effective), then <- min."""
         out = dict(self.min)
         out.update(self.effective_default())
@@ -602,9 +602,9 @@ class PdbPolicy(_Model):
             v = self.min_available
             desired = math.ceil(int(v[:-1]) * replicas / 100) if isinstance(v, str) else v
             return max(0, replicas - desired)
-        v = self.max_unavailable
-        assert v is not None
-        unavailable = math.ceil(int(v[:-1]) * replicas / 100) if isinstance(v, str) else v
+        mu = self.max_unavailable
+        assert mu is not None
+        unavailable = math.ceil(int(mu[:-1]) * replicas / 100) if isinstance(mu, str) else mu
         return max(0, min(replicas, unavailable))
 
 
@@ -752,7 +752,7 @@ class VpaPolicy(_Model):
             raise ValueError("resources must be unique")
         return v
 
-    def max_allowed_for(self, tier: Tier) -> dict[str, Quantity]:
+    def max_allowed_for(self, tier: Tier) -> dict[ResourceName, Quantity]:
         """The maxAllowed of an agent's VPA (explicit, or the tier's requests)."""
         if self.max_allowed is not None:
             return dict(self.max_allowed)
@@ -885,8 +885,9 @@ class Policy(_Model):
         yield "coderun_controller", self.coderun_controller
         yield "argo_server", self.argo_server
 
-    def effective_container_resources(self, res: PodResources) -> tuple[dict[str, Quantity],
-                                                                       dict[str, Quantity]]:
+    def effective_container_resources(
+        self, res: PodResources
+    ) -> tuple[dict[ResourceName, Quantity], dict[ResourceName, Quantity]]:
         """(requests, limits) of a container after the LimitRanger's defaults (a missing
         limit <- default, a missing request <- defaultRequest; the API server first defaults
         a missing request to the limit)."""
@@ -907,7 +908,8 @@ class Policy(_Model):
         out: dict[str, int] = {k: 0 for k in (*_COMPUTE_KEYS, "pods", "persistentvolumeclaims",
                                               "requests.storage")}
 
-        def add_compute(requests: dict[str, Quantity], limits: dict[str, Quantity], n: int) -> None:
+        def add_compute(requests: Mapping[ResourceName, Quantity],
+                        limits: Mapping[ResourceName, Quantity], n: int) -> None:
             for r in ("cpu", "memory"):
                 if r in requests:
                     out[f"requests.{r}"] += n * _q(requests[r], r)
@@ -969,6 +971,7 @@ class Policy(_Model):
         cmax = lr.container.max
         cratio = lr.container.max_limit_request_ratio
         cmin = lr.container.min
+        loc: tuple[str, ...]  # the field path of the problems of one object
 
         # tiers must pass the LimitRanger (max, min, ratio)
         for tname, models in self.tiers.items():

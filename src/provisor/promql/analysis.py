@@ -307,10 +307,10 @@ class _Analyzer:
         else:
             detail = (f"{objs[0]} names repeat across namespaces, so series of different "
                       "namespaces are joined")
-        keys = ", ".join(["namespace", *sorted(n.on or objs)])
+        on_keys = ", ".join(["namespace", *sorted(n.on or objs)])
         self.add(JOIN_DROPS_NAMESPACE,
                  f"`{n.op}` matches on {', '.join(objs)} without namespace: {detail}.",
-                 f"add namespace to the matching labels: on({keys})", n)
+                 f"add namespace to the matching labels: on({on_keys})", n)
 
     # -- division ------------------------------------------------------------------------
     def _division(self, n: A.Binary) -> None:
@@ -337,7 +337,7 @@ class _Analyzer:
                      "compare per container: aggregate both sides by (namespace, pod, "
                      "container) and divide by the limit filtered with `> 0`", agg)
 
-    def _zero_sources(self, n: A.Node) -> list[tuple[A.Node, str]]:
+    def _zero_sources(self, n: A.Node) -> list[tuple[A.Number | A.Selector, str]]:
         """Series (or the literal 0) the value of ``n`` can be 0 because of, following paths
         that keep a 0 a 0, and stopping at guards (``> 0``, ``!= 0``, ``clamp_min(x, c>0)``,
         ``+ c``)."""

@@ -385,6 +385,7 @@ class ShapeBuilder:
         extra: dict[str, Cons] = {}
         if n.op == "count_values" and isinstance(n.param, A.String):
             extra[n.param.value] = Cons(excluded=frozenset({""}), why="count_values label")
+        closed: frozenset[str] | None
         if n.by is not None:
             closed = frozenset(n.by) - {"__name__"}
             cons: dict[str, Cons] = {}

@@ -162,6 +162,8 @@ def _parse(out: str, path: str, groups: list[dict[str, Any]],
     prefix = path + ": "
     lines = out.splitlines()
     i = 0
+    gi: int | None
+    ri: int | None
     while i < len(lines):
         line = lines[i]
         i += 1
@@ -181,8 +183,8 @@ def _parse(out: str, path: str, groups: list[dict[str, Any]],
             if not found:
                 problems.append(PromtoolProblem(head))
             continue
-        gi: int | None = None
-        ri: int | None = None
+        gi = None
+        ri = None
         m = _POS.match(rest)
         while m:
             ln = int(m.group(1))

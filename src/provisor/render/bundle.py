@@ -24,6 +24,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,8 @@ _GENERATED = "Rendered by provisor from policy {name}; edit the policy, not this
 def _quota_header(policy: Policy) -> str:
     planned = policy.planned_demand()
     factor = 1 + policy.quota.buffer
+    # exact, as Policy's own buffer check: float products print as e.g. 15401m for 15.4
+    exact_factor = 1 + Fraction(str(policy.quota.buffer))
     lines = [
         "Planned load (every agent at max-concurrency, one workspace PVC per run; "
         f"{policy.coderun_controller.deployment.name} at HPA maxReplicas when it runs in this "
@@ -114,7 +117,7 @@ def _quota_header(policy: Policy) -> str:
     for key, hard in sorted(policy.quota.hard.items()):
         if key in planned:
             amount = planned[key]
-            need = amount * (policy.quota.buffer + 1)
+            need = amount * exact_factor
             lines.append(f"  {key}: planned {policy.format_amount(key, amount)}, "
                          f"x{factor:g} = {policy.format_amount(key, need)}, hard {hard}")
     return "\n".join(lines)

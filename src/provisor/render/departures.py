@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from provisor.policy.model import ExternalWorkload, Policy
 from provisor.quantity import Quantity
@@ -47,6 +47,38 @@ _ABSENT = "(absent)"
 # The spec's values
 # ---------------------------------------------------------------------------------------
 
+class _SpecRules(TypedDict):
+    window: int
+    policies: str
+
+
+class _SpecControllerHpa(TypedDict):
+    deployment: str
+    namespace: str
+    min_replicas: int
+    max_replicas: int
+    cpu_utilization: int
+    memory_utilization: int
+    scale_up: _SpecRules
+    scale_down: _SpecRules
+
+
+class _SpecPdb(TypedDict):
+    name: NotRequired[str]
+    selector: dict[str, str]
+    min_available: int | str
+
+
+class _SpecVpa(TypedDict):
+    name: str
+    target: str
+    update_mode: str
+    controlled_values: str
+    controlled_resources: list[str]
+    min_allowed: dict[str, str]
+    max_allowed: dict[str, str]
+
+
 SPEC_TIERS: dict[str, dict[str, dict[str, dict[str, str]]]] = {
     "implementation": {"claude-3-5-sonnet": {
         "requests": {"cpu": "2000m", "memory": "8Gi"}, "limits": {"cpu": "4000m", "memory": "16Gi"}}},
@@ -73,7 +105,7 @@ SPEC_PRIORITY = {
     "agent-low-priority": {"value": 100, "global_default": False,
                            "description": "Low priority for testing and development workflows"},
 }
-SPEC_CONTROLLER_HPA = {
+SPEC_CONTROLLER_HPA: _SpecControllerHpa = {
     "deployment": "coderun-controller", "namespace": "agent-platform", "min_replicas": 2,
     "max_replicas": 10, "cpu_utilization": 70, "memory_utilization": 80,
     "scale_up": {"window": 300, "policies": "Percent 100/60s"},
@@ -85,24 +117,24 @@ SPEC_ARGO_HPA = {
     "cpu_utilization": 60, "metric_type": "Custom", "metric": "argo_workflows_running_total",
     "target": "Value 20",
 }
-SPEC_PDB = {
+SPEC_PDB: dict[str, _SpecPdb] = {
     "coderun_controller": {"selector": {"app": "coderun-controller"}, "min_available": 1},
     "argo_server": {"name": "argo-workflows-pdb", "selector": {"app": "argo-workflows-server"},
                     "min_available": "50%"},
-    "unhealthy_pod_eviction_policy": "IfHealthyBudget (unset)",
 }
-SPEC_VPA = {
+SPEC_PDB_UNHEALTHY_POD_EVICTION_POLICY = "IfHealthyBudget (unset)"
+SPEC_VPA: _SpecVpa = {
     "name": "agent-pods-vpa", "target": "v1 Pod (selector app=coderun, no name)",
     "update_mode": "Auto", "controlled_values": "RequestsAndLimits (default)",
     "controlled_resources": ["cpu", "memory"], "min_allowed": {"cpu": "100m", "memory": "128Mi"},
     "max_allowed": {"cpu": "8000m", "memory": "32Gi"},
 }
-SPEC_LIMITRANGE = {
+SPEC_LIMITRANGE_CONTAINER: dict[str, dict[str, str]] = {
     "max": {}, "max_limit_request_ratio": {},
     "default": {"cpu": "2000m", "memory": "8Gi"},
     "default_request": {"cpu": "1000m", "memory": "4Gi"},
-    "pvc_min": "1Gi", "pvc_max": "100Gi",
 }
+SPEC_LIMITRANGE_PVC = {"min": "1Gi", "max": "100Gi"}
 SPEC_ALERTS = {
     "AgentHighCPUUsage": (
         'rate(container_cpu_usage_seconds_total{namespace="agent-platform",container="agent"}'
@@ -343,9 +375,10 @@ def departures(policy: Policy) -> list[Departure]:
 
     # workspaces
     for wname, ws in SPEC_WORKSPACES.items():
-        mine = policy.workspace_classes.get(wname)
+        ws_mine = policy.workspace_classes.get(wname)
         for key, spec_v in ws.items():
-            val = None if mine is None else (str(mine.size) if key == "size" else getattr(mine, key))
+            val = None if ws_mine is None else (
+                str(ws_mine.size) if key == "size" else getattr(ws_mine, key))
             c.cmp(f"workspace_classes.{wname}.{key}", spec_v, val, None, _qeq)
 
     # quota
@@ -360,18 +393,18 @@ def departures(policy: Policy) -> list[Departure]:
 
     # priority classes
     for name, spec_pc in SPEC_PRIORITY.items():
-        mine = policy.priority_classes.get(name)
-        if mine is None:
+        pc_mine = policy.priority_classes.get(name)
+        if pc_mine is None:
             c.always(f"priority_classes.{name}", "defined", _ABSENT, _GENERIC)
             continue
-        c.cmp(f"priority_classes.{name}.value", spec_pc["value"], mine.value, None)
+        c.cmp(f"priority_classes.{name}.value", spec_pc["value"], pc_mine.value, None)
         c.cmp(f"priority_classes.{name}.global_default", spec_pc["global_default"],
-              mine.global_default, WHY["global_default"] if spec_pc["global_default"] else None)
+              pc_mine.global_default, WHY["global_default"] if spec_pc["global_default"] else None)
         c.cmp(f"priority_classes.{name}.preemption_policy", "PreemptLowerPriority (default)",
-              mine.preemption_policy,
-              WHY["preemption"] if mine.preemption_policy == "Never" else None,
+              pc_mine.preemption_policy,
+              WHY["preemption"] if pc_mine.preemption_policy == "Never" else None,
               lambda a, b: b == "PreemptLowerPriority")
-        c.cmp(f"priority_classes.{name}.description", spec_pc["description"], mine.description,
+        c.cmp(f"priority_classes.{name}.description", spec_pc["description"], pc_mine.description,
               WHY["low_description"] if name == "agent-low-priority" else None)
 
     # coderun controller HPA
@@ -426,7 +459,7 @@ def departures(policy: Policy) -> list[Departure]:
         c.cmp(f"{key}.disruption_budget.min_available", sp["min_available"],
               w.disruption_budget.min_available, None)
         c.cmp(f"{key}.disruption_budget.unhealthy_pod_eviction_policy",
-              SPEC_PDB["unhealthy_pod_eviction_policy"],
+              SPEC_PDB_UNHEALTHY_POD_EVICTION_POLICY,
               w.disruption_budget.unhealthy_pod_eviction_policy,
               WHY["pdb_unhealthy"]
               if w.disruption_budget.unhealthy_pod_eviction_policy == "AlwaysAllow" else None,
@@ -464,12 +497,12 @@ def departures(policy: Policy) -> list[Departure]:
             ("max_limit_request_ratio", ct.max_limit_request_ratio, WHY["lr_ratio"]),
             ("default", ct.effective_default(), WHY["lr_default"]),
             ("default_request", ct.effective_default_request(), WHY["lr_default_request"])):
-        spec_v = SPEC_LIMITRANGE[key]
-        mine = {k: str(q) for k, q in sorted(values.items())}
-        c.cmp(f"limit_range.container.{key}", spec_v or None, mine or None, why,
+        spec_lr = SPEC_LIMITRANGE_CONTAINER[key]
+        lr_mine = {k: str(q) for k, q in sorted(values.items())}
+        c.cmp(f"limit_range.container.{key}", spec_lr or None, lr_mine or None, why,
               lambda s_, p_: set(s_) == set(p_) and all(_qeq(s_[k], p_[k]) for k in s_))
-    c.cmp("limit_range.pvc.min", SPEC_LIMITRANGE["pvc_min"], str(lr.pvc.min), None, _qeq)
-    c.cmp("limit_range.pvc.max", SPEC_LIMITRANGE["pvc_max"], str(lr.pvc.max),
+    c.cmp("limit_range.pvc.min", SPEC_LIMITRANGE_PVC["min"], str(lr.pvc.min), None, _qeq)
+    c.cmp("limit_range.pvc.max", SPEC_LIMITRANGE_PVC["max"], str(lr.pvc.max),
           WHY["lr_pvc_max"], _qeq)
 
     # alerts

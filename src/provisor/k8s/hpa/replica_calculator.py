@@ -164,6 +164,12 @@ def to_seconds(value: Any) -> float | None:
     """
     if value is None:
         return None
+    return _seconds(value)
+
+
+def _seconds(value: Any) -> float:
+    """``to_seconds`` of a value that is not ``None``; raises ``TypeError`` for any other
+    type (``None`` included)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     if isinstance(value, datetime):
@@ -357,15 +363,15 @@ def group_pods(
             if cond is None or start_raw is None:
                 not_ready = True
             else:
-                start = to_seconds(start_raw)
+                start = _seconds(start_raw)
                 ltt_raw = cond.get("lastTransitionTime")
-                ltt = GO_ZERO_TIME if ltt_raw is None else to_seconds(ltt_raw)
-                if start + cpu_initialization_period > now:  # type: ignore[operator]
+                ltt = GO_ZERO_TIME if ltt_raw is None else _seconds(ltt_raw)
+                if start + cpu_initialization_period > now:
                     not_ready = (cond.get("status") == "False"
-                                 or metric.timestamp < ltt + metric.window)  # type: ignore[operator]
+                                 or metric.timestamp < ltt + metric.window)
                 else:
                     not_ready = (cond.get("status") == "False"
-                                 and start + delay_of_initial_readiness_status > ltt)  # type: ignore[operator]
+                                 and start + delay_of_initial_readiness_status > ltt)
             if not_ready:
                 unready.add(name)
                 continue

@@ -22,7 +22,7 @@ schema check reports them).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from provisor.k8s.validation import (
     FieldError,
@@ -61,7 +61,7 @@ _METRICS = _SPEC.child("metrics")
 _DIRECTIONS = tuple((key, _SPEC.child("behavior", key)) for key in ("scaleUp", "scaleDown"))
 
 
-def _is_int(v: Any) -> bool:
+def _is_int(v: object) -> TypeGuard[int]:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
@@ -130,17 +130,18 @@ def scaling_rules_errors(rules: Mapping[str, Any], path: FieldPath) -> list[Fiel
             continue
         t, v, period = p.get("type"), p.get("value"), p.get("periodSeconds")
         bad_value = _is_int(v) and v <= 0
-        bad_period = _is_int(period) and (period <= 0 or period > MAX_PERIOD_SECONDS)
-        if t in POLICY_TYPES and not bad_value and not bad_period:
+        period_too_low = _is_int(period) and period <= 0
+        period_too_high = _is_int(period) and period > MAX_PERIOD_SECONDS
+        if t in POLICY_TYPES and not bad_value and not period_too_low and not period_too_high:
             continue  # the common case, decided without building paths
         pp = path.child("policies").index(i)
         if t not in POLICY_TYPES:
             out.append(not_supported(pp.child("type"), t or "", POLICY_TYPES))
         if bad_value:
             out.append(invalid(pp.child("value"), v, "must be greater than zero"))
-        if bad_period and period <= 0:
+        if period_too_low:
             out.append(invalid(pp.child("periodSeconds"), period, "must be greater than zero"))
-        if bad_period and period > MAX_PERIOD_SECONDS:
+        if period_too_high:
             out.append(invalid(pp.child("periodSeconds"), period,
                                f"must be less than or equal to {MAX_PERIOD_SECONDS}"))
     return out

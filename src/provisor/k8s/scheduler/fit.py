@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from provisor.k8s.resources import pod_requests
+from provisor.k8s.resources import PodResourcesOptions, pod_requests
 from provisor.k8s.scheduler.framework import (
     DEFAULT_FEATURES,
     UNSCHEDULABLE,
@@ -264,11 +264,11 @@ def is_schedulable_after_node_change(
     old = _check_obj(old_node, "Node")
     new = _check_obj(new_node, "Node")
     dra = dra_resources if features.dra_extended_resource else None
-    if not is_fit(pod, new, features=features, dra_resources=dra):
-        return QUEUE_SKIP
+    if new is None or not is_fit(pod, new, features=features, dra_resources=dra):
+        return QUEUE_SKIP  # (is_fit is False for no node)
     if old is None:
         return QUEUE
-    if not have_any_requested_resources_increased(pod, old, new, features=features, dra_resources=dra):  # type: ignore[arg-type]
+    if not have_any_requested_resources_increased(pod, old, new, features=features, dra_resources=dra):
         return QUEUE_SKIP
     return QUEUE
 
@@ -287,7 +287,7 @@ def is_schedulable_after_pod_scale_down(
         return True
     if not (modified.get("spec") or {}).get("nodeName"):
         return False
-    opts = dict(
+    opts = PodResourcesOptions(
         use_status_resources=features.in_place_pod_vertical_scaling,
         in_place_pod_level_resources_vertical_scaling_enabled=features.in_place_pod_level_resources_vertical_scaling,
     )

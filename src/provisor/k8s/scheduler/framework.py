@@ -362,12 +362,15 @@ class PodInfo:
     def __init__(self, pod: Mapping[str, Any], features: Features = DEFAULT_FEATURES) -> None:
         self.pod = pod
         self.key = pod_key(pod)
-        opts = dict(
-            use_status_resources=features.in_place_pod_vertical_scaling and _has_status_resources(pod),
-            in_place_pod_level_resources_vertical_scaling_enabled=features.in_place_pod_level_resources_vertical_scaling,
-            skip_pod_level_resources=not features.pod_level_resources,
+        use_status = features.in_place_pod_vertical_scaling and _has_status_resources(pod)
+        in_place_pod_level = features.in_place_pod_level_resources_vertical_scaling
+        skip_pod_level = not features.pod_level_resources
+        reqs = pod_requests(
+            pod,
+            use_status_resources=use_status,
+            in_place_pod_level_resources_vertical_scaling_enabled=in_place_pod_level,
+            skip_pod_level_resources=skip_pod_level,
         )
-        reqs = pod_requests(pod, **opts)
         if _all_containers_name_cpu_and_memory(pod):
             non_missing: dict[str, Quantity] | None = None
         elif features.pod_level_resources and is_pod_level_requests_set(pod):
@@ -381,7 +384,13 @@ class PodInfo:
                 non_missing = None
         else:
             non_missing = _NON_MISSING_BOTH
-        non0 = pod_requests(pod, non_missing_container_requests=non_missing, **opts) if non_missing else reqs
+        non0 = pod_requests(
+            pod,
+            non_missing_container_requests=non_missing,
+            use_status_resources=use_status,
+            in_place_pod_level_resources_vertical_scaling_enabled=in_place_pod_level,
+            skip_pod_level_resources=skip_pod_level,
+        ) if non_missing else reqs
         self.requests = Resource.from_list(reqs)
         cpu = non0.get("cpu")
         mem = non0.get("memory")

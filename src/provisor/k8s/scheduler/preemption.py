@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence, TypeVar
 
 from provisor.k8s.scheduler.fit import NodeResourcesFit
 from provisor.k8s.scheduler.framework import (
@@ -47,7 +47,7 @@ from provisor.k8s.scheduler.framework import (
     pod_start_time_ns,
 )
 from provisor.k8s.scheduler.score import ArgsError
-from provisor.k8s.selectors import SelectorError, compile_selector
+from provisor.k8s.selectors import Selector, SelectorError, compile_selector
 
 __all__ = [
     "NO_VICTIMS_MESSAGE",
@@ -173,7 +173,7 @@ def fit_filter(pod: Mapping[str, Any], fit: NodeResourcesFit | None = None) -> N
     st, req = fit.pre_filter(pod)
     if req is None:
         return lambda _ni: st
-    return lambda ni: fit.filter(req, ni)  # type: ignore[arg-type]
+    return lambda ni: fit.filter(req, ni)
 
 
 # --- PDBs ------------------------------------------------------------------------------------
@@ -184,6 +184,7 @@ class _PDB:
 
     def __init__(self, pdb: Mapping[str, Any]) -> None:
         self.namespace = (pdb.get("metadata") or {}).get("namespace") or ""
+        self.selector: Selector | None
         try:
             self.selector = compile_selector((pdb.get("spec") or {}).get("selector"))
         except SelectorError:
@@ -197,10 +198,20 @@ def _compile_pdbs(pdbs: Iterable[Mapping[str, Any]] | None) -> list[_PDB]:
     return [_PDB(p) for p in (pdbs or ())]
 
 
-def _split_by_pdb(pod_infos: Sequence[PodInfo], pdbs: Sequence[_PDB]) -> tuple[list[PodInfo], list[PodInfo]]:
+class _HasPod(Protocol):
+    """A wrapper of a pod dict: ``PodInfo`` or ``_LightPod``."""
+
+    @property
+    def pod(self) -> Mapping[str, Any]: ...
+
+
+_P = TypeVar("_P", bound=_HasPod)
+
+
+def _split_by_pdb(pod_infos: Sequence[_P], pdbs: Sequence[_PDB]) -> tuple[list[_P], list[_P]]:
     allowed = [p.allowed for p in pdbs]
-    violating: list[PodInfo] = []
-    non_violating: list[PodInfo] = []
+    violating: list[_P] = []
+    non_violating: list[_P] = []
     for pi in pod_infos:
         violated = False
         meta = pi.pod.get("metadata") or {}
@@ -225,7 +236,7 @@ def _split_by_pdb(pod_infos: Sequence[PodInfo], pdbs: Sequence[_PDB]) -> tuple[l
 
 def filter_pods_with_pdb_violation(
     pods: Sequence[Mapping[str, Any] | PodInfo], pdbs: Iterable[Mapping[str, Any]] | None
-) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+) -> tuple[list[Mapping[str, Any] | PodInfo], list[Mapping[str, Any] | PodInfo]]:
     """Split ``pods`` (in order) into those whose eviction would violate a PDB and the others
     (``filterPodsWithPDBViolation``).
 
@@ -236,10 +247,16 @@ def filter_pods_with_pdb_violation(
     violating. A pod without labels, a PDB without a selector or with an empty or invalid one
     match nothing. Returns ``(violating, non_violating)`` as the given objects.
     """
-    infos = [p if isinstance(p, PodInfo) else _LightPod(p) for p in pods]  # type: ignore[misc]
-    v, nv = _split_by_pdb(infos, _compile_pdbs(pdbs))  # type: ignore[arg-type]
-    unwrap = lambda x: x if isinstance(x, PodInfo) else x.pod  # noqa: E731
-    return [unwrap(x) for x in v], [unwrap(x) for x in nv]
+    infos: list[PodInfo | _LightPod] = [
+        p if isinstance(p, PodInfo) else _LightPod(p) for p in pods
+    ]
+    v, nv = _split_by_pdb(infos, _compile_pdbs(pdbs))
+    return [_unwrap(x) for x in v], [_unwrap(x) for x in nv]
+
+
+def _unwrap(x: PodInfo | _LightPod) -> Mapping[str, Any] | PodInfo:
+    """The object ``filter_pods_with_pdb_violation`` was given for ``x``."""
+    return x if isinstance(x, PodInfo) else x.pod
 
 
 class _LightPod:

@@ -85,10 +85,14 @@ class CheckpointError(ValueError):
 
 
 class HistogramOptions(Protocol):
-    """A bucketing scheme: ``num_buckets``, ``epsilon``, ``find_bucket``, ``get_bucket_start``."""
+    """A bucketing scheme: ``num_buckets``, ``epsilon``, ``find_bucket``, ``get_bucket_start``
+    (read-only: the option classes are frozen dataclasses)."""
 
-    num_buckets: int
-    epsilon: float
+    @property
+    def num_buckets(self) -> int: ...
+
+    @property
+    def epsilon(self) -> float: ...
 
     def find_bucket(self, value: float) -> int: ...
 

@@ -44,8 +44,11 @@ class CRDModel:
     served: tuple[str, ...] = ()
 
     def model(self) -> Any:
-        """The pydantic model class."""
-        return getattr(importlib.import_module(self.module), self.cls)  # type: ignore[arg-type]
+        """The pydantic model class. Raises ``ValueError`` for a version the CRD does not
+        serve (no model)."""
+        if self.module is None or self.cls is None:
+            raise ValueError(f"{self.group}/{self.version} {self.kind} is not served: no model")
+        return getattr(importlib.import_module(self.module), self.cls)
 
     def validate(self, obj: dict[str, Any], validator: Any) -> tuple[str, list[SchemaError]]:
         """``(status, errors)`` as :meth:`SchemaValidator.validate_object` returns them."""

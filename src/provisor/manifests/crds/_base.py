@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import (
@@ -61,9 +62,10 @@ def re2(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, flags)
 
 
-def pattern_str(pattern: str, min_length: int = 0) -> Any:
-    """A string type that must match ``pattern`` (searched, as OpenAPI ``pattern`` is) and be at
-    least ``min_length`` characters long."""
+def pattern_check(pattern: str, min_length: int = 0) -> Callable[[Any], str]:
+    """The validator of a string that must match ``pattern`` (searched, as OpenAPI ``pattern``
+    is) and be at least ``min_length`` characters long, for
+    ``Annotated[str, PlainValidator(pattern_check(...))]``. The validator raises ``ValueError``."""
     rx = re2(pattern)
 
     def check(x: Any) -> str:
@@ -76,12 +78,13 @@ def pattern_str(pattern: str, min_length: int = 0) -> Any:
             raise ValueError(f"{json.dumps(x)} should match '{pattern}'")
         return x
 
-    return Annotated[str, PlainValidator(check)]
+    return check
 
 
-def int_or_string(pattern: str | None = None) -> Any:
-    """``anyOf: [integer, string]`` (``x-kubernetes-int-or-string``), strings matching
-    ``pattern`` when given."""
+def int_or_string_check(pattern: str | None = None) -> Callable[[Any], int | str]:
+    """The validator of ``anyOf: [integer, string]`` (``x-kubernetes-int-or-string``), strings
+    matching ``pattern`` when given, for ``Annotated[Any, PlainValidator(int_or_string_check())]``.
+    The validator raises ``ValueError``."""
     rx = re2(pattern) if pattern else None
 
     def check(x: Any) -> int | str:
@@ -96,7 +99,7 @@ def int_or_string(pattern: str | None = None) -> Any:
             return x
         raise ValueError(f"expected integer or string, got {_describe(x)}")
 
-    return Annotated[Any, PlainValidator(check)]
+    return check
 
 
 #: The kubebuilder pattern of ``resource.Quantity`` in CRDs.
@@ -104,7 +107,7 @@ QUANTITY_PATTERN = (
     r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?"
     r"(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
 )
-IntOrQuantity = int_or_string(QUANTITY_PATTERN)
+IntOrQuantity = Annotated[Any, PlainValidator(int_or_string_check(QUANTITY_PATTERN))]
 
 
 def _describe(x: Any) -> str:

@@ -19,18 +19,25 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, PlainValidator, field_validator
 
-from provisor.manifests.crds._base import Int, K8sModel, Str, int_or_string, pattern_str, unique_by
+from provisor.manifests.crds._base import (
+    Int,
+    K8sModel,
+    Str,
+    int_or_string_check,
+    pattern_check,
+    unique_by,
+)
 
 DURATION_PATTERN = (
     r"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"
 )
-Duration = pattern_str(DURATION_PATTERN)
-NonEmptyDuration = pattern_str(DURATION_PATTERN, min_length=1)
+Duration = Annotated[str, PlainValidator(pattern_check(DURATION_PATTERN))]
+NonEmptyDuration = Annotated[str, PlainValidator(pattern_check(DURATION_PATTERN, min_length=1))]
 NonEmptyStr = Annotated[Str, Field(min_length=1)]
-Expr = int_or_string()
-PartialResponseStrategy = pattern_str(r"^(?i)(abort|warn)?$")
+Expr = Annotated[Any, PlainValidator(int_or_string_check())]
+PartialResponseStrategy = Annotated[str, PlainValidator(pattern_check(r"^(?i)(abort|warn)?$"))]
 
 
 class Rule(K8sModel):
@@ -38,9 +45,9 @@ class Rule(K8sModel):
 
     record: Str | None = None
     alert: Str | None = None
-    expr: Expr  # type: ignore[valid-type]
-    for_: Duration | None = Field(None, alias="for")  # type: ignore[valid-type]
-    keep_firing_for: NonEmptyDuration | None = None  # type: ignore[valid-type]
+    expr: Expr
+    for_: Duration | None = Field(None, alias="for")
+    keep_firing_for: NonEmptyDuration | None = None
     labels: dict[str, Str] | None = None
     annotations: dict[str, Str] | None = None
 
@@ -50,11 +57,11 @@ class RuleGroup(K8sModel):
 
     name: NonEmptyStr
     labels: dict[str, Str] | None = None
-    interval: Duration | None = None  # type: ignore[valid-type]
-    query_offset: Duration | None = None  # type: ignore[valid-type]
+    interval: Duration | None = None
+    query_offset: Duration | None = None
     rules: list[Rule] | None = None
     limit: Int | None = None
-    partial_response_strategy: PartialResponseStrategy | None = None  # type: ignore[valid-type]
+    partial_response_strategy: PartialResponseStrategy | None = None
 
 
 class PrometheusRuleSpec(K8sModel):

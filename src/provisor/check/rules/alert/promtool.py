@@ -95,7 +95,8 @@ def _check_file(entries: list[tuple[Any, Path, int, dict[str, Any], ObjectRef]],
             yield Hit(doc, f"promtool check rules: group {g.get('name')!r}: {p.message}",
                       fix=None, path=(*gpath, *field), obj=ref)
             continue
-        rules = g.get("rules") if isinstance(g.get("rules"), list) else []
+        raw_rules = g.get("rules")
+        rules: list[Any] = raw_rules if isinstance(raw_rules, list) else []
         r = rules[p.rule] if p.rule < len(rules) and isinstance(rules[p.rule], dict) else {}
         if "could not parse expression" in p.message and try_parse(str(r.get("expr", "")))[0] \
                 is None:

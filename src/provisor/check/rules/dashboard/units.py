@@ -8,6 +8,7 @@ from typing import Any
 
 from provisor.check.context import Context, Hit, dig
 from provisor.check.registry import rule
+from provisor.check.rules.dashboard._model import Panel
 from provisor.check.rules.promql._exprs import Site, analysed
 from provisor.promql import ast as A
 from provisor.promql.analysis import UNIT_NAMES
@@ -89,12 +90,12 @@ def check(ctx: Context) -> Iterator[Hit]:
     second; for CPU cores use `none` or a custom `suffix: cores` unit and say "cores" in the
     title.
     """
-    by_panel: dict[int, list[tuple[Site, Any]]] = {}
+    by_panel: dict[int, tuple[Panel, list[tuple[Site, Any]]]] = {}
     for site, an in analysed(ctx):
         if site.target is not None:
-            by_panel.setdefault(id(site.target.panel.obj), []).append((site, an))
-    for entries in by_panel.values():
-        panel = entries[0][0].target.panel  # type: ignore[union-attr]
+            p = site.target.panel
+            by_panel.setdefault(id(p.obj), (p, []))[1].append((site, an))
+    for panel, entries in by_panel.values():
         if panel.type not in _UNIT_PANELS:
             continue
         unit = panel_unit(panel.obj)

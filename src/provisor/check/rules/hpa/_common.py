@@ -10,7 +10,7 @@ the default rules). Validation and its texts are :mod:`provisor.k8s.hpa.validati
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from provisor.check.context import Workload, dig, namespace_of
 
@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 # -- the numbers of an HPA -----------------------------------------------------------------
 
 
-def is_int(v: Any) -> bool:
+def is_int(v: object) -> TypeGuard[int]:
+    """True for a JSON integer (an ``int`` that is not a ``bool``)."""
     return isinstance(v, int) and not isinstance(v, bool)
 
 

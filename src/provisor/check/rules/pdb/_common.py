@@ -231,7 +231,8 @@ def budget(pdb: dict[str, Any], members: list[tuple[Workload, int]], unready: in
 
     from provisor.k8s.disruption import pdb_status
 
-    meta = pdb.get("metadata") if isinstance(pdb.get("metadata"), dict) else {}
+    raw_meta = pdb.get("metadata")
+    meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
     spec = pdb.get("spec")
     pdb = {"apiVersion": pdb.get("apiVersion"), "kind": "PodDisruptionBudget",
            "metadata": {"name": meta.get("name", ""), "namespace": meta.get("namespace", "")},

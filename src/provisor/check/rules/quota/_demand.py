@@ -293,12 +293,12 @@ def _pods_of(ctx: "Context", w: Workload) -> tuple[int, str, Path, str] | Unknow
         return (n, "replicas", ("spec", "replicas"),
                 "spec.replicas" if w.replicas is not None else "spec.replicas unset: 1")
     if w.kind == "DaemonSet":
-        n = node_count(ctx)
-        if n is None:
+        nodes = node_count(ctx)
+        if nodes is None:
             return Unknown(w.doc, ("spec", "template"),
                            f"{describe(w)} runs one pod per node, and no nodes are given "
                            f"(Node objects or settings.nodes): its pods are not counted")
-        return (n, "replicas", ("spec", "template"), "one per node")
+        return (nodes, "replicas", ("spec", "template"), "one per node")
     if w.kind in ("Job", "CronJob"):
         spec = dig(w.doc.obj, "spec") if w.kind == "Job" else \
             dig(w.doc.obj, "spec", "jobTemplate", "spec")
@@ -369,7 +369,8 @@ def _with_class(pvc: dict[str, Any], default_class: str | None) -> tuple[dict[st
     there. A claim "has a class" when it has the beta annotation or ``storageClassName`` is
     present, even empty (``PersistentVolumeClaimHasClass``)."""
     ann = dig(pvc, "metadata", "annotations")
-    spec = pvc.get("spec") if isinstance(pvc.get("spec"), dict) else {}
+    raw_spec = pvc.get("spec")
+    spec: dict[str, Any] = raw_spec if isinstance(raw_spec, dict) else {}
     if isinstance(ann, dict) and _BETA_CLASS_ANNOTATION in ann:
         return pvc, str(ann[_BETA_CLASS_ANNOTATION] or ""), False
     if "storageClassName" in spec and spec["storageClassName"] is not None:
@@ -549,30 +550,30 @@ def _build(ctx: "Context") -> dict[str, NamespaceDemand]:
     for d in ctx.documents:
         if d.type != "kubernetes" or not isinstance(d.obj, dict):
             continue
-        kind = d.obj.get("kind")
-        if not isinstance(kind, str) or kind in CLUSTER_SCOPED or kind == "Pod":
+        obj_kind = d.obj.get("kind")
+        if not isinstance(obj_kind, str) or obj_kind in CLUSTER_SCOPED or obj_kind == "Pod":
             continue
         ns = namespace_of(d.obj)
-        if kind == "PersistentVolumeClaim":
+        if obj_kind == "PersistentVolumeClaim":
             pvc, sc, defaulted = _with_class(d.obj, default_class)
             ns_of(ns).claims.append(Claim(d, _STORAGE, pvc, 1, f"PersistentVolumeClaim "
                                           f"{ns or '(default)'}/{name_of(d.obj)}", "an object",
                                           "object", sc, defaulted))
             continue
-        nd = out.get(ns)
-        if nd is None or not nd.quotas:
+        ns_demand = out.get(ns)
+        if ns_demand is None or not ns_demand.quotas:
             continue
         counts = counted.get(ns)
         if counts is None:
             counts = counted[ns] = any(k.startswith("count/") or k in _OBJECT_KEYS
-                                       for qv in nd.quotas for k in qv.hard)
+                                       for qv in ns_demand.quotas for k in qv.hard)
         if not counts or controlled_by_set(ctx, d.obj, ns):
             continue
         u = _usage(d.obj)
         if u:
-            nd.entries.append(Entry(doc=d, path=(), label=f"{kind} {name_of(d.obj)}",
-                                    why="an object", source="object", obj=d.obj,
-                                    kind="object", usage=u, count=1))
+            ns_demand.entries.append(Entry(
+                doc=d, path=(), label=f"{obj_kind} {name_of(d.obj)}", why="an object",
+                source="object", obj=d.obj, kind="object", usage=u, count=1))
 
     # claims are charged too
     for nd in out.values():

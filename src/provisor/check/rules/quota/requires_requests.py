@@ -45,13 +45,14 @@ def check(ctx: Context) -> Iterator[Hit]:
         for qv in nd.quotas:
             required_of[id(qv)] = ev.matching_resources(list(qv.hard))
     for w in ctx.workloads:
-        nd = nds.get(w.namespace)
-        if nd is None or not nd.quotas or controlled_by_set(ctx, w.doc.obj, w.namespace):
+        ns_demand = nds.get(w.namespace)
+        if (ns_demand is None or not ns_demand.quotas
+                or controlled_by_set(ctx, w.doc.obj, w.namespace)):
             continue
         adm = ctx.admitted(w)
         if adm.bad_quantity:
             continue
-        for qv in nd.quotas:
+        for qv in ns_demand.quotas:
             required = required_of[id(qv)]
             try:
                 if not required or ev.constraints(required, adm.pod) is None \
@@ -89,7 +90,7 @@ def check(ctx: Context) -> Iterator[Hit]:
                       else w.spec_path)
 
 
-def _first_missing(pod: dict, missing: list[str]) -> str | None:  # type: ignore[type-arg]
+def _first_missing(pod: dict, missing: list[str]) -> str | None:
     """The name of the first container lacking one of ``missing`` (``requests.cpu`` ...)."""
     spec = pod.get("spec") or {}
     for key in ("containers", "initContainers"):

@@ -37,7 +37,7 @@ def not_covered(ctx: Context) -> Iterator[Hit]:
         for qv in nd.quotas:
             if qv.scoped:
                 continue
-            classes = {c[0] for k in qv.hard if (c := class_of_key(k)) is not None}
+            classes = {ck[0] for k in qv.hard if (ck := class_of_key(k)) is not None}
             if not classes:
                 continue
             for c in nd.claims:

@@ -69,7 +69,7 @@ def check(ctx: Context) -> Iterator[Hit]:
                               path=_path(d.obj, cname, res))
 
 
-def _path(vpa: dict, cname: str, res: str) -> tuple:  # type: ignore[type-arg]
+def _path(vpa: dict, cname: str, res: str) -> tuple:
     from provisor.check.context import dig
 
     pols = dig(vpa, "spec", "resourcePolicy", "containerPolicies") or []

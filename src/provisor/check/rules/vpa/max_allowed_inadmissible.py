@@ -101,10 +101,10 @@ def check(ctx: Context) -> Iterator[Hit]:
                 continue  # malformed objects: the schema check reports them
 
 
-def _fmt(rl: dict) -> str:  # type: ignore[type-arg]
+def _fmt(rl: dict) -> str:
     return ", ".join(f"{k}={rl[k]}" for k in sorted(rl))
 
 
-def _copy(pod: dict) -> dict:  # type: ignore[type-arg]
+def _copy(pod: dict) -> dict:
     """A copy whose metadata the quota plugin may fill in without touching the cached pod."""
     return {**pod, "metadata": dict(pod.get("metadata") or {})}
