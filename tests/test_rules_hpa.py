@@ -15,16 +15,7 @@ from provisor.check.config import Config, Settings
 from provisor.manifests import load
 
 from conftest import SHARED  # noqa: E402
-
-
-def check(tmp_path: Path, text: str, config: Config | None = None, name: str = "m.yaml"):
-    p = tmp_path / name
-    p.write_text(textwrap.dedent(text))
-    return run_check(load([str(p)]), schema=False, config=config).findings
-
-
-def only(findings, rule):
-    return [f for f in findings if f.rule == rule]
+from rulekit import check_text as check, only  # noqa: E402
 
 
 DEPLOY = """

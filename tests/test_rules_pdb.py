@@ -13,18 +13,9 @@ from provisor.check import run_check
 from provisor.manifests import load
 
 from conftest import SHARED  # noqa: E402
+from rulekit import check_text as check, only  # noqa: E402
 
 REFUSED = "Cannot evict pod as it would violate the pod's disruption budget."
-
-
-def check(tmp_path: Path, text: str):
-    p = tmp_path / "m.yaml"
-    p.write_text(textwrap.dedent(text))
-    return run_check(load([str(p)]), schema=False).findings
-
-
-def only(findings, rule):
-    return [f for f in findings if f.rule == rule]
 
 
 def deploy(replicas: int | None = 1, name: str = "web", labels: str = "{app: web}",

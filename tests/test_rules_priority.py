@@ -4,7 +4,6 @@ manifests. Texts from ``plugin/pkg/admission/priority/admission.go`` and
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -14,16 +13,7 @@ from provisor.check.config import Config, Settings
 from provisor.manifests import load
 
 from conftest import SHARED  # noqa: E402
-
-
-def check(tmp_path: Path, text: str, config: Config | None = None):
-    p = tmp_path / "m.yaml"
-    p.write_text(textwrap.dedent(text))
-    return run_check(load([str(p)]), schema=False, config=config).findings
-
-
-def only(findings, rule):
-    return [f for f in findings if f.rule == rule]
+from rulekit import check_text as check, only  # noqa: E402
 
 
 def pc(name: str, value: int, default: bool = False) -> str:

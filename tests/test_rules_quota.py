@@ -11,29 +11,14 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from provisor.check import run_check
-from provisor.check.config import Config
-from provisor.findings import Finding
 from provisor.manifests import load
+from rulekit import check_text, only  # noqa: E402
 
 FAMILIES = ("quota/", "limitrange/", "workload/", "storage/")
-
-
-def check_text(tmp_path: Path, text: str, **settings: Any) -> list[Finding]:
-    p = tmp_path / "m.yaml"
-    p.write_text(textwrap.dedent(text))
-    cfg = Config()
-    for k, v in settings.items():
-        setattr(cfg.settings, k, v)
-    return run_check(load([str(p)]), schema=False, config=cfg).findings
-
-
-def only(findings: list[Finding], rule: str) -> list[Finding]:
-    return [f for f in findings if f.rule == rule]
 
 
 # -- case-11 and quota/requires-requests ---------------------------------------------------

@@ -14,16 +14,7 @@ from provisor.check import run_check
 from provisor.manifests import load
 
 from conftest import SHARED  # noqa: E402
-
-
-def check(tmp_path: Path, text: str):
-    p = tmp_path / "m.yaml"
-    p.write_text(textwrap.dedent(text))
-    return run_check(load([str(p)]), schema=False).findings
-
-
-def only(findings, rule):
-    return [f for f in findings if f.rule == rule]
+from rulekit import check_text as check, only  # noqa: E402
 
 
 def join(*docs: str) -> str:
