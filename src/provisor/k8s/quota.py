@@ -233,7 +233,7 @@ _STORAGE_CLASS_SUFFIX = ".storageclass.storage.k8s.io/"
 _BETA_STORAGE_CLASS_ANNOTATION = "volume.beta.kubernetes.io/storage-class"
 
 from provisor.k8s.names import (  # noqa: E402
-    _LABEL_VALUE_RE,
+    is_valid_label_value,
     is_extended_resource_name as _is_extended_resource_name,
     is_native_resource as _is_native_resource,
 )
@@ -451,7 +451,7 @@ def _priority_class_selector_matches(pod: Mapping[str, Any], sel: Mapping[str, A
         if not values:
             raise _ScopeError("for 'in', 'notin' operators, values set can't be empty")
         for v in values:
-            if not _LABEL_VALUE_RE.match(v) or len(v) > 63:
+            if not is_valid_label_value(v):
                 raise _ScopeError(f"invalid label value: {v!r}")
     elif op in ("Exists", "DoesNotExist"):
         if values:

@@ -45,8 +45,7 @@ __all__ = [
 ]
 
 from provisor.k8s.names import (  # noqa: E402  (re-exported: qualified_name_errors)
-    _LABEL_VALUE_RE,
-    LABEL_VALUE_MAX as _LABEL_VALUE_MAX,
+    label_value_errors,
     qualified_name_errors,
 )
 
@@ -69,14 +68,7 @@ def _check_key(key: Any) -> str:
 def _check_value(value: Any) -> str:
     if not isinstance(value, str):
         raise SelectorError(f"values: Invalid value: {value!r}: must be a string")
-    errs: list[str] = []
-    if len(value) > _LABEL_VALUE_MAX:
-        errs.append(f"must be no more than {_LABEL_VALUE_MAX} characters")
-    if not _LABEL_VALUE_RE.match(value):
-        errs.append(
-            "a valid label must be an empty string or consist of alphanumeric characters, "
-            "'-', '_' or '.', and must start and end with an alphanumeric character"
-        )
+    errs = label_value_errors(value)
     if errs:
         raise SelectorError(f'values[0]: Invalid value: "{value}": ' + "; ".join(errs))
     return value

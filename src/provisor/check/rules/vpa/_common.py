@@ -15,7 +15,7 @@ Sources (kubernetes/autoscaler, ``vertical-pod-autoscaler/``):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -212,3 +212,21 @@ def pod_at_max_allowed(ctx: "Context", vpa: Mapping[str, Any], w: Workload) -> A
             if r.limits:
                 limits[name] = dict(r.limits)
     return AtMax(pod, original, requests, limits, notes, asked)
+
+
+def vpas_at_max_allowed(ctx: "Context") -> "Iterator[tuple[Document, Workload, AtMax]]":
+    """(VPA, target workload, its pod at maxAllowed) for every VPA that acts (updateMode
+    not Off) and each workload it targets whose pod at maxAllowed can be computed;
+    malformed quantities or policies are skipped (the schema check reports them)."""
+    from provisor.quantity import QuantityError
+
+    for d in ctx.kind("VerticalPodAutoscaler"):
+        if update_mode(d.obj) in (None, "Off"):
+            continue
+        for w in targets(ctx, d).workloads:
+            try:
+                at = pod_at_max_allowed(ctx, d.obj, w)
+            except (QuantityError, ValueError, TypeError, ArithmeticError, AttributeError):
+                continue
+            if at is not None:
+                yield d, w, at

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from provisor.check.context import Context, Hit
 from provisor.check.registry import rule
-from provisor.check.rules.vpa._common import pod_at_max_allowed, targets, update_mode
+from provisor.check.rules.vpa._common import vpas_at_max_allowed
 
 
 @rule("vpa/max-allowed-capped", "info",
@@ -35,38 +35,29 @@ def check(ctx: Context) -> Iterator[Hit]:
     """
     from provisor.quantity import Quantity, QuantityError
 
-    for d in ctx.kind("VerticalPodAutoscaler"):
-        if update_mode(d.obj) in (None, "Off"):
-            continue
-        for w in targets(ctx, d).workloads:
-            try:
-                at = pod_at_max_allowed(ctx, d.obj, w)
-            except (QuantityError, ValueError, TypeError, ArithmeticError, AttributeError):
-                continue
-            if at is None:
-                continue
-            for cname, asked in at.max_allowed.items():
-                got = at.requests.get(cname, {})
-                notes = at.notes.get(cname, [])
-                for res, want in asked.items():
-                    have = got.get(res)
-                    try:
-                        if have is None or not Quantity.parse(have) < Quantity.parse(want):
-                            continue
-                    except QuantityError:
+    for d, w, at in vpas_at_max_allowed(ctx):
+        for cname, asked in at.max_allowed.items():
+            got = at.requests.get(cname, {})
+            notes = at.notes.get(cname, [])
+            for res, want in asked.items():
+                have = got.get(res)
+                try:
+                    if have is None or not Quantity.parse(have) < Quantity.parse(want):
                         continue
-                    why = next((n for n in notes if n.startswith(res + " capped to fit")),
-                               f"{res} capped to fit the Pod LimitRange")
-                    lim = at.limits.get(cname, {}).get(res)
-                    lim_text = f" and limit {lim}" if lim is not None else ""
-                    yield Hit(d, f"maxAllowed {res} {want} for container {cname} of {w.kind} "
-                                 f"{w.namespace or '(default)'}/{w.name} is unreachable: the VPA "
-                                 f"caps the recommendation to request {have}{lim_text} "
-                                 f"({why}), because the request or its proportional limit would "
-                                 f"pass the namespace's LimitRange max",
-                              fix=f"lower maxAllowed {res} to {have}, or raise the LimitRange max "
-                                  f"if the workload needs more",
-                              path=_path(d.obj, cname, res))
+                except QuantityError:
+                    continue
+                why = next((n for n in notes if n.startswith(res + " capped to fit")),
+                           f"{res} capped to fit the Pod LimitRange")
+                lim = at.limits.get(cname, {}).get(res)
+                lim_text = f" and limit {lim}" if lim is not None else ""
+                yield Hit(d, f"maxAllowed {res} {want} for container {cname} of {w.kind} "
+                             f"{w.namespace or '(default)'}/{w.name} is unreachable: the VPA "
+                             f"caps the recommendation to request {have}{lim_text} "
+                             f"({why}), because the request or its proportional limit would "
+                             f"pass the namespace's LimitRange max",
+                          fix=f"lower maxAllowed {res} to {have}, or raise the LimitRange max "
+                              f"if the workload needs more",
+                          path=_path(d.obj, cname, res))
 
 
 def _path(vpa: dict, cname: str, res: str) -> tuple:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from provisor.check.context import Context, Hit
 from provisor.check.registry import rule
-from provisor.check.rules.vpa._common import pod_at_max_allowed, targets, update_mode
+from provisor.check.rules.vpa._common import vpas_at_max_allowed
 from provisor.check.rules.vpa.max_allowed_capped import _path
 
 
@@ -43,62 +43,55 @@ def check(ctx: Context) -> Iterator[Hit]:
     from provisor.k8s.validation import invalid_message, validate_pod_resources
     from provisor.quantity import QuantityError
 
-    for d in ctx.kind("VerticalPodAutoscaler"):
-        if update_mode(d.obj) in (None, "Off"):
+    for d, w, at in vpas_at_max_allowed(ctx):
+        if not at.requests:
             continue
-        for w in targets(ctx, d).workloads:
-            try:
-                at = pod_at_max_allowed(ctx, d.obj, w)
-            except (QuantityError, ValueError, TypeError, ArithmeticError, AttributeError):
+        sized = "; ".join(
+            f"{c}: requests {_fmt(at.requests[c])}"
+            + (f", limits {_fmt(at.limits[c])}" if c in at.limits else "")
+            for c in at.requests)
+        first = next(iter(at.requests))
+        path = _path(d.obj, first, next(iter(at.requests[first])))
+        where = f"{w.kind} {w.namespace or '(default)'}/{w.name}"
+        try:
+            errs = [e for e in validate_pod_resources(at.pod)
+                    if e not in validate_pod_resources(at.original)]
+            if errs:
+                yield Hit(d, f"a pod of {where} at maxAllowed ({sized}) is invalid: "
+                             f"{invalid_message('Pod', at.pod, errs)}",
+                          fix="lower maxAllowed", path=path)
                 continue
-            if at is None or not at.requests:
+            refused = None
+            for lr in ctx.stored_limit_ranges(w.namespace):
+                new = pod_limit_errors(lr, at.pod)
+                if new and not pod_limit_errors(lr, at.original):
+                    refused = forbidden_message("pods", at.pod, aggregate_message(new))
+                    break
+            if refused:
+                yield Hit(d, f"a pod of {where} at maxAllowed ({sized}) is refused by the "
+                             f"LimitRanger: {refused}",
+                          fix="lower maxAllowed (or the limit/request ratio) to fit the "
+                              "LimitRange", path=path)
                 continue
-            sized = "; ".join(
-                f"{c}: requests {_fmt(at.requests[c])}"
-                + (f", limits {_fmt(at.limits[c])}" if c in at.limits else "")
-                for c in at.requests)
-            first = next(iter(at.requests))
-            path = _path(d.obj, first, next(iter(at.requests[first])))
-            where = f"{w.kind} {w.namespace or '(default)'}/{w.name}"
+            quotas = [q.obj for q in ctx.quotas.get(w.namespace, [])]
+            if not quotas:
+                continue
+            ns = w.namespace or "default"
             try:
-                errs = [e for e in validate_pod_resources(at.pod)
-                        if e not in validate_pod_resources(at.original)]
-                if errs:
-                    yield Hit(d, f"a pod of {where} at maxAllowed ({sized}) is invalid: "
-                                 f"{invalid_message('Pod', at.pod, errs)}",
-                              fix="lower maxAllowed", path=path)
-                    continue
-                refused = None
-                for lr in ctx.stored_limit_ranges(w.namespace):
-                    new = pod_limit_errors(lr, at.pod)
-                    if new and not pod_limit_errors(lr, at.original):
-                        refused = forbidden_message("pods", at.pod, aggregate_message(new))
-                        break
-                if refused:
-                    yield Hit(d, f"a pod of {where} at maxAllowed ({sized}) is refused by the "
-                                 f"LimitRanger: {refused}",
-                              fix="lower maxAllowed (or the limit/request ratio) to fit the "
-                                  "LimitRange", path=path)
-                    continue
-                quotas = [q.obj for q in ctx.quotas.get(w.namespace, [])]
-                if not quotas:
-                    continue
-                ns = w.namespace or "default"
-                try:
-                    admit(quotas, _copy(at.original), namespace=ns)
-                except AdmissionError:
-                    continue  # refused as written: the quota rules say why
-                try:
-                    admit(quotas, _copy(at.pod), namespace=ns)
-                except AdmissionError as exc:
-                    yield Hit(d, f"a pod of {where} at maxAllowed ({sized}) does not fit the "
-                                 f"namespace quota even when nothing else uses it: "
-                                 f"{exc.message}",
-                              fix="lower maxAllowed so one pod at the maximum fits the quota "
-                                  "with room for the rest of the namespace, or raise the quota",
-                              path=path)
-            except (QuantityError, ValueError, TypeError, KeyError, AttributeError):
-                continue  # malformed objects: the schema check reports them
+                admit(quotas, _copy(at.original), namespace=ns)
+            except AdmissionError:
+                continue  # refused as written: the quota rules say why
+            try:
+                admit(quotas, _copy(at.pod), namespace=ns)
+            except AdmissionError as exc:
+                yield Hit(d, f"a pod of {where} at maxAllowed ({sized}) does not fit the "
+                             f"namespace quota even when nothing else uses it: "
+                             f"{exc.message}",
+                          fix="lower maxAllowed so one pod at the maximum fits the quota "
+                              "with room for the rest of the namespace, or raise the quota",
+                          path=path)
+        except (QuantityError, ValueError, TypeError, KeyError, AttributeError):
+            continue  # malformed objects: the schema check reports them
 
 
 def _fmt(rl: dict) -> str:
