@@ -264,3 +264,7 @@ def main() -> None:
 
 
 __all__ = ["app", "main"]
+
+
+# Commands in their own modules register themselves on ``app`` when imported.
+from provisor.cli import forecast as _forecast_cmd  # noqa: E402,F401

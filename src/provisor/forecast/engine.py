@@ -3,7 +3,8 @@ picks one, the prediction intervals, and the scores.
 
 The models are statsforecast's (Nixtla, ``statsforecast.models``):
 
-* ``AutoETS`` with the daily season (Hyndman & Khandakar's automatic ETS);
+* ``AutoETS`` with the daily season (Hyndman & Khandakar's automatic ETS), fitted on the
+  last :data:`ETS_WINDOW_S` of history;
 * ``AutoARIMA`` with the daily season, a bounded stepwise search (p, q <= 2, P, Q <= 1,
   15 models) fitted on the last :data:`ARIMA_WINDOW_S` of history: a seasonal ARIMA on two
   months of hourly points takes minutes, on three weeks under a second;
@@ -47,6 +48,8 @@ WEEK_S = 7 * DAY_S
 
 #: AutoARIMA sees at most this much of the most recent history (seconds).
 ARIMA_WINDOW_S = 21 * DAY_S
+#: AutoETS sees at most this much (its search fits some 30 models; four weeks keep it fast).
+ETS_WINDOW_S = 28 * DAY_S
 
 #: Prediction-interval levels, percent.
 LEVELS = (80, 95)
@@ -159,7 +162,8 @@ def _models(names: Sequence[str], seasons: Seasons, step_s: float) -> list[tuple
     for name in names:
         if name == "AutoETS":
             # statsforecast's ETS allows seasons up to 24 points; beyond, non-seasonal.
-            out.append((name, AutoETS(season_length=d if d <= 24 else 1), 0))
+            out.append((name, AutoETS(season_length=d if d <= 24 else 1),
+                        int(ETS_WINDOW_S // step_s)))
         elif name == "AutoARIMA":
             window = int(ARIMA_WINDOW_S // step_s)
             out.append((name, AutoARIMA(season_length=d, max_p=2, max_q=2, max_P=1, max_Q=1,
@@ -250,6 +254,11 @@ def fit_select(y: np.ndarray, h: int, step_s: float, *, backtest: bool = True,
     if h < 1:
         raise ForecastError(f"horizon must be at least one step, got {h}")
     seasons = seasons_for(step_s, len(y))
+    if float(np.ptp(y)) == 0.0:
+        # A constant history (allocatable, a fixed quota's worth of requests): every model
+        # forecasts the constant; the naive floor does it exactly, with zero-width intervals.
+        c = np.full(h, float(y[-1]))
+        return Fit(model=FLOOR, band=Band(c, c, c, c, c), scores={}, seasons=seasons)
     cands = _models(models if FLOOR in models else [*models, FLOOR], seasons, step_s)
     scores: dict[str, Score] = {}
     if backtest:

@@ -30,9 +30,12 @@ cluster total: capacity is a decision, not a trend.
 Aggregation on the grid: each series is averaged per ``step`` bucket (``avg_over_time``);
 a series with no sample in a bucket did not exist then and adds 0 (a pod that was gone);
 buckets where no series of the group had a sample (a scrape gap) are interpolated. A
-counter's rate per bucket is its increase inside the bucket (Prometheus' reset rule: a
-drop means the counter restarted from 0, ``promql/functions.go`` ``extrapolatedRate``)
-divided by the bucket's length, without Prometheus' extrapolation to the window edges.
+counter's value for the bucket ``[t, t + step)`` is PromQL's ``rate(counter[step])``
+evaluated at ``t + step`` (:func:`provisor.series.rate`, Prometheus' own reset and
+extrapolation rules from ``promql/functions.go`` ``extrapolatedRate``).
+
+From a Prometheus server (:func:`targets_from_prometheus`) the same PromQL runs on the server
+(one range query per quantity, aggregated by namespace there, never one per container).
 """
 
 from __future__ import annotations
@@ -147,22 +150,24 @@ def _matches(labels: dict[str, str], q: Quantity) -> bool:
     return True
 
 
-def _bucket(ts: np.ndarray, vs: np.ndarray, t0: float, step: float, n: int,
-            counter: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(sum per bucket, sample count per bucket) for one series; a counter gives its
-    increase per bucket instead of the sum of values."""
-    order = np.argsort(ts, kind="stable")
-    ts, vs = ts[order], vs[order]
-    if counter:
-        if len(ts) < 2:
-            return np.zeros(n), np.zeros(n, dtype=np.int64)
-        d = np.diff(vs)
-        d = np.where(d < 0, vs[1:], d)          # reset: the counter restarted from 0
-        ts, vs = ts[1:], d
+def _bucket(ts: np.ndarray, vs: np.ndarray, t0: float, step: float,
+            n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(sum per bucket, sample count per bucket) for one series."""
     idx = np.floor((ts - t0) / step).astype(np.int64)
     keep = (idx >= 0) & (idx < n)
     return (np.bincount(idx[keep], vs[keep], minlength=n),
             np.bincount(idx[keep], minlength=n))
+
+
+def _counter_rate(s: Any, t0: float, step: float, n: int) -> np.ndarray:
+    """``rate(s[step])`` at the end of every bucket; NaN where Prometheus has no sample."""
+    from provisor.series import Series, rate
+
+    ts = np.asarray(s.timestamps, float)
+    vs = np.asarray(s.values, float)
+    ok = np.isfinite(ts) & np.isfinite(vs)
+    ser = s if isinstance(s, Series) and ok.all() else Series(dict(s.labels), ts[ok], vs[ok])
+    return rate(ser, t0 + step * np.arange(1, n + 1), step)
 
 
 def grid_for(series: Iterable[Any], step_s: float) -> tuple[float, int]:
@@ -182,15 +187,19 @@ def _aggregate(group: list[Any], q: Quantity, t0: float, step: float, n: int) ->
     total = np.zeros(n)
     seen = np.zeros(n, dtype=bool)
     for s in group:
+        if q.counter:
+            r = _counter_rate(s, t0, step, n)
+            have = np.isfinite(r)
+            seen |= have
+            total[have] += r[have]
+            continue
         ts = np.asarray(s.timestamps, float)
         vs = np.asarray(s.values, float)
         ok = np.isfinite(ts) & np.isfinite(vs)
-        sums, counts = _bucket(ts[ok], vs[ok], t0, step, n, q.counter)
+        sums, counts = _bucket(ts[ok], vs[ok], t0, step, n)
         have = counts > 0
         seen |= have
-        if q.counter:
-            total += sums / step
-        elif q.count:
+        if q.count:
             total += have.astype(float)
         else:
             total[have] += sums[have] / counts[have]
@@ -254,7 +263,7 @@ def targets_from_series(series: Iterable[Any], *, step_s: float = 3600.0,
             if vals:
                 alloc[dict(q.equals)["resource"]] = float(sum(vals))
     out: list[Target] = []
-    for qi, q in enumerate(QUANTITIES):
+    for q in QUANTITIES:
         if wanted is not None and q.key not in wanted:
             continue
         groups: dict[str, list[Any]] = {}
@@ -269,14 +278,107 @@ def targets_from_series(series: Iterable[Any], *, step_s: float = 3600.0,
             values = _aggregate(groups[ns], q, t0, step_s, n)
             if values is None:
                 continue
-            limits: list[Limit] = []
-            for r in q.quota:
-                if (ns, r) in hard:
-                    limits.append(Limit(f"quota {r}", hard[(ns, r)]))
-                    break
-            if q.allocatable and q.allocatable in alloc:
-                limits.append(Limit(f"allocatable {q.allocatable}", alloc[q.allocatable]))
-            out.append(Target(ns, q.key, q.unit, grid.copy(), values, step_s, limits))
+            out.append(Target(ns, q.key, q.unit, grid.copy(), values, step_s,
+                              _limits(q, ns, hard, alloc)))
+    return _sorted(out)
+
+
+def _limits(q: Quantity, ns: str, hard: dict[tuple[str, str], float],
+            alloc: dict[str, float]) -> list[Limit]:
+    limits: list[Limit] = []
+    for r in q.quota:
+        if (ns, r) in hard:
+            limits.append(Limit(f"quota {r}", hard[(ns, r)]))
+            break
+    if q.allocatable and q.allocatable in alloc:
+        limits.append(Limit(f"allocatable {q.allocatable}", alloc[q.allocatable]))
+    return limits
+
+
+def _sorted(targets: list[Target]) -> list[Target]:
     order = {q.key: i for i, q in enumerate(QUANTITIES)}
-    out.sort(key=lambda t: (t.namespace, order[t.quantity]))
-    return out
+    return sorted(targets, key=lambda t: (t.namespace, order.get(t.quantity, len(order)),
+                                          t.quantity))
+
+
+def _duration(step_s: float) -> str:
+    return f"{int(round(step_s * 1000))}ms" if step_s % 1 else f"{int(step_s)}s"
+
+
+def promql_for(q: Quantity, step_s: float) -> str:
+    """The PromQL whose value at ``t + step_s`` is the quantity's value for the bucket
+    ``[t, t + step_s)``: ``rate`` for the counter, ``avg_over_time`` for gauges,
+    ``last_over_time`` counted for counts; summed by namespace (cluster-wide: summed)."""
+    matchers = [f'{k}="{v}"' for k, v in q.equals]
+    if q.metric.startswith("container_"):
+        matchers += ['container!=""', 'container!="POD"']
+    sel = f"{q.metric}{{{','.join(matchers)}}}[{_duration(step_s)}]"
+    if q.counter:
+        inner = f"rate({sel})"
+    elif q.count:
+        inner = f"last_over_time({sel})"
+    else:
+        inner = f"avg_over_time({sel})"
+    if q.cluster:
+        return f"sum({inner})"
+    return f"{'count' if q.count else 'sum'} by (namespace) ({inner})"
+
+
+def targets_from_prometheus(client: Any, start: float, end: float, step_s: float = 3600.0,
+                            *, namespaces: Iterable[str] | None = None) -> list[Target]:
+    """Build the targets from a Prometheus server: one range query per quantity
+    (:func:`promql_for`, aggregated on the server), the quota ``hard`` and the allocatable
+    by instant queries at ``end``.
+
+    ``client`` is a ``provisor.prom.PromClient`` (anything with ``query_range(expr, start,
+    end, step)`` and ``query(expr, at)`` returning series with ``labels``, ``timestamps``
+    and ``values``). ``namespaces`` limits the namespaces kept.
+
+    Raises:
+        ForecastError: no quantity has samples in the range.
+        whatever the client raises (``provisor.prom.PromError``) when the server fails.
+    """
+    keep = set(namespaces) if namespaces is not None else None
+    t0 = math.floor(start / step_s) * step_s
+    n = int(math.floor((end - t0) / step_s)) + 1
+    grid = t0 + step_s * np.arange(n)
+    hard: dict[tuple[str, str], float] = {}
+    for s in client.query('kube_resourcequota{type="hard"}', end):
+        lab = dict(s.labels)
+        v = _latest(s)
+        if math.isfinite(v):
+            k = (lab.get("namespace", ""), lab.get("resource", ""))
+            hard[k] = min(hard.get(k, math.inf), v)
+    alloc: dict[str, float] = {}
+    for s in client.query("sum by (resource) (kube_node_status_allocatable)", end):
+        v = _latest(s)
+        if math.isfinite(v):
+            alloc[dict(s.labels).get("resource", "")] = v
+    out: list[Target] = []
+    for q in QUANTITIES:
+        for s in client.query_range(promql_for(q, step_s), t0 + step_s, t0 + n * step_s,
+                                    step_s):
+            ns = "" if q.cluster else dict(s.labels).get("namespace", "")
+            if (not q.cluster and ns == "") or (keep is not None and not q.cluster
+                                                 and ns not in keep):
+                continue
+            ts = np.asarray(s.timestamps, float) - step_s
+            vs = np.asarray(s.values, float)
+            ok = np.isfinite(vs)
+            if not ok.any():
+                continue
+            idx = np.rint((ts[ok] - t0) / step_s).astype(np.int64)
+            inside = (idx >= 0) & (idx < n)
+            values = np.full(n, np.nan)
+            values[idx[inside]] = vs[ok][inside]
+            have = np.isfinite(values)
+            if not have.any():
+                continue
+            if not have.all():
+                pos = np.arange(n, dtype=float)
+                values[~have] = np.interp(pos[~have], pos[have], values[have])
+            out.append(Target(ns, q.key, q.unit, grid.copy(), values, step_s,
+                              _limits(q, ns, hard, alloc)))
+    if not out:
+        raise ForecastError(f"no forecast metric has samples between {start:.0f} and {end:.0f}")
+    return _sorted(out)
