@@ -109,7 +109,10 @@ def forecast_cmd(
             con.print(render_table(result))
             write_output(output, con.export_text(), force)
         else:
-            _console().print(render_table(result))
+            con = _console()
+            if not con.is_terminal:
+                con.width = 180          # piped: never squeeze the columns
+            con.print(render_table(result))
         return
     text = render_json(result) if fmt == "json" else render_csv(result)
     if output is not None:
