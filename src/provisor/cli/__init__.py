@@ -268,3 +268,4 @@ __all__ = ["app", "main"]
 
 # Commands in their own modules register themselves on ``app`` when imported.
 from provisor.cli import forecast as _forecast_cmd  # noqa: E402,F401
+from provisor.cli import report as _report_cmd  # noqa: E402,F401
