@@ -34,7 +34,7 @@ __all__ = [
     "AlertsData", "PlanData", "RecommendData", "ReportData", "ScorecardData", "SECTIONS",
     "Section", "ReportError", "alerts_data", "plan_data", "recommend_data", "render_html",
     "render_markdown", "report_for_inputs", "report_for_plan", "scorecard_data",
-    "write_report",
+    "write_plan_report", "write_report",
 ]
 
 Progress = Callable[[int, int, str], None]
@@ -179,6 +179,23 @@ class _Shim:
                  deps: list[Any]) -> None:
         self.policy_name, self.out_dir, self.objects = name, out, objects
         self.check, self.departures = check, deps
+
+
+def write_plan_report(result: Any, horizon_s: float = 30 * 86400.0, *,
+                      progress: Progress | None = None) -> Path:
+    """Write ``report.html`` and ``report.md`` into the plan's output folder (beside the
+    bundle's files; ``kubectl apply -k`` reads only what ``kustomization.yaml`` lists) and
+    return the HTML's path. The folder was just written by the plan, so both are replaced.
+
+    Raises:
+        OSError: the folder is not writable.
+    """
+    data = report_for_plan(result, horizon_s, progress=progress)
+    out = Path(result.out_dir)
+    write_report(render_markdown(data), out / "report.md", force=True)
+    path = out / "report.html"
+    write_report(render_html(data), path, force=True)
+    return path
 
 
 def write_report(text: str, path: str | Path, *, force: bool = False) -> None:

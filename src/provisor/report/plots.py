@@ -79,15 +79,31 @@ def usage_chart(title: str, unit: str, t: np.ndarray, usage: np.ndarray | None,
     if requests is not None:
         ax.plot(x, requests / div, color=COLORS["requests"], lw=1.5, drawstyle="steps-post",
                 label="requests")
+    top = max([float(np.max(a)) for a in (usage, requests) if a is not None and len(a)]
+              or [0.0])
+    off = []
     for name, v in limits:
         kind = "quota" if name.startswith("quota") else "allocatable"
+        if kind == "allocatable" and top > 0 and v > 4 * max(top, *(w for n, w in limits
+                                                                     if n.startswith("quota")),
+                                                             0.0):
+            off.append(f"{name}: {v / div:.3g} {u} (off the scale)")
+            continue
         ax.axhline(v / div, color=COLORS[kind], ls="--", lw=1.2, label=name)
+    if off:
+        ax.text(0.99, 0.97, "\n".join(off), transform=ax.transAxes, ha="right", va="top",
+                fontsize=8, color=COLORS["allocatable"])
     ax.set_title(title, loc="left")
     ax.set_ylabel(u)
     ax.set_ylim(bottom=0)
     _time_axis(ax)
-    ax.legend(loc="upper left", fontsize=8, ncols=4, frameon=False)
+    _legend(ax)
     return to_svg(fig)
+
+
+def _legend(ax: Any) -> None:
+    """The legend outside the plot, on the right, so it never hides a line."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
 
 
 def lines_chart(title: str, ylabel: str, lines: Sequence[tuple[str, np.ndarray, np.ndarray, str]],
@@ -103,7 +119,7 @@ def lines_chart(title: str, ylabel: str, lines: Sequence[tuple[str, np.ndarray, 
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
     _time_axis(ax)
-    ax.legend(loc="upper left", fontsize=8, ncols=3, frameon=False)
+    _legend(ax)
     return to_svg(fig)
 
 
@@ -136,7 +152,7 @@ def fan_chart(fc: Any) -> str:
     ax.set_ylabel(u)
     ax.set_ylim(bottom=0)
     _time_axis(ax)
-    ax.legend(loc="upper left", fontsize=7.5, ncols=4, frameon=False)
+    _legend(ax)
     return to_svg(fig)
 
 

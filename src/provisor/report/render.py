@@ -348,12 +348,12 @@ padding-bottom:4px;margin-top:28px}h3{font-size:15px;margin:16px 0 6px}
 nav{font-size:13px;color:var(--muted)}nav a{margin-right:12px;color:var(--info)}
 table{border-collapse:collapse;margin:8px 0;font-size:13px;width:100%}
 th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .badge{display:inline-block;padding:0 6px;border-radius:8px;font-size:12px;color:#fff;
 background:var(--muted)}.badge.pass{background:var(--pass)}.badge.fail,.badge.error
 {background:var(--fail)}.badge.warning{background:var(--warn)}.badge.info{background:var(--info)}
 .notcomputed{color:var(--muted);font-style:italic}
-figure{margin:12px 0}figure svg{max-width:100%;height:auto}
+figure{margin:12px 0}figure svg{width:100%;max-width:1000px;height:auto}
 figcaption{font-size:12px;color:var(--muted)}
 .cols{display:flex;gap:24px;flex-wrap:wrap}.cols>div{flex:1 1 320px;min-width:0}
 .notes{color:var(--muted);font-size:13px}code{font-size:12px}
