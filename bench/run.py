@@ -134,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="run kubernetes-validate on the first N files only (0 = all)")
     ap.add_argument("--skip-kv", action="store_true", help="skip kubernetes-validate")
     ap.add_argument("--repeat", type=int, default=3, help="best of N for parse and check")
+    ap.add_argument("--skip-forecast", action="store_true", help="skip the forecast section")
     args = ap.parse_args(argv)
 
     from rich.console import Console
@@ -189,6 +190,10 @@ def main(argv: list[str] | None = None) -> int:
     ok = check_t <= 3 * parse_t
     con.print(f"target check <= 3x parse: {'met' if ok else 'NOT met'} "
               f"({check_t / parse_t:.2f}x)")
+    if not args.skip_forecast:
+        import forecast_bench
+
+        forecast_bench.run(con)
     return 0 if ok else 1
 
 
