@@ -107,3 +107,25 @@ def test_promql_is_valid_and_aggregates_by_namespace():
         expr = promql_for(q, 3600)
         promql_parser.parse(expr)
         assert ("by (namespace)" in expr) != q.cluster
+
+
+def test_exhaustion_confirmed_when_the_platform_runs_longer():
+    """A growing arrival of pods (the synthetic platform, 2 pods/day, quota 60 pods):
+    forecast from 14 days, then run the same generator 30 days: the quota is really reached
+    on a day at or after the forecast's (the upper 95 % bound is conservative), and the
+    forecast is not more than a week early."""
+    from provisor.forecast import forecast
+
+    short = platform(days=14, growth_pods_per_day=2.0, quota_pods=60, step=600.0)
+    r = forecast(short, 30 * 86400)
+    pods = next(f for f in r.forecasts if (f.namespace, f.quantity) == ("team-a", "pods"))
+    ex = pods.exhaustion
+    assert ex is not None and ex.limit == "quota pods"
+    long = platform(days=44, growth_pods_per_day=2.0, quota_pods=60, step=600.0)
+    tg = _by(targets_from_series(long, step_s=3600))[("team-a", "pods")]
+    end_short = pods.history_t[-1]
+    hit = tg.timestamps[(tg.values >= 60) & (tg.timestamps > end_short)]
+    assert len(hit)
+    true_days = (hit[0] - end_short) / 86400
+    assert ex.days <= true_days + 0.05
+    assert ex.days >= true_days - 7

@@ -173,7 +173,8 @@ def strategy_chart(rows: Sequence[Any]) -> str:
     return to_svg(fig)
 
 
-def bars_chart(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]],
+def bars_chart(title: str, labels: Sequence[str],
+               series: Sequence[tuple[str, Sequence[float | None]]],
                ylabel: str, ylim: tuple[float, float] | None = None) -> str:
     """Grouped horizontal bars: one group per label, one bar per (name, values)."""
     plt = _plt()

@@ -147,7 +147,6 @@ def _step_for(series: Any) -> float:
 def _usage(tg: Any) -> Part | None:
     by = {(t.namespace, t.quantity): t for t in tg}
     h: list[str] = []
-    md: list[str] = []
     rows = []
     for ns in sorted({t.namespace for t in tg}):
         for res, unit in (("cpu", "cores"), ("memory", "bytes")):
