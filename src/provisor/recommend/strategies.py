@@ -358,7 +358,7 @@ class RiskSettings(_Settings):
     """Targets of the ``risk`` strategy."""
 
     oom_probability: float = Field(
-        0.001, gt=0, lt=1,
+        1e-4, gt=0, lt=1,
         description="highest accepted probability of an OOM kill per container-hour")
     throttled_share: float = Field(
         0.01, ge=0, lt=1, description="highest accepted share of time with CPU demand > limit")

@@ -1,0 +1,365 @@
+"""A Prometheus HTTP API client (httpx) and the batched usage scan ``recommend`` runs.
+
+``PromClient(url, *, token_env=None, token_file=None, basic_auth=None, ca_file=None,
+verify=True, timeout=30.0, retries=3, backoff=0.5)``
+    Bearer token from an environment variable or a file (read once; never printed, never in an
+    error message or ``repr``), HTTP basic auth, TLS verified by default (``ca_file`` adds a CA
+    bundle), a timeout per request (seconds), retries with exponential backoff
+    (``backoff * 2**attempt`` seconds) on 5xx answers, timeouts and connection errors.
+    ``query(expr, at)`` and ``query_range(expr, start, end, step)`` (seconds) return
+    ``PromSeries(labels, timestamps, values)`` lists (float64 arrays; ``NaN`` samples kept as
+    NaN). A range with more than ``max_points`` (11,000, Prometheus' limit) points per series is
+    split into consecutive sub-ranges and the pieces joined per label set. ``warnings`` holds
+    the ``warnings`` of partial answers; ``stats`` counts queries and response bytes.
+    Errors: ``PromError`` naming the URL and the HTTP status or the failure.
+
+``scan_usage(client, start, end, step, *, namespaces=None, group_label=..., model_label=...,
+progress=None) -> list[PromSeries]``
+    The series ``provisor.recommend`` needs, batched: one instant query finds the
+    (namespace, class) pairs from ``kube_pod_labels``; then per (namespace, class) one range
+    query returns every cAdvisor series of that class's containers (usage, working set, CFS
+    periods, OOM events; ``__name__`` regex joined with ``and on(namespace, pod)
+    kube_pod_labels``), and per namespace one range query returns the kube-state-metrics
+    series (requests, limits, last terminated reason, pod labels). When the kube-prometheus
+    recording rule ``node_namespace_pod_container:container_cpu_usage_seconds_total:sum_rate5m``
+    exists it replaces the CPU counter (its series are renamed
+    ``provisor:container_cpu_usage:cores``). The number of queries depends on the number of
+    namespaces and classes and on the range, never on the number of pods or containers.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "CADVISOR_METRICS",
+    "CPU_RECORDING_RULE",
+    "KSM_METRICS",
+    "MAX_POINTS",
+    "PromClient",
+    "PromError",
+    "PromSeries",
+    "scan_queries",
+    "scan_usage",
+]
+
+#: Prometheus refuses range queries of more than 11,000 points per series
+#: (prometheus/prometheus web/api/v1/api.go: "exceeded maximum resolution of 11,000 points").
+MAX_POINTS = 11_000
+CADVISOR_METRICS = (
+    "container_cpu_usage_seconds_total",
+    "container_memory_working_set_bytes",
+    "container_cpu_cfs_periods_total",
+    "container_cpu_cfs_throttled_periods_total",
+    "container_oom_events_total",
+)
+KSM_METRICS = (
+    "kube_pod_container_resource_requests",
+    "kube_pod_container_resource_limits",
+    "kube_pod_container_status_last_terminated_reason",
+    "kube_pod_labels",
+)
+CPU_RECORDING_RULE = "node_namespace_pod_container:container_cpu_usage_seconds_total:sum_rate5m"
+
+
+class PromError(RuntimeError):
+    """Prometheus could not answer: the message names the URL and the status or the cause."""
+
+
+@dataclass
+class PromSeries:
+    """One series of an answer: labels (with ``__name__`` when kept), float64 arrays."""
+
+    labels: dict[str, str]
+    timestamps: np.ndarray
+    values: np.ndarray
+
+
+@dataclass
+class PromStats:
+    """Queries sent (``queries``, retries included as ``attempts``) and response ``bytes``."""
+
+    queries: int = 0
+    attempts: int = 0
+    bytes: int = 0
+
+
+class _Secret:
+    """Holds a credential; its ``repr``/``str`` never show it."""
+
+    __slots__ = ("_v",)
+
+    def __init__(self, v: str) -> None:
+        self._v = v
+
+    def get(self) -> str:
+        return self._v
+
+    def __repr__(self) -> str:
+        return "<secret>"
+
+    __str__ = __repr__
+
+
+class PromClient:
+    """Prometheus HTTP API v1 client (module docstring). Use as a context manager or call
+    ``close()``."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        token_env: str | None = None,
+        token_file: str | None = None,
+        basic_auth: tuple[str, str] | None = None,
+        ca_file: str | None = None,
+        verify: bool = True,
+        timeout: float = 30.0,
+        retries: int = 3,
+        backoff: float = 0.5,
+        max_points: int = MAX_POINTS,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        import httpx
+
+        if not url.startswith(("http://", "https://")):
+            raise PromError(f"{url}: the Prometheus URL must start with http:// or https://")
+        self.url = url.rstrip("/")
+        headers = {"Accept": "application/json"}
+        token: _Secret | None = None
+        if token_env:
+            v = os.environ.get(token_env)
+            if not v:
+                raise PromError(f"{self.url}: environment variable {token_env} is not set")
+            token = _Secret(v.strip())
+        if token_file:
+            try:
+                with open(token_file, encoding="utf-8") as fh:
+                    token = _Secret(fh.read().strip())
+            except OSError as exc:
+                raise PromError(f"{self.url}: cannot read the token file {token_file}: "
+                                f"{exc.strerror}") from None
+        self._token = token
+        auth = httpx.BasicAuth(basic_auth[0], basic_auth[1]) if basic_auth else None
+        verify_arg: Any = verify
+        if ca_file:
+            import ssl
+
+            try:
+                verify_arg = ssl.create_default_context(cafile=ca_file)
+            except (OSError, ssl.SSLError) as exc:
+                raise PromError(f"{self.url}: cannot load the CA file {ca_file}: {exc}") from None
+        self._http = httpx.Client(headers=headers, auth=auth, verify=verify_arg,
+                                  timeout=timeout)
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_points = max_points
+        self.warnings: list[str] = []
+        self.stats = PromStats()
+        self._sleep = sleep
+
+    def __repr__(self) -> str:
+        return f"PromClient({self.url!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> PromClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transport ------------------------------------------------------------------------
+
+    def _request(self, path: str, params: dict[str, str]) -> Any:
+        import httpx
+
+        url = f"{self.url}{path}"
+        headers = {}
+        if self._token is not None:
+            headers["Authorization"] = f"Bearer {self._token.get()}"
+        self.stats.queries += 1
+        last = ""
+        for attempt in range(self.retries + 1):
+            if attempt:
+                self._sleep(self.backoff * 2 ** (attempt - 1))
+            self.stats.attempts += 1
+            try:
+                resp = self._http.post(url, data=params, headers=headers)
+            except httpx.TimeoutException:
+                last = f"no answer within {self.timeout:g} s"
+                continue
+            except httpx.TransportError as exc:
+                last = f"connection failed ({type(exc).__name__})"
+                continue
+            self.stats.bytes += len(resp.content)
+            if resp.status_code >= 500:
+                last = f"HTTP {resp.status_code}"
+                continue
+            try:
+                body = resp.json()
+            except ValueError:
+                raise PromError(f"{url}: HTTP {resp.status_code}: the answer is not JSON") \
+                    from None
+            if resp.status_code != 200 or body.get("status") != "success":
+                raise PromError(f"{url}: HTTP {resp.status_code}: "
+                                f"{body.get('errorType', 'error')}: {body.get('error', '')}")
+            for w in body.get("warnings") or ():
+                self.warnings.append(str(w))
+            return body.get("data")
+        raise PromError(f"{url}: gave up after {self.retries + 1} attempt(s): {last}")
+
+    # -- API --------------------------------------------------------------------------------
+
+    def label_values(self, label: str) -> list[str]:
+        """``GET /api/v1/label/<label>/values`` (sorted)."""
+        data = self._request(f"/api/v1/label/{label}/values", {})
+        return sorted(str(v) for v in data or ())
+
+    def query(self, expr: str, at: float) -> list[PromSeries]:
+        """Instant query at ``at`` (seconds); vectors and matrices both become series."""
+        data = self._request("/api/v1/query", {"query": expr, "time": repr(float(at))})
+        return _parse_result(data)
+
+    def query_range(self, expr: str, start: float, end: float, step: float) -> list[PromSeries]:
+        """Range query; split when a series would exceed ``max_points`` points."""
+        if step <= 0 or end < start:
+            raise PromError(f"{self.url}: bad range {start}..{end} step {step}")
+        per = self.max_points - 1
+        pieces: dict[tuple[tuple[str, str], ...], list[PromSeries]] = {}
+        s = start
+        while s <= end:
+            e = min(end, s + per * step)
+            data = self._request("/api/v1/query_range", {
+                "query": expr, "start": repr(float(s)), "end": repr(float(e)),
+                "step": repr(float(step))})
+            for ser in _parse_result(data):
+                pieces.setdefault(tuple(sorted(ser.labels.items())), []).append(ser)
+            s = e + step
+        out = []
+        for key in sorted(pieces):
+            parts = pieces[key]
+            out.append(PromSeries(dict(key), np.concatenate([p.timestamps for p in parts]),
+                                  np.concatenate([p.values for p in parts])))
+        return out
+
+
+def _float(v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _parse_result(data: Any) -> list[PromSeries]:
+    if not isinstance(data, dict):
+        return []
+    kind = data.get("resultType")
+    out = []
+    for item in data.get("result") or ():
+        labels = {str(k): str(v) for k, v in (item.get("metric") or {}).items()}
+        if kind == "matrix":
+            vals = item.get("values") or []
+        elif kind == "vector":
+            vals = [item.get("value")] if item.get("value") else []
+        else:
+            continue
+        t = np.array([_float(p[0]) for p in vals], dtype=np.float64)
+        v = np.array([_float(p[1]) for p in vals], dtype=np.float64)
+        out.append(PromSeries(labels, t, v))
+    return out
+
+
+def _quote(v: str) -> str:
+    return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+@dataclass
+class ScanPlan:
+    """The queries of one scan: ``(kind, namespace, class, expr)``."""
+
+    queries: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+
+def scan_queries(pairs: Iterable[tuple[str, str]], group_label: str,
+                 use_recording_rule: bool) -> ScanPlan:
+    """The range queries for the (namespace, class) ``pairs`` (class ``""`` = no class label:
+    the whole namespace)."""
+    plan = ScanPlan()
+    metrics = [m for m in CADVISOR_METRICS
+               if not (use_recording_rule and m == "container_cpu_usage_seconds_total")]
+    if use_recording_rule:
+        metrics.append(CPU_RECORDING_RULE)
+    names = "|".join(metrics)
+    namespaces = sorted({ns for ns, _ in pairs})
+    for ns, cls in sorted(set(pairs)):
+        sel = f'{{__name__=~{_quote(names)},namespace={_quote(ns)},container!="",container!="POD"}}'
+        if cls:
+            sel += (f" and on(namespace, pod) kube_pod_labels{{namespace={_quote(ns)},"
+                    f"{group_label}={_quote(cls)}}}")
+        plan.queries.append(("cadvisor", ns, cls, sel))
+    for ns in namespaces:
+        ksm = "|".join(KSM_METRICS)
+        plan.queries.append(("ksm", ns, "", f"{{__name__=~{_quote(ksm)},namespace={_quote(ns)}}}"))
+    return plan
+
+
+def scan_usage(
+    client: PromClient,
+    start: float,
+    end: float,
+    step: float,
+    *,
+    namespaces: Sequence[str] | None = None,
+    group_label: str = "label_provisor_dev_tier",
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[PromSeries]:
+    """Fetch the usage series of ``[start, end]`` at ``step`` seconds (module docstring).
+
+    Raises:
+        PromError: Prometheus failed (after retries) or holds none of the metrics.
+    """
+    from provisor.recommend.usage import CPU_RATE_NAME
+
+    names = set(client.label_values("__name__"))
+    if not names & set(CADVISOR_METRICS) and CPU_RECORDING_RULE not in names:
+        raise PromError(f"{client.url}: no cAdvisor series ({', '.join(CADVISOR_METRICS[:2])}"
+                        ", ...) in this Prometheus")
+    use_rule = CPU_RECORDING_RULE in names
+    rng = max(int(math.ceil(end - start)), 1)
+    ns_filter = ""
+    if namespaces:
+        ns_filter = f",namespace=~{_quote('|'.join(sorted(namespaces)))}"
+    pairs: list[tuple[str, str]] = []
+    if "kube_pod_labels" in names:
+        found = client.query(
+            f"count by (namespace, {group_label}) "
+            f"(last_over_time(kube_pod_labels{{namespace!=\"\"{ns_filter}}}[{rng}s]))", end)
+        pairs = sorted({(s.labels.get("namespace", ""), s.labels.get(group_label, ""))
+                        for s in found})
+    if not pairs:
+        found = client.query(
+            f"count by (namespace) (last_over_time(container_memory_working_set_bytes"
+            f"{{namespace!=\"\"{ns_filter}}}[{rng}s]))", end)
+        pairs = sorted({(s.labels.get("namespace", ""), "") for s in found})
+    plan = scan_queries(pairs, group_label, use_rule)
+    out: list[PromSeries] = []
+    for i, (_kind, ns, cls, expr) in enumerate(plan.queries, start=1):
+        for s in client.query_range(expr, start, end, step):
+            if s.labels.get("__name__") == CPU_RECORDING_RULE:
+                s.labels["__name__"] = CPU_RATE_NAME
+            if cls and group_label not in s.labels:
+                s.labels[group_label] = cls
+            out.append(s)
+        if progress is not None:
+            progress(f"{ns}/{cls or '*'}", i, len(plan.queries))
+    return out
