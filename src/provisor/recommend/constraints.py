@@ -6,7 +6,8 @@ Public API
 ``apply_policy_constraints(policy, recs) -> list[str]``
     For every recommendation whose class is a policy tier (``GroupKey.group`` = tier name; the
     model is the tier's model, or its only one), in place: requests and limits are raised to
-    the LimitRange ``min``, lowered to ``max``, and the request raised so that
+    the LimitRange ``min`` and the agent VPA's ``minAllowed``, lowered to ``max``, and the
+    request raised so that
     ``limit / request <= maxLimitRequestRatio``; the result is checked with
     ``provisor.k8s.limitranger.pod_limit_errors`` against the rendered LimitRange. Then the
     quota: the planned demand of the policy with the new sizes
@@ -73,7 +74,7 @@ def _agent_container(recs: Mapping[GroupKey, Recommendation]) -> dict[tuple[str,
     return out
 
 
-def _clamp(rec: Recommendation, c: Any) -> list[str]:
+def _clamp(rec: Recommendation, c: Any, vpa_min: Mapping[str, Any]) -> list[str]:
     notes = []
     for res, req_attr, lim_attr, scale in (("cpu", "cpu_request", "cpu_limit", 1.0),
                                            ("memory", "mem_request", "mem_limit", 1.0)):
@@ -91,6 +92,12 @@ def _clamp(rec: Recommendation, c: Any) -> list[str]:
         if mn is not None and req < unit(mn):
             notes.append(f"{res} request raised to the LimitRange min {mn}")
             req = unit(mn)
+        vmin = vpa_min.get(res)
+        if vmin is not None and req < unit(vmin):
+            # The policy's VPA would raise it anyway, and the policy requires tier requests
+            # to be at least the VPA's minAllowed.
+            notes.append(f"{res} request raised to the agent VPA minAllowed {vmin}")
+            req = unit(vmin)
         if mx is not None and lim is not None and lim > unit(mx):
             notes.append(f"{res} limit lowered to the LimitRange max {mx}")
             lim = unit(mx)
@@ -158,7 +165,7 @@ def apply_policy_constraints(policy: Any, recs: dict[GroupKey, Recommendation]) 
             continue
         if tier_for(policy, key) is None:
             continue
-        changed = _clamp(rec, c)
+        changed = _clamp(rec, c, policy.agent_vpa.min_allowed)
         round_recommendation(rec)
         for n in changed:
             rec.notes.append(n)

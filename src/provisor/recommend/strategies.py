@@ -117,7 +117,7 @@ def tail_quantile(values: np.ndarray, weights: np.ndarray, p: float, tail: float
     over = values > u
     zeta = float(weights[over].sum()) / total
     if p >= zeta or not over.any():
-        return max(weighted_quantile(values, weights, 1.0 - p), u)
+        return weighted_quantile(values, weights, 1.0 - p)
     sigma = float(np.sum(weights[over] * (values[over] - u)) / weights[over].sum())
     return u + sigma * math.log(zeta / p)
 
