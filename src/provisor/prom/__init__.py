@@ -180,7 +180,7 @@ class PromClient:
 
     # -- transport ------------------------------------------------------------------------
 
-    def _request(self, path: str, params: dict[str, str]) -> Any:
+    def _request(self, path: str, params: dict[str, str], method: str = "POST") -> Any:
         import httpx
 
         url = f"{self.url}{path}"
@@ -194,7 +194,10 @@ class PromClient:
                 self._sleep(self.backoff * 2 ** (attempt - 1))
             self.stats.attempts += 1
             try:
-                resp = self._http.post(url, data=params, headers=headers)
+                if method == "GET":
+                    resp = self._http.get(url, params=params, headers=headers)
+                else:
+                    resp = self._http.post(url, data=params, headers=headers)
             except httpx.TimeoutException:
                 last = f"no answer within {self.timeout:g} s"
                 continue
@@ -222,7 +225,7 @@ class PromClient:
 
     def label_values(self, label: str) -> list[str]:
         """``GET /api/v1/label/<label>/values`` (sorted)."""
-        data = self._request(f"/api/v1/label/{label}/values", {})
+        data = self._request(f"/api/v1/label/{label}/values", {}, "GET")
         return sorted(str(v) for v in data or ())
 
     def query(self, expr: str, at: float) -> list[PromSeries]:

@@ -1,0 +1,304 @@
+"""provisor.prom against a real Prometheus on loopback (backfilled with promtool), and against
+small local HTTP servers that are down, slow, failing with 5xx or answering NaN."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from provisor.cli import app
+from provisor.prom import MAX_POINTS, PromClient, PromError, scan_queries, scan_usage
+from provisor.recommend import make_strategy, run_recommend, usage_from_series
+from provisor.recommend.output import render
+from provisor.series import Series
+
+T0 = 1_700_000_040.0
+STEP = 60.0
+N = 240  # 4 hours at 60 s
+GIB = 1024.0**3
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("prometheus") is None or shutil.which("promtool") is None,
+    reason="Debian prometheus package missing (make system-deps)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _series() -> list[Series]:
+    """Twin-like series: 2 classes x 3 pods, cAdvisor + kube-state-metrics names."""
+    rng = np.random.default_rng(11)
+    t = T0 + STEP * np.arange(N)
+    out: list[Series] = []
+    for cls, model, scale in (("implementation", "claude-3-5-sonnet", 2.0),
+                              ("quality", "claude-3-5-sonnet", 1.0)):
+        for i in range(3):
+            pod = f"{cls[:4]}-{i}"
+            base = {"namespace": "agent-platform", "pod": pod, "container": "agent"}
+            cpu = rng.uniform(0.05, 0.5, N) * scale
+            cpu[-1] = np.nan if cls == "quality" and i == 0 else cpu[-1]
+            counter = np.cumsum(np.nan_to_num(cpu) * STEP)
+            out.append(Series({"__name__": "container_cpu_usage_seconds_total", **base}, t,
+                              counter))
+            mem = rng.uniform(1, 3, N) * GIB * scale
+            if cls == "quality" and i == 0:
+                mem[5] = np.nan  # a NaN sample: dropped, never a crash
+            out.append(Series({"__name__": "container_memory_working_set_bytes", **base}, t,
+                              mem))
+            out.append(Series({"__name__": "container_cpu_cfs_periods_total", **base}, t,
+                              600.0 * np.arange(N)))
+            out.append(Series({"__name__": "container_cpu_cfs_throttled_periods_total", **base},
+                              t, 6.0 * np.arange(N)))
+            for name, res, v in (("kube_pod_container_resource_requests", "cpu", scale),
+                                 ("kube_pod_container_resource_requests", "memory",
+                                  8 * GIB * scale),
+                                 ("kube_pod_container_resource_limits", "cpu", 2 * scale),
+                                 ("kube_pod_container_resource_limits", "memory",
+                                  8 * GIB * scale)):
+                out.append(Series({"__name__": name, **base, "resource": res,
+                                   "unit": "core" if res == "cpu" else "byte"}, t,
+                                  np.full(N, float(v))))
+            out.append(Series({"__name__": "kube_pod_labels", "namespace": "agent-platform",
+                               "pod": pod, "label_provisor_dev_tier": cls,
+                               "label_provisor_dev_model": model}, t, np.ones(N)))
+    return out
+
+
+def _openmetrics(series: list[Series]) -> str:
+    """OpenMetrics text (families contiguous, no metadata), ``# EOF`` terminated."""
+    by: dict[str, list[Series]] = {}
+    for s in series:
+        by.setdefault(s.labels["__name__"], []).append(s)
+    lines = []
+    for name in sorted(by):
+        for s in by[name]:
+            lab = ",".join(f'{k}="{v}"' for k, v in sorted(s.labels.items()) if k != "__name__")
+            for t, v in zip(s.timestamps.tolist(), s.values.tolist()):
+                val = "NaN" if v != v else repr(float(v))
+                lines.append(f"{name}{{{lab}}} {val} {t:.3f}")
+    return "\n".join(lines) + "\n# EOF\n"
+
+
+@pytest.fixture(scope="module")
+def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Prometheus on loopback serving the backfilled ``_series()``."""
+    d = tmp_path_factory.mktemp("prom")
+    om = d / "data.om"
+    om.write_text(_openmetrics(_series()))
+    data = d / "tsdb"
+    subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", str(om), str(data)],
+                   check=True, capture_output=True, timeout=120)
+    cfg = d / "prometheus.yml"
+    cfg.write_text("global:\n  scrape_interval: 1m\n")
+    port = _free_port()
+    proc = subprocess.Popen(
+        ["prometheus", f"--config.file={cfg}", f"--storage.tsdb.path={data}",
+         f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=100y"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        import httpx
+
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/-/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                pytest.fail("Prometheus did not become ready")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def _key(rep):  # noqa: ANN001, ANN202
+    return json.loads(render(rep, "json"))
+
+
+def test_scan_gives_the_same_answer_as_the_series(prometheus: str) -> None:
+    end = T0 + STEP * (N - 1)
+    with PromClient(prometheus) as c:
+        got = scan_usage(c, T0, end, STEP)
+        # 1 label-values lookup + 1 discovery + 2 classes x 1 cAdvisor query + 1 KSM query.
+        assert c.stats.queries == 5
+        assert c.stats.bytes > 0
+    prom_usage = usage_from_series(got)
+    file_usage = usage_from_series(_series())
+    assert [u.key for u in prom_usage] == [u.key for u in file_usage]
+    for a, b in zip(prom_usage, file_usage):
+        assert np.array_equal(a.mem_t, b.mem_t) and np.allclose(a.mem, b.mem)
+        assert np.allclose(a.cpu, b.cpu) and np.allclose(a.thr, b.thr)
+        assert (a.request_cpu, a.limit_mem) == (b.request_cpu, b.limit_mem)
+    strategies = [make_strategy(n) for n in ("vpa", "percentile", "risk")]
+    assert _key(run_recommend(prom_usage, strategies)) == \
+        _key(run_recommend(file_usage, strategies))
+
+
+def test_range_split_at_the_point_limit(prometheus: str) -> None:
+    end = T0 + STEP * (N - 1)
+    expr = 'container_memory_working_set_bytes{pod="qual-1"}'
+    with PromClient(prometheus) as whole:
+        one = whole.query_range(expr, T0, end, STEP)
+    with PromClient(prometheus, max_points=50) as split:
+        many = split.query_range(expr, T0, end, STEP)
+        assert split.stats.queries == -(-N // 50)
+    assert len(one) == len(many) == 1
+    assert np.array_equal(one[0].timestamps, many[0].timestamps)
+    assert np.array_equal(one[0].values, many[0].values)
+    assert MAX_POINTS == 11_000
+
+
+def test_cli_against_prometheus_matches_files(prometheus: str, tmp_path: Path) -> None:
+    end = T0 + STEP * (N - 1)
+    r = CliRunner().invoke(app, ["recommend", "--prometheus", prometheus, "--start", str(T0),
+                                 "--end", str(end), "--step", "60s", "-f", "json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    classes = {a["class"] for a in data["recommendations"]}
+    assert classes == {"implementation", "quality"}
+
+
+def test_queries_do_not_grow_with_pods() -> None:
+    few = scan_queries([("ns", "a"), ("ns", "b")], "label_x", False)
+    assert len(few.queries) == 3
+    assert all("container!=\"POD\"" in q for k, _, _, q in few.queries if k == "cadvisor")
+    rule = scan_queries([("ns", "a")], "label_x", True)
+    assert "sum_rate5m" in rule.queries[0][3] and "container_cpu_usage_seconds_total|" \
+        not in rule.queries[0][3]
+
+
+# -- failing servers ------------------------------------------------------------------------
+
+
+class _Server:
+    """A tiny loopback HTTP server whose handler answers from ``plan`` (a list of
+    ``(status, body, delay)``, the last repeated)."""
+
+    def __init__(self, plan: list[tuple[int, str, float]]) -> None:
+        self.plan = plan
+        self.hits = 0
+        self.auth: list[str] = []
+        outer = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                n = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(n)
+                self._answer()
+
+            def do_GET(self) -> None:  # noqa: N802
+                self._answer()
+
+            def _answer(self) -> None:
+                status, body, delay = outer.plan[min(outer.hits, len(outer.plan) - 1)]
+                outer.hits += 1
+                outer.auth.append(self.headers.get("Authorization", ""))
+                time.sleep(delay)
+                data = body.encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> _Server:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=10)
+
+
+_OK = json.dumps({"status": "success", "warnings": ["partial: one store timed out"],
+                  "data": {"resultType": "matrix", "result": [
+                      {"metric": {"__name__": "x"}, "values": [[1, "1"], [2, "NaN"]]}]}})
+
+
+def test_down_prometheus_is_a_clear_error() -> None:
+    url = f"http://127.0.0.1:{_free_port()}"
+    with PromClient(url, retries=2, backoff=0.0) as c:
+        with pytest.raises(PromError) as exc:
+            c.query("up", 0)
+        assert c.stats.attempts == 3
+    assert url in str(exc.value) and "connection failed" in str(exc.value)
+
+
+def test_5xx_is_retried_then_reported() -> None:
+    sleeps: list[float] = []
+    with _Server([(503, "busy", 0.0), (200, _OK, 0.0)]) as srv:
+        with PromClient(srv.url, retries=3, backoff=0.25, sleep=sleeps.append) as c:
+            got = c.query_range("x", 1, 2, 1)
+        assert srv.hits == 2 and sleeps == [0.25]
+        assert c.warnings == ["partial: one store timed out"]
+        assert np.isnan(got[0].values[1])  # NaN comes through as NaN
+    with _Server([(502, "bad gateway", 0.0)]) as srv:
+        with PromClient(srv.url, retries=2, sleep=sleeps.append) as c:
+            with pytest.raises(PromError, match=r"HTTP 502") as exc:
+                c.query("x", 0)
+        assert srv.hits == 3 and srv.url in str(exc.value)
+    with _Server([(400, json.dumps({"status": "error", "errorType": "bad_data",
+                                    "error": "parse error"}), 0.0)]) as srv:
+        with PromClient(srv.url, retries=2) as c, pytest.raises(PromError, match="bad_data"):
+            c.query("x(", 0)
+        assert srv.hits == 1  # 4xx: not retried
+
+
+def test_slow_prometheus_times_out() -> None:
+    with _Server([(200, _OK, 1.5)]) as srv:
+        with PromClient(srv.url, timeout=0.3, retries=1, sleep=lambda s: None) as c:
+            with pytest.raises(PromError, match="no answer within 0.3 s"):
+                c.query("x", 0)
+
+
+def test_token_is_sent_but_never_shown(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    secret = "s3cr3t-t0ken-value"
+    monkeypatch.setenv("PROM_TOKEN", secret)
+    with _Server([(500, "no", 0.0)]) as srv:
+        c = PromClient(srv.url, token_env="PROM_TOKEN", retries=0)
+        with pytest.raises(PromError) as exc:
+            c.query("x", 0)
+        c.close()
+        assert srv.auth == [f"Bearer {secret}"]
+        assert secret not in str(exc.value) and secret not in repr(c) and \
+            secret not in repr(vars(c))
+        tok = tmp_path / "token"
+        tok.write_text(secret + "\n")
+        out = tmp_path / "report.json"
+        r = CliRunner().invoke(app, ["recommend", "--prometheus", srv.url, "--token-file",
+                                     str(tok), "--retries", "0", "-o", str(out)])
+        assert r.exit_code == 2 and secret not in r.output and srv.url in r.output
+        assert not out.exists()  # no half-written output
