@@ -13,18 +13,19 @@ verify=True, timeout=30.0, retries=3, backoff=0.5)``
     the ``warnings`` of partial answers; ``stats`` counts queries and response bytes.
     Errors: ``PromError`` naming the URL and the HTTP status or the failure.
 
-``scan_usage(client, start, end, step, *, namespaces=None, group_label=..., model_label=...,
+``scan_usage(client, start, end, step, *, namespaces=None, group_label=..., max_samples=...,
 progress=None) -> list[PromSeries]``
-    The series ``provisor.recommend`` needs, batched: one instant query finds the
-    (namespace, class) pairs from ``kube_pod_labels``; then per (namespace, class) one range
-    query returns every cAdvisor series of that class's containers (usage, working set, CFS
-    periods, OOM events; ``__name__`` regex joined with ``and on(namespace, pod)
-    kube_pod_labels``), and per namespace one range query returns the kube-state-metrics
-    series (requests, limits, last terminated reason, pod labels). When the kube-prometheus
-    recording rule ``node_namespace_pod_container:container_cpu_usage_seconds_total:sum_rate5m``
-    exists it replaces the CPU counter (its series are renamed
-    ``provisor:container_cpu_usage:cores``). The number of queries depends on the number of
-    namespaces and classes and on the range, never on the number of pods or containers.
+    The series ``provisor.recommend`` needs, batched: one metadata lookup (is the
+    kube-prometheus recording rule
+    ``node_namespace_pod_container:container_cpu_usage_seconds_total:sum_rate5m`` there? then it
+    replaces the CPU counter, renamed ``provisor:container_cpu_usage:cores``), one range query
+    for the kube-state-metrics series of all the namespaces (requests, limits, last terminated
+    reason, pod labels -- which also give each pod's class), then one range query per
+    namespace for every cAdvisor series of its containers (usage, working set, CFS periods, OOM
+    events, as one ``__name__`` regex), split per class (``and on(namespace, pod)
+    kube_pod_labels{class}``) and then in time only when a query would ask for more than
+    ``max_samples`` samples. The classes are joined locally from ``kube_pod_labels``. The number
+    of queries depends on the namespaces, classes and range, never on the number of pods.
 """
 
 from __future__ import annotations
@@ -46,7 +47,11 @@ __all__ = [
     "PromClient",
     "PromError",
     "PromSeries",
-    "scan_queries",
+    "DEFAULT_MAX_SAMPLES_PER_QUERY",
+    "ScanPlan",
+    "cadvisor_query",
+    "ksm_query",
+    "plan_cadvisor",
     "scan_usage",
 ]
 
@@ -286,34 +291,85 @@ def _quote(v: str) -> str:
     return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-@dataclass
-class ScanPlan:
-    """The queries of one scan: ``(kind, namespace, class, expr)``."""
+#: Default most samples (series x points) one range query may ask for; above it a scan splits
+#: the namespace by class, then the range in time. Prometheus' own ``--query.max-samples``
+#: default is 50,000,000 samples in memory at once.
+DEFAULT_MAX_SAMPLES_PER_QUERY = 10_000_000
 
-    queries: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+def _ns_matcher(namespaces: Sequence[str] | None) -> str:
+    if namespaces:
+        return f"namespace=~{_quote('|'.join(sorted(namespaces)))}"
+    return 'namespace!=""'
 
 
-def scan_queries(pairs: Iterable[tuple[str, str]], group_label: str,
-                 use_recording_rule: bool) -> ScanPlan:
-    """The range queries for the (namespace, class) ``pairs`` (class ``""`` = no class label:
-    the whole namespace)."""
-    plan = ScanPlan()
+def ksm_query(namespaces: Sequence[str] | None = None) -> str:
+    """The kube-state-metrics selector of a scan (all namespaces, or a regex of them)."""
+    return f"{{__name__=~{_quote('|'.join(KSM_METRICS))},{_ns_matcher(namespaces)}}}"
+
+
+def cadvisor_query(namespace: str, group_label: str = "", group: str = "",
+                   use_recording_rule: bool = False) -> str:
+    """The cAdvisor selector of one namespace (and, with ``group``, one class through
+    ``and on(namespace, pod) kube_pod_labels{group_label="group"}``)."""
     metrics = [m for m in CADVISOR_METRICS
                if not (use_recording_rule and m == "container_cpu_usage_seconds_total")]
     if use_recording_rule:
         metrics.append(CPU_RECORDING_RULE)
-    names = "|".join(metrics)
-    namespaces = sorted({ns for ns, _ in pairs})
-    for ns, cls in sorted(set(pairs)):
-        sel = f'{{__name__=~{_quote(names)},namespace={_quote(ns)},container!="",container!="POD"}}'
-        if cls:
-            sel += (f" and on(namespace, pod) kube_pod_labels{{namespace={_quote(ns)},"
-                    f"{group_label}={_quote(cls)}}}")
-        plan.queries.append(("cadvisor", ns, cls, sel))
-    for ns in namespaces:
-        ksm = "|".join(KSM_METRICS)
-        plan.queries.append(("ksm", ns, "", f"{{__name__=~{_quote(ksm)},namespace={_quote(ns)}}}"))
+    from provisor.recommend.usage import CPU_RATE_NAME
+
+    metrics.append(CPU_RATE_NAME)
+    sel = (f"{{__name__=~{_quote('|'.join(metrics))},namespace={_quote(namespace)},"
+           'container!="",container!="POD"}')
+    if group:
+        sel += (f" and on(namespace, pod) kube_pod_labels{{namespace={_quote(namespace)},"
+                f"{group_label}={_quote(group)}}}")
+    return sel
+
+
+@dataclass
+class ScanPlan:
+    """The cAdvisor range queries of one scan: ``(namespace, class or "", expr, chunk
+    seconds)``; the class is ``""`` when the namespace is fetched whole."""
+
+    queries: list[tuple[str, str, str, float]] = field(default_factory=list)
+
+
+def plan_cadvisor(containers: dict[tuple[str, str], int], start: float, end: float,
+                  step: float, group_label: str, use_recording_rule: bool,
+                  max_samples: int = DEFAULT_MAX_SAMPLES_PER_QUERY) -> ScanPlan:
+    """Batch the cAdvisor queries: ``containers`` counts containers per (namespace, class).
+
+    A namespace is one query when ``containers x metrics x points`` fits ``max_samples``;
+    else one query per class; a class still too large is fetched in shorter time chunks (the
+    chunk length is part of each entry; ``PromClient.query_range`` also splits at 11,000
+    points). Never one query per pod or container.
+    """
+    n_metrics = len(CADVISOR_METRICS)
+    points = int((end - start) // step) + 1
+    plan = ScanPlan()
+    by_ns: dict[str, dict[str, int]] = {}
+    for (ns, cls), n in containers.items():
+        by_ns.setdefault(ns, {})[cls] = by_ns.setdefault(ns, {}).get(cls, 0) + n
+    for ns in sorted(by_ns):
+        total = sum(by_ns[ns].values())
+        if total * n_metrics * points <= max_samples or set(by_ns[ns]) <= {""}:
+            chunk = _chunk(total * n_metrics, step, max_samples)
+            plan.queries.append((ns, "", cadvisor_query(ns, use_recording_rule=
+                                                        use_recording_rule), chunk))
+            continue
+        for cls in sorted(by_ns[ns]):
+            n = by_ns[ns][cls]
+            plan.queries.append((ns, cls, cadvisor_query(ns, group_label, cls,
+                                                         use_recording_rule),
+                                 _chunk(n * n_metrics, step, max_samples)))
     return plan
+
+
+def _chunk(series: int, step: float, max_samples: int) -> float:
+    """Longest range (seconds) whose points x series stay within ``max_samples``."""
+    pts = max(1, min(MAX_POINTS, max_samples // max(series, 1)))
+    return (pts - 1) * step if pts > 1 else step
 
 
 def scan_usage(
@@ -324,45 +380,74 @@ def scan_usage(
     *,
     namespaces: Sequence[str] | None = None,
     group_label: str = "label_provisor_dev_tier",
+    max_samples: int = DEFAULT_MAX_SAMPLES_PER_QUERY,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> list[PromSeries]:
     """Fetch the usage series of ``[start, end]`` at ``step`` seconds (module docstring).
 
+    Requests: one metadata lookup (``/api/v1/label/__name__/values``: is the CPU recording
+    rule there?), one kube-state-metrics range query over the namespaces (requests, limits,
+    OOMKilled, pod labels: this also tells the classes and their sizes), then the cAdvisor
+    range queries of ``plan_cadvisor``.
+
     Raises:
-        PromError: Prometheus failed (after retries) or holds none of the metrics.
+        PromError: Prometheus failed (after retries) or holds no container usage.
     """
     from provisor.recommend.usage import CPU_RATE_NAME
 
     names = set(client.label_values("__name__"))
-    if not names & set(CADVISOR_METRICS) and CPU_RECORDING_RULE not in names:
-        raise PromError(f"{client.url}: no cAdvisor series ({', '.join(CADVISOR_METRICS[:2])}"
-                        ", ...) in this Prometheus")
+    usage_names = set(CADVISOR_METRICS) | {CPU_RECORDING_RULE, CPU_RATE_NAME}
+    if not names & usage_names:
+        raise PromError(f"{client.url}: no container usage series "
+                        f"({', '.join(CADVISOR_METRICS[:2])}, ...) in this Prometheus")
     use_rule = CPU_RECORDING_RULE in names
-    rng = max(int(math.ceil(end - start)), 1)
-    ns_filter = ""
-    if namespaces:
-        ns_filter = f",namespace=~{_quote('|'.join(sorted(namespaces)))}"
-    pairs: list[tuple[str, str]] = []
-    if "kube_pod_labels" in names:
-        found = client.query(
-            f"count by (namespace, {group_label}) "
-            f"(last_over_time(kube_pod_labels{{namespace!=\"\"{ns_filter}}}[{rng}s]))", end)
-        pairs = sorted({(s.labels.get("namespace", ""), s.labels.get(group_label, ""))
-                        for s in found})
-    if not pairs:
-        found = client.query(
-            f"count by (namespace) (last_over_time(container_memory_working_set_bytes"
-            f"{{namespace!=\"\"{ns_filter}}}[{rng}s]))", end)
-        pairs = sorted({(s.labels.get("namespace", ""), "") for s in found})
-    plan = scan_queries(pairs, group_label, use_rule)
     out: list[PromSeries] = []
-    for i, (_kind, ns, cls, expr) in enumerate(plan.queries, start=1):
-        for s in client.query_range(expr, start, end, step):
-            if s.labels.get("__name__") == CPU_RECORDING_RULE:
-                s.labels["__name__"] = CPU_RATE_NAME
-            if cls and group_label not in s.labels:
-                s.labels[group_label] = cls
-            out.append(s)
+    ksm = client.query_range(ksm_query(namespaces), start, end, step)
+    out.extend(ksm)
+    containers: dict[tuple[str, str], int] = {}
+    pod_class: dict[tuple[str, str], str] = {}
+    for s in ksm:
+        if s.labels.get("__name__") == "kube_pod_labels":
+            pod_class[(s.labels.get("namespace", ""), s.labels.get("pod", ""))] = \
+                s.labels.get(group_label, "")
+    seen: set[tuple[str, str, str]] = set()
+    for s in ksm:
+        if s.labels.get("__name__") == "kube_pod_container_resource_requests":
+            ns, pod, c = (s.labels.get(k, "") for k in ("namespace", "pod", "container"))
+            if (ns, pod, c) not in seen:
+                seen.add((ns, pod, c))
+                key = (ns, pod_class.get((ns, pod), ""))
+                containers[key] = containers.get(key, 0) + 1
+    if not containers:
+        # No kube-state-metrics: one query per namespace that has usage.
+        found = client.query(
+            "count by (namespace) (last_over_time(container_memory_working_set_bytes"
+            f"{{{_ns_matcher(namespaces)}}}[{max(int(end - start), 1)}s]))", end)
+        containers = {(s.labels.get("namespace", ""), ""): int(_float(s.values[0]))
+                      for s in found if len(s.values)}
+    plan = plan_cadvisor(containers, start, end, step, group_label, use_rule, max_samples)
+    for i, (ns, cls, expr, chunk) in enumerate(plan.queries, start=1):
+        s0 = start
+        while s0 <= end:
+            e0 = min(end, s0 + chunk)
+            for s in client.query_range(expr, s0, e0, step):
+                if s.labels.get("__name__") == CPU_RECORDING_RULE:
+                    s.labels["__name__"] = CPU_RATE_NAME
+                out.append(s)
+            s0 = e0 + step
         if progress is not None:
             progress(f"{ns}/{cls or '*'}", i, len(plan.queries))
+    return _join_chunks(out)
+
+
+def _join_chunks(series: list[PromSeries]) -> list[PromSeries]:
+    """Join pieces of the same label set (time chunks) into one series, sorted."""
+    by: dict[tuple[tuple[str, str], ...], list[PromSeries]] = {}
+    for s in series:
+        by.setdefault(tuple(sorted(s.labels.items())), []).append(s)
+    out = []
+    for key in sorted(by):
+        parts = sorted(by[key], key=lambda p: float(p.timestamps[0]) if len(p.timestamps) else 0)
+        out.append(PromSeries(dict(key), np.concatenate([p.timestamps for p in parts]),
+                              np.concatenate([p.values for p in parts])))
     return out

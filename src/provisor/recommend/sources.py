@@ -2,7 +2,8 @@
 
 ``UsageSource`` (protocol): ``load(progress=None) -> list[ContainerUsage]``.
 
-``FileSource(paths, fmt="auto", memory_limit_bytes=16 GiB)``
+``FileSource(paths, fmt="auto", memory_limit_bytes=16 GiB)`` (errors: ``SeriesFileError``
+naming file and line)
     ``openmetrics`` (``promtool tsdb dump-openmetrics``, the twin's ``--series``; read with
     ``provisor.series.read_openmetrics``), ``csv`` (the long format of
     ``provisor.series.csv``), ``gwa`` and ``alibaba-genai`` (``provisor.series.traces``).
@@ -63,12 +64,12 @@ class FileSource:
             elif fmt == "alibaba-genai":
                 series.extend(read_alibaba_genai(p, self.memory_limit_bytes))
             else:
-                from provisor.series import read_openmetrics  # type: ignore[attr-defined]
+                from provisor.series import SeriesFormatError, read_openmetrics
 
                 try:
                     series.extend(read_openmetrics(p))
-                except OSError as exc:
-                    raise SeriesFileError(f"{p}: {exc.strerror or exc}") from None
+                except SeriesFormatError as exc:
+                    raise SeriesFileError(str(exc)) from None
             if progress is not None:
                 progress(str(p), i, len(self.paths))
         return usage_from_series(series)

@@ -32,7 +32,6 @@ import csv as _csv
 import datetime as _dt
 import io
 import math
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -53,18 +52,21 @@ class SeriesFileError(ValueError):
 
 
 def read_text_guarded(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """The text of ``path`` after the same checks as the manifest loader: size (``stat``
-    before reading), NUL bytes or invalid UTF-8 in the first 1,024 bytes (binary).
+    """The text of ``path`` through the same hardened open as the OpenMetrics reader (a
+    regular file only, size checked before reading), then refused when binary (a NUL byte in
+    the first 1,024 bytes) or not UTF-8.
 
     Raises:
-        SeriesFileError: too large, binary, not UTF-8, or unreadable.
+        SeriesFileError: unreadable, not a regular file, too large, binary, or not UTF-8.
     """
+    from provisor.series.openmetrics import SeriesFormatError, _open_regular
+
     p = str(path)
     try:
-        size = os.stat(p).st_size
-        if size > max_bytes:
-            raise SeriesFileError(f"{p}: file is {size} bytes, more than the limit {max_bytes}")
-        data = Path(p).read_bytes()
+        with _open_regular(p, max_bytes) as fh:
+            data = fh.read()
+    except SeriesFormatError as exc:
+        raise SeriesFileError(str(exc)) from None
     except OSError as exc:
         raise SeriesFileError(f"{p}: {exc.strerror or exc}") from None
     if b"\0" in data[:1024]:
