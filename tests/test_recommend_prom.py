@@ -286,13 +286,14 @@ def test_trace_converted_to_openmetrics_backtests_the_same(prometheus_with, tmp_
     from provisor.series.traces import read_gwa
 
     gwa = shared / "traces" / "bitbrains-gwa-t-12-rnd"
-    files = [gwa / m / "3.csv" for m in ("2013-8", "2013-9")]
-    ss = read_gwa(files)
+    files = [gwa / m / f"{vm}.csv" for m in ("2013-8", "2013-9") for vm in (3, 5)]
+    fit = dt.datetime(2013, 9, 1, tzinfo=dt.timezone.utc).timestamp()
+    # Four days around the cut: promtool writes 2 h blocks, so months would be slow to backfill.
+    ss = SeriesSet(s.slice(fit - 2 * 86400, fit + 2 * 86400) for s in read_gwa(files))
     url = prometheus_with(_write(list(ss), tmp_path / "gwa.om")).url
     first, last = ss.time_range()  # type: ignore[misc]
     with PromClient(url) as c:
         got = scan_usage(c, first, last, 300.0)
-    fit = dt.datetime(2013, 9, 1, tzinfo=dt.timezone.utc).timestamp()
     strategies = [make_strategy(n) for n in ("vpa", "percentile", "risk")]
     from_prom = run_backtest(usage_from_series(got), strategies, fit)
     from_files = run_backtest(usage_from_series(ss), strategies, fit)

@@ -43,6 +43,7 @@ __all__ = [
     "CADVISOR_METRICS",
     "CPU_RECORDING_RULE",
     "KSM_METRICS",
+    "KSM_STEP",
     "MAX_POINTS",
     "PromClient",
     "PromError",
@@ -303,9 +304,26 @@ def _ns_matcher(namespaces: Sequence[str] | None) -> str:
     return 'namespace!=""'
 
 
-def ksm_query(namespaces: Sequence[str] | None = None) -> str:
-    """The kube-state-metrics selector of a scan (all namespaces, or a regex of them)."""
-    return f"{{__name__=~{_quote('|'.join(KSM_METRICS))},{_ns_matcher(namespaces)}}}"
+#: Label that carries the metric name through ``max_over_time`` in the kube-state-metrics query.
+KSM_NAME_LABEL = "provisor_metric"
+#: Resolution of the kube-state-metrics query: requests, limits and pod labels change rarely.
+KSM_STEP = 3600.0
+
+
+def ksm_query(namespaces: Sequence[str] | None = None, step: float = 0.0,
+              ksm_step: float = KSM_STEP) -> str:
+    """The kube-state-metrics query of a scan (all namespaces, or a regex of them).
+
+    With ``step`` (the scan's resolution) and ``ksm_step > step``: the per-window maximum
+    through a subquery at ``step``, so a pod that lived only minutes is still seen, while the
+    answer holds ``step / ksm_step`` as many points; the metric name travels in the
+    ``provisor_metric`` label (functions drop ``__name__``).
+    """
+    sel = f"{{__name__=~{_quote('|'.join(KSM_METRICS))},{_ns_matcher(namespaces)}}}"
+    if step <= 0 or ksm_step <= step:
+        return sel
+    return (f'max_over_time(label_replace({sel}, "{KSM_NAME_LABEL}", "$1", "__name__", "(.+)")'
+            f"[{int(ksm_step)}s:{int(step)}s])")
 
 
 def cadvisor_query(namespace: str, group_label: str = "", group: str = "",
@@ -402,7 +420,12 @@ def scan_usage(
                         f"({', '.join(CADVISOR_METRICS[:2])}, ...) in this Prometheus")
     use_rule = CPU_RECORDING_RULE in names
     out: list[PromSeries] = []
-    ksm = client.query_range(ksm_query(namespaces), start, end, step)
+    ksm_step = max(step, min(KSM_STEP, end - start)) if end > start else step
+    ksm = client.query_range(ksm_query(namespaces, step, ksm_step), start, end, ksm_step)
+    for s in ksm:
+        name = s.labels.pop(KSM_NAME_LABEL, None)
+        if name:
+            s.labels["__name__"] = name
     out.extend(ksm)
     containers: dict[tuple[str, str], int] = {}
     pod_class: dict[tuple[str, str], str] = {}
