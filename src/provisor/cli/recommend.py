@@ -93,6 +93,9 @@ def recommend(
     = None,
     group_label: Annotated[str, typer.Option(
         help="kube_pod_labels label naming the agent class.")] = "label_provisor_dev_tier",
+    max_samples_per_query: Annotated[int, typer.Option(
+        help="Prometheus: most samples one query may ask for; above it a namespace is split "
+             "per class, then in time.")] = 10_000_000,
     token_env: Annotated[Optional[str], typer.Option(
         help="Environment variable holding a bearer token.", show_default=False)] = None,
     token_file: Annotated[Optional[Path], typer.Option(
@@ -151,7 +154,8 @@ def recommend(
     pol = _load_policy(policy)
     source = _make_source(prometheus, series, series_format, trace_memory_limit, start, end,
                           range_, step, namespace, group_label, token_env, token_file,
-                          basic_auth_env, ca_file, insecure_skip_verify, timeout, retries)
+                          basic_auth_env, ca_file, insecure_skip_verify, timeout, retries,
+                          max_samples_per_query)
     err = _console(stderr=True)
     from rich.progress import Progress
 
@@ -209,7 +213,8 @@ def _make_source(prometheus: str | None, series: list[Path] | None, series_forma
                  trace_memory_limit: str, start: str | None, end: str | None, range_: str,
                  step: str, namespace: list[str] | None, group_label: str,
                  token_env: str | None, token_file: Path | None, basic_auth_env: str | None,
-                 ca_file: Path | None, insecure: bool, timeout: float, retries: int) -> Any:
+                 ca_file: Path | None, insecure: bool, timeout: float, retries: int,
+                 max_samples: int = 10_000_000) -> Any:
     from provisor.recommend.sources import FileSource, PrometheusSource
 
     if series:
@@ -245,4 +250,6 @@ def _make_source(prometheus: str | None, series: list[Path] | None, series_forma
         raise _fail(str(exc)) from None
     if math.isnan(st):
         raise _fail("--step: NaN")
-    return PrometheusSource(client, t_start, t_end, st, namespace, group_label)
+    if max_samples < 1:
+        raise _fail("--max-samples-per-query must be at least 1")
+    return PrometheusSource(client, t_start, t_end, st, namespace, group_label, max_samples)

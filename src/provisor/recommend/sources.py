@@ -80,17 +80,20 @@ class PrometheusSource:
 
     def __init__(self, client: Any, start: float, end: float, step: float,
                  namespaces: Sequence[str] | None = None,
-                 group_label: str = DEFAULT_GROUP_LABELS[0]) -> None:
+                 group_label: str = DEFAULT_GROUP_LABELS[0],
+                 max_samples: int | None = None) -> None:
         self.client = client
+        self.max_samples = max_samples
         self.start, self.end, self.step = start, end, step
         self.namespaces = namespaces
         self.group_label = group_label
 
     def load(self, progress: Progress | None = None) -> list[ContainerUsage]:
-        from provisor.prom import scan_usage
+        from provisor.prom import DEFAULT_MAX_SAMPLES_PER_QUERY, scan_usage
 
         series = scan_usage(self.client, self.start, self.end, self.step,
                             namespaces=self.namespaces, group_label=self.group_label,
+                            max_samples=self.max_samples or DEFAULT_MAX_SAMPLES_PER_QUERY,
                             progress=progress)
         return usage_from_series(series, group_labels=(self.group_label, *DEFAULT_GROUP_LABELS))
 
