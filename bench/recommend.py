@@ -34,7 +34,7 @@ import re
 import threading
 import time
 import urllib.parse
-from typing import Any
+from typing import Any, ClassVar
 
 CONTAINERS = {"implementation": 500, "quality": 250, "testing": 250}
 NS = "agent-platform"
@@ -80,7 +80,7 @@ def _series_of(name: str, pod: str, cls: str) -> list[dict[str, str]]:
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    cache: dict[tuple[float, float, float], bytes] = {}
+    cache: ClassVar[dict[tuple[float, float, float], bytes]] = {}
 
     def log_message(self, *args: object) -> None:
         pass
@@ -92,11 +92,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b"".join(chunks))
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         names = sorted(CADVISOR + KSM)
         self._send([json.dumps({"status": "success", "data": names}).encode()])
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         n = int(self.headers.get("Content-Length") or 0)
         form = urllib.parse.parse_qs(self.rfile.read(n).decode())
         expr = form["query"][0]

@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 import pytest
@@ -78,12 +79,12 @@ def _write(series: list[Series], path: Path) -> Path:
 
 
 @pytest.fixture()
-def prometheus(prometheus_with, tmp_path: Path) -> str:  # noqa: ANN001
+def prometheus(prometheus_with, tmp_path: Path) -> str:
     """A real Prometheus on loopback serving the backfilled ``_series()``."""
     return prometheus_with(_write(_series(), tmp_path / "twin.om")).url
 
 
-def _key(rep):  # noqa: ANN001, ANN202
+def _key(rep):
     return json.loads(render(rep, "json"))
 
 
@@ -162,12 +163,12 @@ class _Server:
         outer = self
 
         class H(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 n = int(self.headers.get("Content-Length") or 0)
                 self.rfile.read(n)
                 self._answer()
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self._answer()
 
             def _answer(self) -> None:
@@ -192,7 +193,7 @@ class _Server:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def __enter__(self) -> _Server:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
@@ -225,9 +226,9 @@ def test_5xx_is_retried_then_reported() -> None:
         assert c.warnings == ["partial: one store timed out"]
         assert np.isnan(got[0].values[1])  # NaN comes through as NaN
     with _Server([(502, "bad gateway", 0.0)]) as srv:
-        with PromClient(srv.url, retries=2, sleep=sleeps.append) as c:
-            with pytest.raises(PromError, match=r"HTTP 502") as exc:
-                c.query("x", 0)
+        with PromClient(srv.url, retries=2, sleep=sleeps.append) as c, \
+                pytest.raises(PromError, match=r"HTTP 502") as exc:
+            c.query("x", 0)
         assert srv.hits == 3 and srv.url in str(exc.value)
     with _Server([(400, json.dumps({"status": "error", "errorType": "bad_data",
                                     "error": "parse error"}), 0.0)]) as srv:
@@ -238,9 +239,9 @@ def test_5xx_is_retried_then_reported() -> None:
 
 def test_slow_prometheus_times_out() -> None:
     with _Server([(200, _OK, 1.5)]) as srv:
-        with PromClient(srv.url, timeout=0.3, retries=1, sleep=lambda s: None) as c:
-            with pytest.raises(PromError, match="no answer within 0.3 s"):
-                c.query("x", 0)
+        with PromClient(srv.url, timeout=0.3, retries=1, sleep=lambda s: None) as c, \
+                pytest.raises(PromError, match="no answer within 0.3 s"):
+            c.query("x", 0)
 
 
 def test_token_is_sent_but_never_shown(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -263,7 +264,7 @@ def test_token_is_sent_but_never_shown(monkeypatch: pytest.MonkeyPatch, tmp_path
         assert not out.exists()  # no half-written output
 
 
-def test_recording_rule_is_used_when_present(prometheus_with, tmp_path: Path) -> None:  # noqa: ANN001
+def test_recording_rule_is_used_when_present(prometheus_with, tmp_path: Path) -> None:
     series = _series()
     rule = "node_namespace_pod_container:container_cpu_usage_seconds_total:sum_rate5m"
     extra = [Series({**s.labels, "__name__": rule}, s.timestamps[1:],
@@ -281,13 +282,13 @@ def test_recording_rule_is_used_when_present(prometheus_with, tmp_path: Path) ->
 
 
 def test_trace_converted_to_openmetrics_backtests_the_same(prometheus_with, tmp_path: Path,
-                                                           shared: Path) -> None:  # noqa: ANN001
+                                                           shared: Path) -> None:
     from provisor.recommend import run_backtest
     from provisor.series.traces import read_gwa
 
     gwa = shared / "traces" / "bitbrains-gwa-t-12-rnd"
     files = [gwa / m / f"{vm}.csv" for m in ("2013-8", "2013-9") for vm in (3, 5)]
-    fit = dt.datetime(2013, 9, 1, tzinfo=dt.timezone.utc).timestamp()
+    fit = dt.datetime(2013, 9, 1, tzinfo=dt.UTC).timestamp()
     # Four days around the cut: promtool writes 2 h blocks, so months would be slow to backfill.
     ss = SeriesSet(s.slice(fit - 2 * 86400, fit + 2 * 86400) for s in read_gwa(files))
     url = prometheus_with(_write(list(ss), tmp_path / "gwa.om")).url

@@ -15,7 +15,7 @@ import datetime as _dt
 import math
 import os
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -28,11 +28,11 @@ def _parse_time(text: str, what: str) -> float:
     except ValueError:
         pass
     try:
-        moment = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = _dt.datetime.fromisoformat(text)
     except ValueError:
         raise _fail(f"{what}: {text!r} is neither Unix seconds nor an RFC 3339 time") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_dt.timezone.utc)
+        moment = moment.replace(tzinfo=_dt.UTC)
     return moment.timestamp()
 
 
@@ -60,35 +60,35 @@ def _settings(sets: list[str]) -> dict[str, dict[str, str]]:
 
 @app.command()
 def recommend(
-    prometheus: Annotated[Optional[str], typer.Option(
+    prometheus: Annotated[str | None, typer.Option(
         help="Prometheus base URL (http[s]://host:9090).", show_default=False)] = None,
-    series: Annotated[Optional[list[Path]], typer.Option(
+    series: Annotated[list[Path] | None, typer.Option(
         "--series", help="Series files or folders (repeatable).", show_default=False)] = None,
     series_format: Annotated[str, typer.Option(
         help="auto, openmetrics, csv, gwa (GWA-T-12 Bitbrains) or alibaba-genai.")] = "auto",
     trace_memory_limit: Annotated[str, typer.Option(
         help="alibaba-genai: the container memory limit the utilisation is relative to.")]
     = "16Gi",
-    strategy: Annotated[Optional[list[str]], typer.Option(
+    strategy: Annotated[list[str] | None, typer.Option(
         "--strategy", "-s", help="vpa, percentile or risk (repeatable; default all three).",
         show_default=False)] = None,
-    set_: Annotated[Optional[list[str]], typer.Option(
+    set_: Annotated[list[str] | None, typer.Option(
         "--set", help="A strategy setting, STRATEGY.FIELD=VALUE (see --list-settings).",
         show_default=False)] = None,
     list_settings: Annotated[bool, typer.Option(
         help="Print every strategy's settings with defaults and exit.")] = False,
     backtest: Annotated[bool, typer.Option(
         help="Fit before --fit-until, replay after, and score every strategy.")] = False,
-    fit_until: Annotated[Optional[str], typer.Option(
+    fit_until: Annotated[str | None, typer.Option(
         help="End of the fit window (Unix seconds or RFC 3339).", show_default=False)] = None,
-    start: Annotated[Optional[str], typer.Option(
+    start: Annotated[str | None, typer.Option(
         help="Prometheus: start of the scan (default: --range before --end).",
         show_default=False)] = None,
-    end: Annotated[Optional[str], typer.Option(
+    end: Annotated[str | None, typer.Option(
         help="Prometheus: end of the scan (default: now).", show_default=False)] = None,
     range_: Annotated[str, typer.Option("--range", help="Prometheus: scan length.")] = "14d",
     step: Annotated[str, typer.Option(help="Prometheus: resolution of the scan.")] = "5m",
-    namespace: Annotated[Optional[list[str]], typer.Option(
+    namespace: Annotated[list[str] | None, typer.Option(
         "--namespace", "-n", help="Prometheus: only these namespaces.", show_default=False)]
     = None,
     group_label: Annotated[str, typer.Option(
@@ -96,28 +96,28 @@ def recommend(
     max_samples_per_query: Annotated[int, typer.Option(
         help="Prometheus: most samples one query may ask for; above it a namespace is split "
              "per class, then in time.")] = 10_000_000,
-    token_env: Annotated[Optional[str], typer.Option(
+    token_env: Annotated[str | None, typer.Option(
         help="Environment variable holding a bearer token.", show_default=False)] = None,
-    token_file: Annotated[Optional[Path], typer.Option(
+    token_file: Annotated[Path | None, typer.Option(
         help="File holding a bearer token.", show_default=False)] = None,
-    basic_auth_env: Annotated[Optional[str], typer.Option(
+    basic_auth_env: Annotated[str | None, typer.Option(
         help="Environment variable holding USER:PASSWORD for basic auth.",
         show_default=False)] = None,
-    ca_file: Annotated[Optional[Path], typer.Option(
+    ca_file: Annotated[Path | None, typer.Option(
         help="CA bundle to verify the Prometheus TLS certificate.", show_default=False)] = None,
     insecure_skip_verify: Annotated[bool, typer.Option(
         help="Do not verify TLS certificates.")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds per Prometheus request.")] = 30.0,
     retries: Annotated[int, typer.Option(help="Retries on 5xx and connection errors.")] = 3,
-    policy: Annotated[Optional[Path], typer.Option(
+    policy: Annotated[Path | None, typer.Option(
         help="Policy for prices, LimitRange and quota (default: the built-in one).",
         show_default=False)] = None,
-    patch: Annotated[Optional[Path], typer.Option(
+    patch: Annotated[Path | None, typer.Option(
         help="Write the policy resized by the first strategy to this file.",
         show_default=False)] = None,
     fmt: Annotated[str, typer.Option("--format", "-f",
                                      help="table, json, yaml or csv.")] = "table",
-    output: Annotated[Optional[Path], typer.Option(
+    output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the report to FILE (atomically).", show_default=False)]
     = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing -o / --patch file.")] = False,
@@ -228,7 +228,7 @@ def _make_source(prometheus: str | None, series: list[Path] | None, series_forma
         return FileSource(series, series_format, limit)
     from provisor.prom import MAX_POINTS, PromClient, PromError
 
-    t_end = _parse_time(end, "--end") if end else _dt.datetime.now(_dt.timezone.utc).timestamp()
+    t_end = _parse_time(end, "--end") if end else _dt.datetime.now(_dt.UTC).timestamp()
     t_start = _parse_time(start, "--start") if start else t_end - _parse_duration(range_, "--range")
     st = _parse_duration(step, "--step")
     if st <= 0 or t_start >= t_end:

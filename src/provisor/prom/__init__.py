@@ -33,22 +33,22 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
 __all__ = [
     "CADVISOR_METRICS",
     "CPU_RECORDING_RULE",
+    "DEFAULT_MAX_SAMPLES_PER_QUERY",
     "KSM_METRICS",
     "KSM_STEP",
     "MAX_POINTS",
     "PromClient",
     "PromError",
     "PromSeries",
-    "DEFAULT_MAX_SAMPLES_PER_QUERY",
     "ScanPlan",
     "cadvisor_query",
     "ksm_query",
@@ -178,7 +178,7 @@ class PromClient:
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> PromClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -82,7 +82,10 @@ def _clamp(rec: Recommendation, c: Any, vpa_min: Mapping[str, Any]) -> list[str]
         lim = getattr(rec, lim_attr)
         if req is None or math.isnan(req):
             continue
-        unit = (lambda q: float(q.value)) if res == "cpu" else (lambda q: float(q.value))
+
+        def unit(q: Any) -> float:  # cores for cpu, bytes for memory
+            return float(q.value)
+
         mn = c.min.get(res)
         mx = c.max.get(res)
         ratio = c.max_limit_request_ratio.get(res)
@@ -153,6 +156,7 @@ def patch_policy(policy: Any, recs: Mapping[GroupKey, Recommendation]) -> Any:
 def apply_policy_constraints(policy: Any, recs: dict[GroupKey, Recommendation]) -> list[str]:
     """Clamp to the LimitRange and check the quota (module docstring); returns notes."""
     from provisor.k8s.limitranger import pod_limit_errors
+    from provisor.policy import PolicyError
     from provisor.render.quota import limit_range
 
     notes: list[str] = []
@@ -182,7 +186,7 @@ def apply_policy_constraints(policy: Any, recs: dict[GroupKey, Recommendation]) 
     if any(tier_for(policy, k) for k in targets.values()):
         try:
             patched = patch_policy(policy, recs)
-        except Exception as exc:  # a PolicyError: say it, do not crash the report
+        except PolicyError as exc:  # say it, do not crash the report
             notes.append(f"the resized policy does not validate: {exc}")
             return notes
         demand = patched.planned_demand()

@@ -270,12 +270,12 @@ def _feed_vpa(agg: Any, usages: Sequence[ContainerUsage]) -> None:
     vals: list[np.ndarray] = []
     who: list[np.ndarray] = []
     for i, u in enumerate(usages):
-        for t, v, k in ((u.cpu_t, u.cpu * 1000.0, 0), (u.mem_t, u.mem, 1),
-                        (u.oom_t, np.zeros(len(u.oom_t)), 2)):
-            ts.append(t)
-            vals.append(v)
-            kinds.append(np.full(len(t), k, dtype=np.int8))
-            who.append(np.full(len(t), i, dtype=np.int64))
+        for tt, vv, k in ((u.cpu_t, u.cpu * 1000.0, 0), (u.mem_t, u.mem, 1),
+                          (u.oom_t, np.zeros(len(u.oom_t)), 2)):
+            ts.append(tt)
+            vals.append(vv)
+            kinds.append(np.full(len(tt), k, dtype=np.int8))
+            who.append(np.full(len(tt), i, dtype=np.int64))
     if not ts:
         return
     t_all = np.concatenate(ts)
@@ -287,7 +287,7 @@ def _feed_vpa(agg: Any, usages: Sequence[ContainerUsage]) -> None:
     for u in usages:
         req: dict[str, int] = {}
         if not math.isnan(u.request_cpu):
-            req["cpu"] = int(round(u.request_cpu * 1000))
+            req["cpu"] = round(u.request_cpu * 1000)
         if not math.isnan(u.request_mem):
             req["memory"] = int(u.request_mem)
         states.append(vpa.ContainerState(req, agg))

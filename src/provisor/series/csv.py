@@ -83,7 +83,7 @@ def _timestamp(text: str) -> float:
         return float(text)
     except ValueError:
         pass
-    moment = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    moment = _dt.datetime.fromisoformat(text)
     if moment.tzinfo is None:
         raise ValueError("an RFC 3339 time needs a time zone (Z or +hh:mm)")
     return moment.timestamp()
@@ -120,7 +120,7 @@ def read_csv(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> SeriesS
     if unknown:
         raise SeriesFileError(f"{p}:1: header: unknown column(s) {', '.join(unknown)}")
     col = {c: header.index(c) for c in header}
-    rows: dict[tuple[str, str, str, str, str, str], list[tuple[float, float, float, float]]] = {}
+    rows: dict[tuple[str, ...], list[tuple[float, ...]]] = {}
     for lineno, row in enumerate(reader, start=2):
         if not row or all(not c.strip() for c in row):
             continue
@@ -147,22 +147,22 @@ def read_csv(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> SeriesS
         if not ident[1] or not ident[2]:
             raise SeriesFileError(f"{p}:{lineno}: {'pod' if not ident[1] else 'container'}: "
                                   "empty")
-        rows.setdefault((*ident, model, res), []).append((t, *nums, lineno))  # type: ignore[arg-type]
+        rows.setdefault((*ident, model, res), []).append((t, *nums, float(lineno)))
     out = SeriesSet()
     for key in sorted(rows):
         ns, pod, container, cls, model, res = key
-        arr = np.array(sorted(rows[key]), dtype=np.float64)
-        t = arr[:, 0]
-        dup = np.flatnonzero(np.diff(t) == 0)
+        arr = np.array(sorted(rows[key], key=lambda r: (r[0], r[4])), dtype=np.float64)
+        times = arr[:, 0]
+        dup = np.flatnonzero(np.diff(times) == 0)
         if len(dup):
             raise SeriesFileError(f"{p}:{int(arr[dup[0] + 1, 4])}: timestamp: duplicate row for "
-                                  f"{ns}/{pod}/{container} {res} at {t[dup[0]]}")
+                                  f"{ns}/{pod}/{container} {res} at {times[dup[0]]}")
         base = {"namespace": ns, "pod": pod, "container": container}
         if cls:
             base["label_provisor_dev_tier"] = cls
         if model:
             base["label_provisor_dev_model"] = model
-        for s in _series_for(res, base, t, arr[:, 1], arr[:, 2], arr[:, 3]):
+        for s in _series_for(res, base, times, arr[:, 1], arr[:, 2], arr[:, 3]):
             out.add(s)
     return out
 
@@ -216,9 +216,10 @@ def write_csv(usages: Iterable[object], path_or_io: str | Path | io.TextIOBase) 
         ):
             for t, v in zip(tt.tolist(), vv.tolist()):
                 lines.append(",".join([repr(t), *ident, res, repr(v), num(rq), num(lm), model]))
-        if len(u.oom_t):  # type: ignore[attr-defined]
-            times, counts = np.unique(u.oom_t, return_counts=True)  # type: ignore[attr-defined]
-            for t, c in zip(times.tolist(), counts.tolist()):
+        oom_t: np.ndarray = u.oom_t  # type: ignore[attr-defined]
+        if len(oom_t):
+            kills, counts = np.unique(oom_t, return_counts=True)
+            for t, c in zip(kills.tolist(), counts.tolist()):
                 lines.append(",".join([repr(t), *ident, "oom", str(c), "", "", model]))
     text = "\n".join(lines) + "\n"
     if isinstance(path_or_io, (str, Path)):
