@@ -97,13 +97,16 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> floa
     return float(v[min(i, len(v) - 1)])
 
 
-def tail_quantile(values: np.ndarray, weights: np.ndarray, p: float, tail: float) -> float:
+def tail_quantile(values: np.ndarray, weights: np.ndarray, p: float, tail: float,
+                  min_exceedances: int = 0) -> float:
     """The value exceeded with probability ``p``, extrapolated past the data.
 
     Peaks over threshold with an exponential excess (a generalised Pareto tail of shape 0):
     the threshold ``u`` is the weighted ``1 - tail`` quantile, ``sigma`` the weighted mean
     excess over ``u`` and ``zeta`` the weighted share above it; for ``p < zeta`` the answer is
-    ``u + sigma * ln(zeta / p)``, else the empirical ``1 - p`` quantile. With few samples the
+    ``u + sigma * ln(zeta / p)``, else the empirical ``1 - p`` quantile. The tail holds at least
+    ``min_exceedances`` values when there are that many (a mean excess of one or two values is
+    noise: with few windows the tail widens to ``min_exceedances / n``). With few samples the
     empirical quantile stops at the maximum, whose own exceedance probability is about
     ``1 / n``, far above a small ``p``; the tail fit answers what the data cannot show.
     NaN without values.
@@ -113,6 +116,8 @@ def tail_quantile(values: np.ndarray, weights: np.ndarray, p: float, tail: float
     total = float(weights.sum())
     if not total > 0:
         return math.nan
+    if min_exceedances and len(values):
+        tail = max(tail, min(min_exceedances / len(values), 1.0))
     u = weighted_quantile(values, weights, 1.0 - tail)
     over = values > u
     zeta = float(weights[over].sum()) / total
@@ -358,7 +363,7 @@ class RiskSettings(_Settings):
     """Targets of the ``risk`` strategy."""
 
     oom_probability: float = Field(
-        1e-4, gt=0, lt=1,
+        1e-5, gt=0, lt=1,
         description="highest accepted probability of an OOM kill per container-hour")
     throttled_share: float = Field(
         0.01, ge=0, lt=1, description="highest accepted share of time with CPU demand > limit")
@@ -371,6 +376,8 @@ class RiskSettings(_Settings):
     tail_fraction: float = Field(
         0.1, gt=0, lt=1,
         description="the top share of window peaks fitted with an exponential tail")
+    min_tail_windows: int = Field(
+        5, ge=1, description="... but at least this many peaks (short histories)")
     oom_bump_up_ratio: float = Field(1.2, ge=1, description="after an OOM kill: x this ...")
     oom_min_bump_up_mb: float = Field(100.0, ge=0, description="... or + this many MiB")
     min_cpu_millicores: float = Field(10.0, ge=0, description="floor for CPU, millicores")
@@ -436,7 +443,7 @@ class RiskStrategy(Strategy):
                 w = decay_weights(peaks_t, ref, hl)
                 # Probability per container-hour -> per window of window_hours.
                 p_window = 1.0 - (1.0 - s.oom_probability) ** s.window_hours
-                mem = tail_quantile(peaks, w, p_window, s.tail_fraction)
+                mem = tail_quantile(peaks, w, p_window, s.tail_fraction, s.min_tail_windows)
                 mem = max(mem, s.min_memory_mb * _MIB)
                 n_oom = sum(len(u.oom_t) for u in us)
                 if n_oom:
