@@ -344,3 +344,82 @@ def test_alibaba_reader(tmp_path: Path) -> None:
 
 
 _ = dt
+
+
+# -- properties and sources -----------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(cpu_req=st.floats(0.0005, 8), cpu_lim=st.one_of(st.none(), st.floats(0.0005, 16)),
+       mem_req=st.floats(1e6, 40 * GIB), mem_lim=st.one_of(st.none(), st.floats(1e6, 40 * GIB)))
+def test_constrained_advice_passes_the_limitranger(cpu_req: float, cpu_lim: float | None,
+                                                   mem_req: float, mem_lim: float | None) -> None:
+    """Whatever a strategy says, after the policy's constraints the pod is admitted by the
+    exact LimitRanger validation (provisor.k8s.limitranger.pod_limit_errors), or a note says
+    it cannot fit."""
+    from provisor.k8s.limitranger import pod_limit_errors
+    from provisor.policy import load_policy
+    from provisor.recommend.constraints import _quantities, apply_policy_constraints
+    from provisor.recommend.strategies import Recommendation
+    from provisor.recommend.usage import GroupKey
+
+    pol = load_policy(None)
+    key = GroupKey("agent-platform", "quality", "claude-3-5-sonnet", "agent")
+    rec = Recommendation(cpu_req, cpu_lim, mem_req, mem_lim)
+    apply_policy_constraints(pol, {key: rec})
+    req, lim = _quantities(rec)
+    pod = {"spec": {"containers": [{"name": "agent",
+                                    "resources": {"requests": req, "limits": lim}}]}}
+    from provisor.render.quota import limit_range
+
+    errors = pod_limit_errors(limit_range(pol), pod)
+    assert not errors or any("cannot fit" in n for n in rec.notes)
+    vmin = float(pol.agent_vpa.min_allowed["cpu"].value)
+    assert rec.cpu_request >= vmin
+
+
+
+
+def test_twin_source_reads_a_run_directly() -> None:
+    from provisor.recommend.sources import TwinSource
+
+    class Run:  # what provisor.sim.simulate returns: .series() -> SeriesSet
+        def series(self):  # noqa: ANN202
+            from provisor.series import SeriesSet
+
+            t = T0 + 60 * np.arange(50)
+            base = {"namespace": "agent-platform", "pod": "tess-1", "container": "agent"}
+            return SeriesSet([
+                Series({"__name__": "container_cpu_usage_seconds_total", **base}, t, 0.3 * (t - T0)),
+                Series({"__name__": "container_memory_working_set_bytes", **base}, t,
+                       np.full(50, 2 * GIB)),
+                Series({"__name__": "kube_pod_labels", "namespace": "agent-platform",
+                        "pod": "tess-1", "label_provisor_dev_agent": "tess"}, t, np.ones(50)),
+            ])
+
+    us = TwinSource(Run()).load()
+    assert len(us) == 1 and us[0].group == "tess" and np.allclose(us[0].cpu, 0.3)
+
+
+def test_report_does_not_depend_on_series_order() -> None:
+    from provisor.recommend.output import render
+
+    rng = np.random.default_rng(5)
+    series = []
+    t = T0 + 60 * np.arange(300)
+    for i in range(6):
+        base = {"namespace": "agent-platform", "pod": f"p-{i}", "container": "agent",
+                "label_provisor_dev_tier": "testing" if i % 2 else "quality"}
+        series.append(Series({"__name__": "container_cpu_usage_seconds_total", **base}, t,
+                             np.cumsum(rng.uniform(0, 60, 300))))
+        series.append(Series({"__name__": "container_memory_working_set_bytes", **base}, t,
+                             rng.uniform(1, 2, 300) * GIB))
+    strategies = [make_strategy(n) for n in ("vpa", "percentile", "risk")]
+    a = render(run_recommend(usage_from_series(series), strategies), "json")
+    shuffled = list(series)
+    random.Random(3).shuffle(shuffled)
+    b = render(run_recommend(usage_from_series(shuffled), strategies), "json")
+    assert a == b
