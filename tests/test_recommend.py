@@ -205,7 +205,8 @@ def test_recommend_respects_limitrange_and_reports_savings() -> None:
     from provisor.render.quota import limit_range
 
     pol = load_policy(None)
-    # Bursty CPU: p99 / max(p95, VPA minAllowed 500m) = 4 > the LimitRange's maxLimitRequestRatio of 2.
+    # Bursty CPU: p99 / max(p95, VPA minAllowed 500m) = 4 > the LimitRange's
+    # maxLimitRequestRatio of 2.
     cpu = np.full(1000, 0.1)
     cpu[::20] = 2.0
     mem = np.full(1000, 1 * GIB)
@@ -393,7 +394,8 @@ def test_twin_source_reads_a_run_directly() -> None:
             t = T0 + 60 * np.arange(50)
             base = {"namespace": "agent-platform", "pod": "tess-1", "container": "agent"}
             return SeriesSet([
-                Series({"__name__": "container_cpu_usage_seconds_total", **base}, t, 0.3 * (t - T0)),
+                Series({"__name__": "container_cpu_usage_seconds_total", **base}, t,
+                       0.3 * (t - T0)),
                 Series({"__name__": "container_memory_working_set_bytes", **base}, t,
                        np.full(50, 2 * GIB)),
                 Series({"__name__": "kube_pod_labels", "namespace": "agent-platform",
