@@ -425,3 +425,15 @@ def test_report_does_not_depend_on_series_order() -> None:
     random.Random(3).shuffle(shuffled)
     b = render(run_recommend(usage_from_series(shuffled), strategies), "json")
     assert a == b
+
+
+def test_quota_that_cannot_hold_the_advice_is_said() -> None:
+    from provisor.policy import load_policy
+
+    pol = load_policy(None)
+    # 15 GiB per run of every class at max concurrency is far above quota.hard.
+    us = [_usage(f"{cls}-1", np.full(200, 3.0), np.full(200, 15 * GIB), group=cls)
+          for cls in ("implementation", "quality", "testing")]
+    rep = run_recommend(us, [make_strategy("percentile")], policy=pol)
+    assert any("cannot fit the quota" in n for n in rep.notes)
+    assert all(any("cannot fit the quota" in n for n in a.rec.notes) for a in rep.advice)

@@ -303,3 +303,18 @@ def test_trace_converted_to_openmetrics_backtests_the_same(prometheus_with, tmp_
     for x, y in zip(from_prom.rows, from_files.rows):
         assert x.strategy == y.strategy and x.oom_events == y.oom_events
         assert x.mem_slack == pytest.approx(y.mem_slack, rel=0.02)
+
+
+def test_basic_auth_and_ca_file(tmp_path: Path) -> None:
+    import base64
+
+    with _Server([(200, _OK, 0.0)]) as srv:
+        with PromClient(srv.url, basic_auth=("ops", "pa:ss")) as c:
+            c.query_range("x", 1, 2, 1)
+        assert srv.auth == ["Basic " + base64.b64encode(b"ops:pa:ss").decode()]
+    with pytest.raises(PromError, match="cannot load the CA file"):
+        PromClient("https://127.0.0.1:1", ca_file=str(tmp_path / "missing.pem"))
+    with pytest.raises(PromError, match="must start with http"):
+        PromClient("127.0.0.1:9090")
+    with pytest.raises(PromError, match="PROVISOR_NO_SUCH_VAR is not set"):
+        PromClient("http://127.0.0.1:1", token_env="PROVISOR_NO_SUCH_VAR")

@@ -10,9 +10,10 @@ Public API
     request raised so that
     ``limit / request <= maxLimitRequestRatio``; the result is checked with
     ``provisor.k8s.limitranger.pod_limit_errors`` against the rendered LimitRange. Then the
-    quota: the planned demand of the policy with the new sizes
-    (``Policy.planned_demand``) against ``quota.hard``. Returns one note per change and per
-    quota key that cannot hold the demand ("cannot fit: ...").
+    quota: the planned demand of the policy with the new sizes (``Policy.planned_demand`` with
+    the tiers' requests and limits replaced, agents at max concurrency) against
+    ``quota.hard``. Returns one note per change, per quota key that cannot hold the demand
+    ("cannot fit the quota: ...") and per key left without the policy's buffer.
 ``patch_policy(policy, recs) -> Policy``
     The policy with every matching tier's requests and limits replaced (containers named
     ``agent``, or a class's only container). Raises ``PolicyError`` when the result is invalid.
@@ -153,10 +154,43 @@ def patch_policy(policy: Any, recs: Mapping[GroupKey, Recommendation]) -> Any:
     return parse_policy_text(text, f"{policy.name} (patched)")
 
 
+def _demand_with(policy: Any, recs: Mapping[GroupKey, Recommendation],
+                 targets: Mapping[tuple[str, str, str], GroupKey]) -> dict[str, int] | None:
+    """``Policy.planned_demand()`` with the recommended tiers in place of the policy's
+    (millicores for CPU keys, bytes for memory); None when no class is a policy tier."""
+    new: dict[tuple[str, str], Recommendation] = {}
+    for key in targets.values():
+        tm = tier_for(policy, key)
+        rec = recs[key]
+        if tm is not None and not math.isnan(rec.cpu_request) and not math.isnan(rec.mem_request):
+            new[tm] = rec
+    if not new:
+        return None
+    demand = dict(policy.planned_demand())
+    for a in policy.agents.values():
+        rec = new.get((a.tier, a.model))
+        tier = policy.tiers.get(a.tier, {}).get(a.model)
+        if rec is None or tier is None:
+            continue
+        n = a.max_concurrency
+        req, lim = _quantities(rec)
+        from provisor.quantity import Quantity
+
+        for res in ("cpu", "memory"):
+            def amount(q: Any, r: str = res) -> int:
+                return int(q.milli_value()) if r == "cpu" else int(q.int_value())
+
+            d_req = amount(Quantity.parse(req[res])) - amount(tier.requests.get(res))
+            d_lim = amount(Quantity.parse(lim[res])) - amount(tier.limits.get(res))
+            for k, d in ((f"requests.{res}", d_req), (res, d_req), (f"limits.{res}", d_lim)):
+                if k in demand:
+                    demand[k] += n * d
+    return demand
+
+
 def apply_policy_constraints(policy: Any, recs: dict[GroupKey, Recommendation]) -> list[str]:
     """Clamp to the LimitRange and check the quota (module docstring); returns notes."""
     from provisor.k8s.limitranger import pod_limit_errors
-    from provisor.policy import PolicyError
     from provisor.render.quota import limit_range
 
     notes: list[str] = []
@@ -183,22 +217,27 @@ def apply_policy_constraints(policy: Any, recs: dict[GroupKey, Recommendation]) 
             msg = f"cannot fit the LimitRange: {err}"
             rec.notes.append(msg)
             notes.append(f"{key.group}/{key.container}: {msg}")
-    if any(tier_for(policy, k) for k in targets.values()):
-        try:
-            patched = patch_policy(policy, recs)
-        except PolicyError as exc:  # say it, do not crash the report
-            notes.append(f"the resized policy does not validate: {exc}")
-            return notes
-        demand = patched.planned_demand()
+    demand = _demand_with(policy, recs, targets)
+    if demand is not None:
+        buffer = policy.quota.buffer
         for qkey, hard in sorted(policy.quota.hard.items()):
             if qkey not in demand:
                 continue
-            hard_amount = hard.milli_value() if qkey in ("cpu", "requests.cpu",
-                                                         "limits.cpu") else hard.int_value()
+            cpu_key = qkey in ("cpu", "requests.cpu", "limits.cpu")
+            hard_amount = hard.milli_value() if cpu_key else hard.int_value()
+            shown = (f"{demand[qkey]}m" if cpu_key else
+                     f"{demand[qkey] / 2**30:.1f}Gi" if "memory" in qkey or "storage" in qkey
+                     else str(demand[qkey]))
             if demand[qkey] > hard_amount:
-                msg = (f"cannot fit the quota: {qkey} planned demand {demand[qkey]} > hard "
-                       f"{hard_amount} at max concurrency")
-                notes.append(msg)
-                for k in targets.values():
+                msg = (f"cannot fit the quota: {qkey} planned demand {shown} > hard {hard} at "
+                       "max concurrency")
+            elif demand[qkey] * (1 + buffer) > hard_amount:
+                msg = (f"quota {qkey}: planned demand {shown} leaves less than the policy's "
+                       f"{buffer:.0%} buffer under {hard}")
+            else:
+                continue
+            notes.append(msg)
+            for k in targets.values():
+                if tier_for(policy, k) is not None:
                     recs[k].notes.append(msg)
     return notes
