@@ -168,12 +168,12 @@ def _demand_with(policy: Any, recs: Mapping[GroupKey, Recommendation],
         return None
     demand = dict(policy.planned_demand())
     for a in policy.agents.values():
-        rec = new.get((a.tier, a.model))
+        sized = new.get((a.tier, a.model))
         tier = policy.tiers.get(a.tier, {}).get(a.model)
-        if rec is None or tier is None:
+        if sized is None or tier is None:
             continue
         n = a.max_concurrency
-        req, lim = _quantities(rec)
+        req, lim = _quantities(sized)
         from provisor.quantity import Quantity
 
         for res in ("cpu", "memory"):
