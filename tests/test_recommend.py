@@ -437,3 +437,27 @@ def test_quota_that_cannot_hold_the_advice_is_said() -> None:
     rep = run_recommend(us, [make_strategy("percentile")], policy=pol)
     assert any("cannot fit the quota" in n for n in rep.notes)
     assert all(any("cannot fit the quota" in n for n in a.rec.notes) for a in rep.advice)
+
+
+def test_oom_kills_from_cadvisor_or_else_kube_state_metrics() -> None:
+    t = T0 + 60 * np.arange(6)
+    base = {"namespace": "ns", "pod": "p", "container": "agent"}
+    mem = Series({"__name__": "container_memory_working_set_bytes", **base}, t, np.ones(6))
+    ksm = Series({"__name__": "kube_pod_container_status_last_terminated_reason", **base,
+                  "reason": "OOMKilled"}, t, np.array([0, 1, 1, 0, 1, 1.0]))
+    cad = Series({"__name__": "container_oom_events_total", **base}, t,
+                  np.array([0, 1, 1, 1, 3, 3.0]))
+    assert usage_from_series([mem, ksm])[0].oom_t.tolist() == [t[1], t[4]]
+    # with cAdvisor's counter, its kills alone (two in the fifth interval), never both
+    assert usage_from_series([mem, ksm, cad])[0].oom_t.tolist() == [t[1], t[4], t[4]]
+
+
+def test_policy_prices_section() -> None:
+    from provisor.policy import PolicyError, dump_policy, load_policy, parse_policy_text
+
+    text = dump_policy(load_policy(None))
+    assert "prices:" in text and "cpu_core_hour" in text
+    custom = text.replace("cpu_core_hour: 0.031611", "cpu_core_hour: 0.05")
+    assert parse_policy_text(custom).prices.cpu_core_hour == 0.05
+    with pytest.raises(PolicyError, match="prices.memory_gib_hour"):
+        parse_policy_text(text.replace("memory_gib_hour: 0.004237", "memory_gib_hour: -1"))

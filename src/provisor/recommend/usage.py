@@ -217,14 +217,18 @@ def usage_from_series(
             with np.errstate(divide="ignore", invalid="ignore"):
                 share = np.where(pd[ip] > 0, td[it] / pd[ip], 0.0)
             u.thr_t, u.thr = common, np.clip(share, 0.0, 1.0)
-        ooms: list[np.ndarray] = list(parts.get("oom_ksm", []))
+        # OOM kills: cAdvisor's counter when there is one (exact times, every kill); else the
+        # 0 -> 1 steps of kube-state-metrics' last terminated reason (a kill that follows
+        # another without a different termination in between is not seen there).
+        ooms: list[np.ndarray] = []
         for t, v in parts.get("container_oom_events_total", []):
             te, inc, _ = counter_deltas(t, v)
             # k kills in one interval count k times, at the interval's end.
             ooms.append(np.repeat(te, np.maximum(np.rint(inc), 0).astype(np.int64)))
+        if not ooms:
+            ooms = list(parts.get("oom_ksm", []))
         if ooms:
-            u.oom_t = np.unique(np.concatenate(ooms)) if "oom_ksm" in parts and \
-                "container_oom_events_total" in parts else np.sort(np.concatenate(ooms))
+            u.oom_t = np.sort(np.concatenate(ooms))
         u.request_cpu = parts.get("req_cpu", math.nan)
         u.request_mem = parts.get("req_memory", math.nan)
         u.limit_cpu = parts.get("lim_cpu", math.nan)
