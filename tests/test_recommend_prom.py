@@ -102,6 +102,15 @@ def test_scan_gives_the_same_answer_as_the_files(prometheus: str, tmp_path: Path
         assert np.array_equal(a.mem_t, b.mem_t) and np.allclose(a.mem, b.mem)
         assert np.allclose(a.cpu, b.cpu) and np.allclose(a.thr, b.thr)
         assert (a.request_cpu, a.limit_mem) == (b.request_cpu, b.limit_mem)
+    # Prometheus' own layout takes the numpy path of the client's parser.
+    import httpx
+
+    from provisor.prom import _fast_matrix
+
+    raw = httpx.post(f"{prometheus}/api/v1/query_range", data={
+        "query": "container_memory_working_set_bytes", "start": T0, "end": end, "step": STEP},
+        timeout=30).content
+    assert _fast_matrix(raw) is not None
     strategies = [make_strategy(n) for n in ("vpa", "percentile", "risk")]
     assert _key(run_recommend(prom_usage, strategies)) == \
         _key(run_recommend(file_usage, strategies))
@@ -318,3 +327,31 @@ def test_basic_auth_and_ca_file(tmp_path: Path) -> None:
         PromClient("127.0.0.1:9090")
     with pytest.raises(PromError, match="PROVISOR_NO_SUCH_VAR is not set"):
         PromClient("http://127.0.0.1:1", token_env="PROVISOR_NO_SUCH_VAR")
+
+
+@pytest.mark.parametrize("body", [
+    {"status": "success", "data": {"resultType": "matrix", "result": [
+        {"metric": {"__name__": "a", "pod": 'p"]]},"values":[x'}, "values": [[1, "1"], [2.5, "NaN"]]},
+        {"metric": {}, "values": [[3, "+Inf"], [4, "-Inf"], [5, "1e-300"]]},
+        {"metric": {"x": "é"}, "values": []}]}},
+    {"status": "success", "data": {"resultType": "matrix", "result": []},
+     "warnings": ["w1", "w2"]},
+    {"status": "success", "data": {"resultType": "vector", "result": [
+        {"metric": {"a": "b"}, "value": [1, "2"]}]}},
+])
+def test_fast_matrix_parse_equals_json(body: dict) -> None:
+    from provisor.prom import _fast_matrix, _parse_result
+
+    raw = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    fast = _fast_matrix(raw)
+    slow = _parse_result(body["data"])
+    if body["data"]["resultType"] != "matrix":
+        assert fast is None
+        return
+    assert fast is not None
+    series, warnings = fast
+    assert warnings == body.get("warnings", [])
+    assert [s.labels for s in series] == [s.labels for s in slow]
+    for a, b in zip(series, slow):
+        assert np.array_equal(a.timestamps, b.timestamps)
+        assert np.array_equal(a.values, b.values, equal_nan=True)

@@ -30,6 +30,7 @@ progress=None) -> list[PromSeries]``
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import time
@@ -214,6 +215,12 @@ class PromClient:
             if resp.status_code >= 500:
                 last = f"HTTP {resp.status_code}"
                 continue
+            if resp.status_code == 200:
+                fast = _fast_matrix(resp.content)
+                if fast is not None:
+                    series, warnings = fast
+                    self.warnings.extend(warnings)
+                    return {"resultType": "matrix", "series": series}
             try:
                 body = resp.json()
             except ValueError:
@@ -269,9 +276,64 @@ def _float(v: Any) -> float:
         return math.nan
 
 
+_MATRIX_HEAD = b'{"status":"success","data":{"resultType":"matrix","result":['
+_METRIC = b'{"metric":'
+_VALUES = b',"values":['
+
+
+def _fast_matrix(content: bytes) -> tuple[list[PromSeries], list[str]] | None:
+    """Parse a matrix answer laid out as Prometheus writes it without building a Python
+    object per sample (``json.loads`` of 10 million samples takes gigabytes): the label sets
+    go through ``json``, each ``values`` array straight into numpy. Returns None when the
+    answer is laid out otherwise (then the caller parses it with ``json``)."""
+    if not content.startswith(_MATRIX_HEAD):
+        return None
+    out: list[PromSeries] = []
+    pos = len(_MATRIX_HEAD)
+    n = len(content)
+    while pos < n and content[pos:pos + 1] != b"]":
+        if content[pos:pos + 1] == b",":
+            pos += 1
+        if not content.startswith(_METRIC, pos):
+            return None
+        # Inside a JSON string '"' is escaped, so ',"values":[' cannot occur in a label.
+        vpos = content.find(_VALUES, pos)
+        if vpos < 0:
+            return None
+        try:
+            labels = json.loads(content[pos + len(_METRIC):vpos])
+        except ValueError:
+            return None
+        start = vpos + len(_VALUES)
+        if content.startswith(b"]}", start):
+            out.append(PromSeries({str(k): str(v) for k, v in labels.items()},
+                                  np.empty(0), np.empty(0)))
+            pos = start + 2
+            continue
+        end = content.find(b"]]}", start)
+        if end < 0:
+            return None
+        seg = content[start:end + 1].translate(None, b'[]"')
+        flat = np.fromstring(seg.decode("ascii"), sep=",")  # noqa: NPY201 (text mode)
+        if len(flat) != seg.count(b",") + 1 or len(flat) % 2:
+            return None
+        out.append(PromSeries({str(k): str(v) for k, v in labels.items()},
+                              flat[0::2].copy(), flat[1::2].copy()))
+        pos = end + 3
+    try:
+        tail = json.loads(b'{"data":{"result":[' + content[pos:])
+    except ValueError:
+        return None
+    if tail.get("status", "success") != "success":
+        return None
+    return out, [str(w) for w in tail.get("warnings") or ()]
+
+
 def _parse_result(data: Any) -> list[PromSeries]:
     if not isinstance(data, dict):
         return []
+    if "series" in data:
+        return list(data["series"])
     kind = data.get("resultType")
     out = []
     for item in data.get("result") or ():
