@@ -331,7 +331,8 @@ def test_basic_auth_and_ca_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("body", [
     {"status": "success", "data": {"resultType": "matrix", "result": [
-        {"metric": {"__name__": "a", "pod": 'p"]]},"values":[x'}, "values": [[1, "1"], [2.5, "NaN"]]},
+        {"metric": {"__name__": "a", "pod": 'p"]]},"values":[x'},
+         "values": [[1, "1"], [2.5, "NaN"]]},
         {"metric": {}, "values": [[3, "+Inf"], [4, "-Inf"], [5, "1e-300"]]},
         {"metric": {"x": "é"}, "values": []}]}},
     {"status": "success", "data": {"resultType": "matrix", "result": []},
