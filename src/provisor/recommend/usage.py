@@ -104,17 +104,17 @@ class ContainerUsage:
 def counter_deltas(t: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-interval increases of a counter: ``(t_end, increase, dt)`` for consecutive samples.
 
-    A decrease is a counter reset (Prometheus ``rate``/``increase``): the increase over that
-    interval is the new value itself. NaN samples are dropped first.
+    NaN samples are dropped first; then ``provisor.series.deltas`` (a decrease is a counter
+    reset, as Prometheus' ``rate``/``increase`` count it: the increase is the new value).
     """
+    from types import SimpleNamespace
+
+    from provisor.series import deltas
+
     ok = ~np.isnan(v)
     t, v = t[ok], v[ok]
-    if len(v) < 2:
-        return np.empty(0), np.empty(0), np.empty(0)
-    d = np.diff(v)
-    reset = d < 0
-    d[reset] = v[1:][reset]
-    return t[1:], d, np.diff(t)
+    te, d = deltas(SimpleNamespace(timestamps=t, values=v))
+    return te, d, np.diff(t)
 
 
 def _label(labels: Mapping[str, str], names: Sequence[str]) -> str:
