@@ -55,7 +55,7 @@ CADVISOR = ("container_cpu_usage_seconds_total", "container_memory_working_set_b
             "container_cpu_cfs_periods_total", "container_cpu_cfs_throttled_periods_total",
             "container_oom_events_total")
 KSM = ("kube_pod_container_resource_requests", "kube_pod_container_resource_limits",
-       "kube_pod_container_status_last_terminated_reason", "kube_pod_labels")
+       "kube_pod_container_status_last_terminated_reason", "kube_pod_labels", "kube_pod_owner")
 
 
 def _series_of(name: str, pod: str, cls: str) -> list[dict[str, str]]:
@@ -63,6 +63,10 @@ def _series_of(name: str, pod: str, cls: str) -> list[dict[str, str]]:
     if name == "kube_pod_labels":
         return [{**base, "__name__": name, "label_provisor_dev_tier": cls,
                  "label_provisor_dev_model": "claude-3-5-sonnet", "job": "kube-state-metrics",
+                 "instance": "10.0.0.9:8080"}]
+    if name == "kube_pod_owner":
+        return [{**base, "__name__": name, "owner_kind": "Job", "owner_name": f"coderun-{pod}",
+                 "owner_is_controller": "true", "job": "kube-state-metrics",
                  "instance": "10.0.0.9:8080"}]
     c = {**base, "container": "agent"}
     if name.startswith("kube_pod_container_resource"):

@@ -461,3 +461,42 @@ def test_policy_prices_section() -> None:
     assert parse_policy_text(custom).prices.cpu_core_hour == 0.05
     with pytest.raises(PolicyError, match="prices.memory_gib_hour"):
         parse_policy_text(text.replace("memory_gib_hour: 0.004237", "memory_gib_hour: -1"))
+
+
+@pytest.mark.parametrize("kind, name, want", [
+    ("ReplicaSet", "coderun-controller-7d9f8b6c5d", "coderun-controller"),
+    ("Job", "coderun-rex-29012345", "coderun-rex"),
+    ("Job", "nightly-build", "nightly-build"),
+    ("StatefulSet", "db", "db"),
+    ("<none>", "<none>", ""),
+])
+def test_workload_of_owner(kind: str, name: str, want: str) -> None:
+    from provisor.recommend.usage import workload_of_owner
+
+    assert workload_of_owner(kind, name) == want
+
+
+@pytest.mark.parametrize("pod, want", [
+    ("coderun-controller-7d9f8b6c5d-x2k9p", "coderun-controller"),
+    ("coderun-rex-29012345-abcde", "coderun-rex"),
+    ("migrate-q8w7e", "migrate"),
+    ("prometheus-k8s-0", "prometheus-k8s"),
+    ("standalone", "standalone"),
+])
+def test_workload_of_pod(pod: str, want: str) -> None:
+    from provisor.recommend.usage import workload_of_pod
+
+    assert workload_of_pod(pod) == want
+
+
+def test_group_by_workload_without_class_labels() -> None:
+    t = T0 + 60 * np.arange(5)
+    out = []
+    for pod in ("api-7d9f8b6c5d-aaaaa", "api-7d9f8b6c5d-bbbbb", "job-x-ccccc"):
+        base = {"namespace": "ns", "pod": pod, "container": "main"}
+        out.append(Series({"__name__": "container_memory_working_set_bytes", **base}, t,
+                          np.ones(5)))
+    out.append(Series({"__name__": "kube_pod_owner", "namespace": "ns", "pod": "job-x-ccccc",
+                       "owner_kind": "Job", "owner_name": "nightly-29012345"}, t, np.ones(5)))
+    groups = sorted({u.group for u in usage_from_series(out)})
+    assert groups == ["api", "nightly"]

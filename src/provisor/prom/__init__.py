@@ -72,6 +72,7 @@ KSM_METRICS = (
     "kube_pod_container_resource_limits",
     "kube_pod_container_status_last_terminated_reason",
     "kube_pod_labels",
+    "kube_pod_owner",
 )
 CPU_RECORDING_RULE = "node_namespace_pod_container:container_cpu_usage_seconds_total:sum_rate5m"
 

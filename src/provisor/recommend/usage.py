@@ -13,7 +13,9 @@ Public API
 ``usage_from_series(series, group_labels=..., model_labels=...) -> list[ContainerUsage]``
     Joins the series by (namespace, pod, container); the class comes from a label on the
     usage series themselves or from ``kube_pod_labels`` (``label_provisor_dev_tier``,
-    then ``label_provisor_dev_agent``, ...). Counters are turned into per-interval rates with
+    then ``label_provisor_dev_agent``, ...); without one, the workload: the owner from
+    ``kube_pod_owner`` (``workload_of_owner``), else what the pod name says
+    (``workload_of_pod``). Counters are turned into per-interval rates with
     Prometheus' counter-reset rule (a decrease means the counter restarted from 0).
 ``group_usages(usages) -> dict[GroupKey, list[ContainerUsage]]`` (sorted keys).
 ``clip(usage, start, end)`` keeps the samples with ``start <= t < end``.
@@ -23,14 +25,15 @@ Metric names read (the names of cAdvisor and kube-state-metrics v2):
 (gauge, bytes), ``container_cpu_cfs_periods_total`` / ``container_cpu_cfs_throttled_periods_total``
 (counters), ``container_oom_events_total`` (counter), ``kube_pod_container_resource_requests`` /
 ``kube_pod_container_resource_limits`` (``resource=cpu|memory``, cores / bytes),
-``kube_pod_container_status_last_terminated_reason{reason="OOMKilled"}`` (gauge 0/1), and
-``kube_pod_labels``. Series named ``provisor:container_cpu_usage:cores`` hold CPU usage already as
+``kube_pod_container_status_last_terminated_reason{reason="OOMKilled"}`` (gauge 0/1),
+``kube_pod_labels`` and ``kube_pod_owner``. Series named ``provisor:container_cpu_usage:cores`` hold CPU usage already as
 a rate in cores (what the Prometheus source asks for when a recording rule gives it).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -48,6 +51,8 @@ __all__ = [
     "counter_deltas",
     "group_usages",
     "usage_from_series",
+    "workload_of_owner",
+    "workload_of_pod",
 ]
 
 #: A series of CPU usage already in cores (a rate), e.g. from a recording rule.
@@ -125,6 +130,35 @@ def _label(labels: Mapping[str, str], names: Sequence[str]) -> str:
     return ""
 
 
+_RS_HASH = re.compile(r"-[0-9a-f]{6,10}$")
+_CRON_SUFFIX = re.compile(r"-\d{8,10}$")
+_POD_SUFFIX = re.compile(r"-[a-z0-9]{5}$")
+
+
+def workload_of_owner(kind: str, name: str) -> str:
+    """The workload behind a pod owner (``kube_pod_owner``): a ReplicaSet's Deployment (the
+    pod-template hash removed), a Job's CronJob (the scheduled-time suffix removed), else the
+    owner itself; ``""`` without an owner."""
+    if not name or name == "<none>":
+        return ""
+    if kind == "ReplicaSet":
+        return _RS_HASH.sub("", name)
+    if kind == "Job":
+        return _CRON_SUFFIX.sub("", name)
+    return name
+
+
+def workload_of_pod(pod: str) -> str:
+    """The workload a pod name suggests when nothing else says (the names controllers give):
+    ``<deployment>-<hash>-<5>`` -> deployment, ``<cronjob>-<minutes>-<5>`` -> cronjob,
+    ``<job>-<5>`` -> job; ``<statefulset>-<ordinal>`` -> statefulset; else the pod."""
+    base = _POD_SUFFIX.sub("", pod)
+    if base != pod:
+        return _CRON_SUFFIX.sub("", _RS_HASH.sub("", base)) or base
+    m = re.match(r"^(.+)-\d+$", pod)
+    return m.group(1) if m else pod
+
+
 def _last_value(v: np.ndarray) -> float:
     ok = v[~np.isnan(v)]
     return float(ok[-1]) if len(ok) else math.nan
@@ -146,6 +180,7 @@ def usage_from_series(
         UsageError: a timestamp array and value array of different lengths.
     """
     pod_meta: dict[tuple[str, str], tuple[str, str]] = {}
+    pod_owner: dict[tuple[str, str], str] = {}
     by_key: dict[tuple[str, str, str], dict[str, Any]] = {}
     for s in series:
         labels = s.labels
@@ -157,6 +192,11 @@ def usage_from_series(
         ns, pod = labels.get("namespace", ""), labels.get("pod", "")
         if name == "kube_pod_labels":
             pod_meta[(ns, pod)] = (_label(labels, group_labels), _label(labels, model_labels))
+            continue
+        if name == "kube_pod_owner":
+            owner = workload_of_owner(labels.get("owner_kind", ""), labels.get("owner_name", ""))
+            if owner:
+                pod_owner[(ns, pod)] = owner
             continue
         container = labels.get("container", "")
         if not container or container == "POD":
@@ -187,8 +227,8 @@ def usage_from_series(
         entry = by_key[(ns, pod, container)]
         parts = entry["parts"]
         meta = pod_meta.get((ns, pod), ("", ""))
-        u = ContainerUsage(ns, pod, container, entry["group"] or meta[0] or _NO_GROUP,
-                           entry["model"] or meta[1])
+        group = entry["group"] or meta[0] or pod_owner.get((ns, pod)) or workload_of_pod(pod)
+        u = ContainerUsage(ns, pod, container, group or _NO_GROUP, entry["model"] or meta[1])
         cpu_t: list[np.ndarray] = []
         cpu_v: list[np.ndarray] = []
         for t, v in parts.get("container_cpu_usage_seconds_total", []):
