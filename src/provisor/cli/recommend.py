@@ -186,6 +186,9 @@ def recommend(
         if client is not None:
             for w in client.warnings:
                 err.print(f"warning: Prometheus: {w}", markup=False)
+            err.print(f"Prometheus scan: {client.stats.queries} requests "
+                      f"({client.stats.attempts} attempts), "
+                      f"{client.stats.bytes / 1e6:.1f} MB received", markup=False)
             client.close()
     text = render(report, fmt)
     from provisor.fsutil import write_text_atomic
