@@ -249,7 +249,7 @@ def _gwa_report(shared: Path) -> dict:
         "--series-format", "gwa", "--backtest", "--fit-until", "2013-09-01T00:00:00Z",
         "--format", "json"])
     assert res.exit_code == 0, res.output
-    return {r["strategy"]: r for r in json.loads(res.output)["backtest"]["rows"]}
+    return {r["strategy"]: r for r in json.loads(res.stdout)["backtest"]["rows"]}
 
 
 def test_backtest_gwa_trace_risk_vs_percentile(shared: Path) -> None:
@@ -269,7 +269,7 @@ def test_backtest_alibaba_genai_trace_risk_beats_both(shared: Path) -> None:
         "recommend", "--series", str(trace), "--series-format", "alibaba-genai", "--backtest",
         "--fit-until", "1662916320", "--format", "json"])  # fit on the first 16 of 23 hours
     assert res.exit_code == 0, res.output
-    rows = {r["strategy"]: r for r in json.loads(res.output)["backtest"]["rows"]}
+    rows = {r["strategy"]: r for r in json.loads(res.stdout)["backtest"]["rows"]}
     for other in ("vpa", "percentile"):
         assert rows["risk"]["mem_slack"] < rows[other]["mem_slack"]
         assert rows["risk"]["oom_events"] <= rows[other]["oom_events"]

@@ -135,9 +135,10 @@ def test_cli_against_prometheus_matches_files(prometheus: str, tmp_path: Path) -
     r = CliRunner().invoke(app, ["recommend", "--prometheus", prometheus, "--start", str(T0),
                                  "--end", str(end), "--step", "60s", "-f", "json"])
     assert r.exit_code == 0, r.output
-    data = json.loads(r.output)
+    data = json.loads(r.stdout)
     classes = {a["class"] for a in data["recommendations"]}
     assert classes == {"implementation", "quality"}
+    assert "Prometheus scan: 3 requests" in r.stderr
 
 
 def test_queries_do_not_grow_with_pods() -> None:
