@@ -286,6 +286,9 @@ def test_cli_outputs_and_refuses_overwrite(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     data = json.loads(out.read_text())
     assert {a["strategy"] for a in data["recommendations"]} == {"vpa", "percentile", "risk"}
+    vpa_rec = next(a for a in data["recommendations"] if a["strategy"] == "vpa")
+    assert vpa_rec["bounds"]["lower"]["cpu"] <= vpa_rec["requests"]["cpu"] <= \
+        vpa_rec["bounds"]["upper"]["cpu"]
     before = out.read_text()
     r = CliRunner().invoke(app, ["recommend", "--series", str(p), "-f", "csv", "-o", str(out)])
     assert r.exit_code == 2 and "exists" in r.output and out.read_text() == before

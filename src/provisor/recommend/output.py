@@ -3,6 +3,8 @@
 ``FORMATS`` maps ``table`` (rich), ``json``, ``yaml`` and ``csv`` to functions
 ``(report) -> str``; ``to_data(report)`` is the plain structure JSON and YAML are dumped from.
 Units in data: CPU in cores, memory in bytes, savings in cores, GiB and money per month.
+The ``vpa`` strategy's entries also carry the VPA's ``bounds`` (lower and upper bound).
+``to_data`` is also the section the HTML report embeds.
 Output is deterministic (sorted, fixed float formatting via ``repr``).
 """
 
@@ -55,6 +57,12 @@ def to_data(report: RecommendReport | BacktestReport) -> dict[str, Any]:
                                     "memory": _num(a.current_mem_limit)}},
              "savings": {"cores": _num(a.savings_cores), "gib": _num(a.savings_gib),
                          "per_month": _num(a.savings_per_month)},
+             **({"bounds": {
+                 "lower": {"cpu": _num(a.rec.extra["cpu_lower"]),
+                           "memory": _num(a.rec.extra["mem_lower"])},
+                 "upper": {"cpu": _num(a.rec.extra["cpu_upper"]),
+                           "memory": _num(a.rec.extra["mem_upper"])}}}
+                if "cpu_lower" in a.rec.extra else {}),
              "notes": list(a.rec.notes)}
             for a in report.advice
         ],
