@@ -33,7 +33,7 @@ from provisor.report.render import SECTIONS, Section, render_html, render_markdo
 __all__ = [
     "AlertsData", "PlanData", "RecommendData", "ReportData", "ScorecardData", "SECTIONS",
     "Section", "ReportError", "alerts_data", "plan_data", "recommend_data", "render_html",
-    "render_markdown", "report_for_inputs", "report_for_plan", "scorecard_data",
+    "recommend_series", "render_markdown", "report_for_inputs", "report_for_plan", "scorecard_data",
     "write_plan_report", "write_report",
 ]
 
@@ -65,6 +65,32 @@ def _usage_targets(series: Any) -> Any:
         return None
 
 
+def recommend_series(series: Any, policy: Any = None) -> RecommendData | None:
+    """Right-sizing of the containers in ``series`` with every ``provisor.recommend``
+    strategy, and their backtest (fit on the first two thirds of the time, replay on the
+    rest); None when the series hold no container usage."""
+    from provisor.recommend import STRATEGIES, make_strategy, run_backtest, run_recommend
+    from provisor.recommend import usage_from_series
+
+    try:
+        usages = usage_from_series(series)
+    except ValueError:
+        return None
+    if not usages:
+        return None
+    strategies = [make_strategy(name) for name in STRATEGIES]
+    report = run_recommend(usages, strategies, policy=policy)
+    rng = series.time_range() if hasattr(series, "time_range") else None
+    backtest = None
+    if rng:
+        try:
+            backtest = run_backtest(usages, strategies, rng[0] + (rng[1] - rng[0]) * 2 / 3,
+                                    policy=policy)
+        except ValueError:
+            backtest = None
+    return recommend_data(report, backtest)
+
+
 def report_for_plan(result: Any, horizon_s: float = 30 * 86400.0, *,
                     progress: Progress | None = None) -> ReportData:
     """The report of a ``provisor.plan.PlanResult``: the plan; when the plan simulated
@@ -79,6 +105,7 @@ def report_for_plan(result: Any, horizon_s: float = 30 * 86400.0, *,
         data.series = series
         data.usage = _usage_targets(series)
         data.forecast = _forecast_series(series, horizon_s, progress)
+        data.recommend = recommend_series(series, getattr(result, "policy", None))
         data.notes.append(f"Series, scorecard and forecast from the twin's "
                           f"{getattr(sim, 'days', 0):g}-day run (seed {getattr(sim, 'seed', 0)}).")
     else:
@@ -122,6 +149,7 @@ def report_for_inputs(*, paths: Sequence[str] = (), series: Any = None, targets:
         data.usage = _usage_targets(series)
         if forecast:
             data.forecast = _forecast_series(series, horizon_s, progress)
+        data.recommend = recommend_series(series)
     if targets is not None:
         from provisor.forecast import forecast_targets
 
