@@ -128,7 +128,7 @@ def fan_chart(fc: Any) -> str:
     (quota, allocatable) and the exhaustion day (a vertical line)."""
     plt = _plt()
     b = fc.band
-    vals = [*fc.history[-200:], *b.hi95, *(e.value for e in fc.limits)]
+    vals = [*fc.history[-200:], *b.hi95]
     div, u = scale_for(fc.unit, vals)
     fig, ax = plt.subplots(figsize=(WIDTH_IN, HEIGHT_IN))
     xh, xf = _times(fc.history_t), _times(fc.t)
@@ -140,9 +140,18 @@ def fan_chart(fc: Any) -> str:
     ax.fill_between(xf, b.lo80 / div, b.hi80 / div, color=COLORS["band80"], alpha=0.6,
                     lw=0, label="80% interval")
     ax.plot(xf, b.mean / div, color=COLORS["mean"], lw=1.3, label=f"forecast ({fc.model})")
+    top = max(float(np.max(fc.history)) if len(fc.history) else 0.0, float(np.max(b.hi95)),
+              *(e.value for e in fc.limits if e.limit.startswith("quota")))
+    off = []
     for e in fc.limits:
         kind = "quota" if e.limit.startswith("quota") else "allocatable"
+        if kind == "allocatable" and top > 0 and e.value > 4 * top:
+            off.append(f"{e.limit}: {e.value / div:.3g} {u} (off the scale)")
+            continue
         ax.axhline(e.value / div, color=COLORS[kind], ls="--", lw=1.2, label=e.limit)
+    if off:
+        ax.text(0.99, 0.97, "\n".join(off), transform=ax.transAxes, ha="right", va="top",
+                fontsize=8, color=COLORS["allocatable"])
     ex = fc.exhaustion
     if ex is not None and ex.timestamp is not None:
         ax.axvline(_times(np.array([ex.timestamp]))[0], color="black", ls=":", lw=1.2,
@@ -157,19 +166,29 @@ def fan_chart(fc: Any) -> str:
 
 
 def strategy_chart(rows: Sequence[Any]) -> str:
-    """Each strategy's backtest: CPU and memory slack (percent of requests unused, x) against
-    the OOM rate (kills per container-day, y)."""
+    """Each strategy's backtest, two panels sharing the strategies: slack (percent of the
+    requests unused, CPU and memory) and the OOM rate (kills per container-day)."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(WIDTH_IN * 0.7, HEIGHT_IN))
-    for r in rows:
-        for slack, marker, what in ((r.cpu_slack, "o", "CPU"), (r.mem_slack, "s", "memory")):
-            if math.isfinite(slack) and math.isfinite(r.oom_rate):
-                ax.scatter([100 * slack], [r.oom_rate], marker=marker, s=36)
-                ax.annotate(f"{r.strategy} ({what})", (100 * slack, r.oom_rate), fontsize=8,
-                            xytext=(4, 3), textcoords="offset points")
-    ax.set_xlabel("slack (% of requests unused)")
-    ax.set_ylabel("OOM kills per container-day")
-    ax.set_title("Strategies: slack against OOM rate (lower left is better)", loc="left")
+    names = [r.strategy for r in rows]
+    y = np.arange(len(names))
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(WIDTH_IN, max(1.8, 0.45 * len(names) + 0.9)),
+                                 sharey=True)
+
+    def fin(v: float) -> float:
+        return v if math.isfinite(v) else 0.0
+
+    a1.barh(y - 0.2, [100 * fin(r.cpu_slack) for r in rows], height=0.4, label="CPU")
+    a1.barh(y + 0.2, [100 * fin(r.mem_slack) for r in rows], height=0.4, label="memory")
+    a1.set_yticks(y, names)
+    a1.invert_yaxis()
+    a1.set_xlabel("slack (% of requests unused)")
+    a1.set_title("Slack: lower wastes less", loc="left")
+    a1.legend(fontsize=8, frameon=False, loc="lower right")
+    a2.barh(y, [fin(r.oom_rate) for r in rows], height=0.5, color=COLORS["quota"])
+    a2.set_xlabel("OOM kills per container-day")
+    a2.set_title("OOM rate: lower is safer", loc="left")
+    a2.set_xlim(left=0, right=max([fin(r.oom_rate) for r in rows] + [0.0]) * 1.2 or 1.0)
+    fig.tight_layout()
     return to_svg(fig)
 
 
