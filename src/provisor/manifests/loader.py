@@ -176,10 +176,14 @@ def _mark_kustomize_patches(docs: Documents) -> None:
             continue
         base = os.path.dirname(d.file)
         refs: list[Any] = []
-        for p in d.obj.get("patches") or []:
+        # A field of the wrong type (``patches: foo``) is the schema's finding
+        # (schema.kustomization_errors); here it simply names no patch file.
+        patches = d.obj.get("patches")
+        for p in patches if isinstance(patches, list) else ():
             if isinstance(p, dict) and isinstance(p.get("path"), str):
                 refs.append(p["path"])
-        for p in d.obj.get("patchesStrategicMerge") or []:
+        psm = d.obj.get("patchesStrategicMerge")
+        for p in psm if isinstance(psm, list) else ():
             if isinstance(p, str) and "\n" not in p:
                 refs.append(p)
         for r in refs:
