@@ -343,10 +343,11 @@ def policy_show(
 def policy_validate(
     file: Annotated[Path, typer.Argument(help="Policy file to validate.")],
 ) -> None:
-    """Report policy errors by field path and line (exit 2 when there are any)."""
-    from provisor.policy import validate_policy_file
+    """Report policy errors by field path and line (exit 2 when there are any); a policy
+    validates only when its render also checks clean."""
+    from provisor.plan import validate_policy
 
-    problems = validate_policy_file(file)
+    problems = validate_policy(file)
     con = _console()
     if not problems:
         con.print(f"{file}: ok", markup=False, highlight=False)
