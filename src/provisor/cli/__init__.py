@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -371,6 +371,38 @@ def _on_signal(signum: int, _frame: object) -> None:
 _WRITE_ERRNOS = frozenset({32, 28, 5, 122, 27})  # EPIPE, ENOSPC, EIO, EDQUOT, EFBIG
 
 
+class _OutputError(Exception):
+    """A write to standard output failed (``cause`` is the OSError). Not an OSError itself,
+    so no layer in between (click turns EPIPE into exit 1) can mistake it for another."""
+
+    def __init__(self, cause: OSError) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+class _GuardedStdout:
+    """``sys.stdout`` while a command runs: the same stream, but a failed write or flush
+    raises :class:`_OutputError`."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as exc:
+            raise _OutputError(exc) from exc
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as exc:
+            raise _OutputError(exc) from exc
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def _stdout_failed(exc: OSError) -> None:
     """Report a failed write to standard output on one stderr line; silence the interpreter's
     own flush of the broken stream at exit."""
@@ -399,11 +431,22 @@ def main(argv: list[str] | None = None) -> None:
     if "--debug" in args[: args.index("--") if "--" in args else len(args)]:
         debug = True
         args.remove("--debug")
+    previous: dict[int, Any] = {}
     for sig in (signal.SIGTERM, signal.SIGINT):
         try:
-            signal.signal(sig, _on_signal)
+            previous[sig] = signal.signal(sig, _on_signal)
         except (ValueError, OSError):  # not the main thread
             pass
+    try:
+        code = _run(args, debug)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    sys.exit(code)
+
+
+def _run(args: list[str], debug: bool) -> int | str | None:
+    """Run the app on ``args``; the exit code (see :func:`main`)."""
     try:  # typer >= 0.24 vendors click
         from typer._click.exceptions import ClickException
     except ImportError:  # pragma: no cover - older typer on real click
@@ -411,6 +454,8 @@ def main(argv: list[str] | None = None) -> None:
     from typer import Abort
 
     code: int | str | None = 0
+    real_stdout = sys.stdout
+    sys.stdout = _GuardedStdout(real_stdout)  # type: ignore[assignment]
     try:
         try:
             # Not click's standalone mode: it turns EPIPE into exit 1 (the code of "findings").
@@ -437,15 +482,23 @@ def main(argv: list[str] | None = None) -> None:
             sys.stderr.write("error: interrupted; temporary files removed\n")
         except (OSError, ValueError):
             pass
+    except _OutputError as exc:
+        sys.stdout = real_stdout
+        _stdout_failed(exc.cause)
+        code = EXIT_OUTPUT
     except OSError as exc:
         if exc.errno in _WRITE_ERRNOS:
+            sys.stdout = real_stdout
             _stdout_failed(exc)
             code = EXIT_OUTPUT
         else:
             code = _internal_error(exc, debug)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, exit 3
         code = _internal_error(exc, debug)
-    sys.exit(code)
+    finally:
+        if isinstance(sys.stdout, _GuardedStdout):
+            sys.stdout = real_stdout
+    return code
 
 
 def _internal_error(exc: BaseException, debug: bool) -> int:

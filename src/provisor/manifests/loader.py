@@ -344,10 +344,28 @@ def _load_bytes(data: bytes, path: str, lim: Limits, out: Documents) -> None:
         return
     stripped = text.lstrip(" \t\r\n")
     is_json_name = path.lower().endswith(".json")
-    if is_json_name or stripped[:1] in ("{", "["):
-        if _load_json(text, path, lim, out, final=is_json_name):
+    first = len(out.findings)
+    if not ((is_json_name or stripped[:1] in ("{", "[")) and
+            _load_json(text, path, lim, out, final=is_json_name)):
+        _load_yaml(text, path, lim, out)
+    if "{{" in text:
+        _template_hint(out, first)
+
+
+#: Appended to a parse error of a file that holds ``{{ ... }}``: an unrendered Helm chart
+#: template (or another Go template) rather than a manifest.
+TEMPLATE_HINT = ("; the file holds unrendered template syntax ({{ }}): render it first "
+                 "(helm template CHART | provisor check -) and check the output")
+
+
+def _template_hint(out: Documents, first: int) -> None:
+    for i in range(first, len(out.findings)):
+        f = out.findings[i]
+        if f.rule == "input/parse-error":
+            out.findings[i] = Finding(rule=f.rule, severity=f.severity, file=f.file,
+                                      line=f.line, object=f.object,
+                                      message=f.message + TEMPLATE_HINT, fix=f.fix)
             return
-    _load_yaml(text, path, lim, out)
 
 
 # --------------------------------------------------------------------------------------------
