@@ -51,3 +51,12 @@ def run_cli(*args: str, input: str | None = None, cwd: Path | None = None,
 @pytest.fixture
 def cli():
     return run_cli
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test under ``tests/fuzz/`` is a fuzz test (``make fuzz`` runs ``-m fuzz``)."""
+    fuzz_dir = Path(__file__).resolve().parent / "fuzz"
+    for item in items:
+        if Path(str(item.fspath)).resolve().is_relative_to(fuzz_dir):
+            item.add_marker(pytest.mark.fuzz)
+

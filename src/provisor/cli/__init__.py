@@ -88,12 +88,21 @@ def _console(stderr: bool = False):
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in range(32)} | {9: "\\t", 10: "\\n", 13: "\\r", 127: "\\x7f"}
+
+
+def _one_line(text: object) -> str:
+    """``text`` with control characters (newlines in a file name or a YAML key) written as
+    escapes, so one message is one line."""
+    return str(text).translate(_CONTROL)
+
+
 def _esc(text: object) -> str:
-    """``text`` with rich markup escaped, so a path such as ``[abc].yaml`` prints as it is.
-    The one escaping helper of the CLI (rich.markup.escape)."""
+    """``text`` on one line (:func:`_one_line`) with rich markup escaped, so a path such as
+    ``[abc].yaml`` prints as it is. The one escaping helper of the CLI (rich.markup.escape)."""
     from rich.markup import escape
 
-    return escape(str(text))
+    return escape(_one_line(text))
 
 
 def _fail(message: str, code: int = 2) -> "typer.Exit":
@@ -286,8 +295,8 @@ def render(
         raise _fail(str(exc)) from None
     except OSError as exc:
         raise _fail(f"{out}: cannot write the bundle: {exc.strerror or exc}") from None
-    _console().print(f"wrote {len(bundle.contents())} files ({len(bundle.files)} resource files) "
-                     f"to {out}/", markup=False, highlight=False)
+    _console().print(_one_line(f"wrote {len(bundle.contents())} files ({len(bundle.files)} "
+                               f"resource files) to {out}/"), markup=False, highlight=False)
 
 
 @app.command()
@@ -350,11 +359,11 @@ def policy_validate(
     problems = validate_policy(file)
     con = _console()
     if not problems:
-        con.print(f"{file}: ok", markup=False, highlight=False)
+        con.print(_one_line(f"{file}: ok"), markup=False, highlight=False)
         return
     for p in problems:
         where = f"{p.file}:{p.line}" if p.line else str(p.file)
-        con.print(f"{where}: {p.field}: {p.message}", markup=False, highlight=False)
+        con.print(_one_line(f"{where}: {p.field}: {p.message}"), markup=False, highlight=False)
     raise typer.Exit(2)
 
 
