@@ -249,7 +249,6 @@ def _rules_doc(list_rules: bool, explain: str | None) -> None:
         if explain not in docs and any(rid.split("/", 1)[0] == family for rid in docs):
             # A family: list its rules (then --explain FAMILY/NAME for one of them).
             docs = {rid: d for rid, d in docs.items() if rid.split("/", 1)[0] == family}
-            list_rules = True
         else:
             try:
                 sys.stdout.write(explain_rule(explain))
@@ -440,7 +439,7 @@ def main(argv: list[str] | None = None) -> None:
     if "--debug" in args[: args.index("--") if "--" in args else len(args)]:
         debug = True
         args.remove("--debug")
-    previous: dict[int, Any] = {}
+    previous: dict[signal.Signals, Any] = {}
     for sig in (signal.SIGTERM, signal.SIGINT):
         try:
             previous[sig] = signal.signal(sig, _on_signal)
@@ -459,7 +458,7 @@ def _run(args: list[str], debug: bool) -> int | str | None:
     try:  # typer >= 0.24 vendors click
         from typer._click.exceptions import ClickException
     except ImportError:  # pragma: no cover - older typer on real click
-        from click.exceptions import ClickException  # type: ignore[no-redef]
+        from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found]
     from typer import Abort
 
     code: int | str | None = 0
