@@ -232,7 +232,7 @@ def check(
             sys.stdout.write(text)
             _console(stderr=True).print(
                 f"[bold red]error:[/] bad input: the report was not written to "
-                f"{_esc(output)} (printed above instead)", highlight=False)
+                f"{_esc(output)} (it went to standard output instead)", highlight=False)
         else:
             _write_output(output, text, force)
     else:
