@@ -29,11 +29,15 @@ def invoke(*args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
 
     out, err = io.StringIO(), io.StringIO()
     code: object = 0
+    argv = sys.argv
+    sys.argv = ["provisor", *args]  # main() reads sys.argv, as the console script does
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
             _swapped_stdin(stdin):
         try:
-            main(list(args))
+            main()
         except SystemExit as exc:
             code = exc.code
+        finally:
+            sys.argv = argv
     return (code if isinstance(code, int) else (0 if code is None else 1)), out.getvalue(), \
         err.getvalue()
