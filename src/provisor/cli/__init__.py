@@ -5,9 +5,10 @@ Commands::
 
     provisor plan [POLICY] [-o DIR] [--force]       render, check the render, summarise
     provisor render [POLICY] -o DIR [--force]        write the bundle (a kustomize base)
+    provisor --version | -h | --help                  (every command takes -h/--help)
     provisor check PATH... [--format text|json|sarif] [--fail-on error|warning|info]
-                   [--kubernetes-version 1.33] [--config FILE] [--output FILE]
-    provisor check --list-rules | --explain RULE
+                   [--kubernetes-version 1.33] [--config FILE] [--output FILE [--force]]
+    provisor check --list-rules | --explain RULE | --explain FAMILY
     provisor policy show [POLICY]                    print the (default) policy
     provisor policy validate FILE                    errors by field path and line
 
