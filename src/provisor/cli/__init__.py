@@ -367,6 +367,10 @@ def policy_validate(
     raise typer.Exit(2)
 
 
+# Commands kept in their own modules register themselves on ``app`` when imported.
+from provisor.cli import recommend as _recommend  # noqa: E402,F401
+
+
 class _Interrupted(SystemExit):
     """Raised by the SIGTERM/SIGINT handler: unwinds the stack (so ``with`` blocks remove
     their temporary folders, and a running promtool is killed by ``subprocess.run``), then
