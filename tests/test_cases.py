@@ -1,4 +1,4 @@
-"""The eight incident cases of ../shared/cases, each checked on its own as its header says:
+"""The incident cases of ../shared/cases, each checked on its own as its header says:
 (rule, severity, object kind/name, and the facts the message must carry).
 
 Rule tests of each family cover the rest of each case's *kind* (e.g. case-09's
@@ -38,6 +38,15 @@ EXPECTED = {
                  "request-ratio", ["ErrorBudgetBurn", "window"])],
     "case-16": [("promql/rate-on-gauge", "error", "PrometheusRule", "leak-alerts",
                  ["container_memory_working_set_bytes"])],
+    # the exporter version is not configured: the removal is a warning (header)
+    "case-21": [("promql/removed-metric", "warning", "PrometheusRule", "capacity",
+                 ["ClusterCpuRequestsHigh", "kube_pod_container_resource_requests_cpu_cores",
+                  "v2.0.0"]),
+                ("promql/removed-metric", "warning", "PrometheusRule", "capacity",
+                 ["ClusterCpuRequestsHigh", "kube_node_status_allocatable_cpu_cores"]),
+                ("promql/removed-metric", "warning", "PrometheusRule", "capacity",
+                 ["ContainerMemoryNearLimit",
+                  "kube_pod_container_resource_limits_memory_bytes"])],
 }
 
 

@@ -148,6 +148,8 @@ def run_check(
 
 
 def _finding(rule_id: str, severity: Any, hit: "Hit") -> Finding:
+    if hit.severity in SEVERITY_RANK:
+        severity = hit.severity
     d = hit.doc
     if d is None:
         return Finding(rule=rule_id, severity=severity, file="", line=0,

@@ -62,6 +62,8 @@ class Hit:
         path: the field path inside ``doc.obj`` to point at (its line is used), () for the
             document's first line.
         obj: overrides the object reference (e.g. for a rule inside a rule file).
+        severity: overrides the rule's default severity for this hit (e.g. a warning where
+            a fact could not be confirmed), or None; ``.provisor.yaml`` severities still win.
     """
 
     doc: "Document | None"
@@ -69,6 +71,7 @@ class Hit:
     fix: str | None = None
     path: Path = ()
     obj: ObjectRef | None = None
+    severity: str | None = None
 
 
 @dataclass(slots=True)

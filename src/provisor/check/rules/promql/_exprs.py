@@ -63,7 +63,8 @@ def knowledge(ctx: Context) -> Knowledge:
     """Metric knowledge with the ``.provisor.yaml`` overrides (``settings.counters`` /
     ``settings.gauges``)."""
     s = ctx.settings
-    return Knowledge.from_settings(getattr(s, "counters", None), getattr(s, "gauges", None))
+    return Knowledge.from_settings(getattr(s, "counters", None), getattr(s, "gauges", None),
+                                   getattr(s, "exporter_versions", None))
 
 
 def sites(ctx: Context) -> Iterator[Site]:
@@ -110,4 +111,4 @@ def hits(ctx: Context, kind: str) -> Iterator[Hit]:
                 msg = f"{site.label}: {p.message}"
                 if p.span and p.span != site.expr.strip() and len(p.span) < len(site.expr):
                     msg += f" In: `{p.span}`."
-                yield Hit(site.doc, msg, p.fix, site.path, site.obj)
+                yield Hit(site.doc, msg, p.fix, site.path, site.obj, p.severity)
