@@ -38,6 +38,10 @@ EXPECTED = {
                  "request-ratio", ["ErrorBudgetBurn", "window"])],
     "case-16": [("promql/rate-on-gauge", "error", "PrometheusRule", "leak-alerts",
                  ["container_memory_working_set_bytes"])],
+    "case-29": [("hpa/target-api-version", "error", "HorizontalPodAutoscaler", "web",
+                 ['group ""', "FailedGetScale"]),
+                ("hpa/target-api-version", "error", "HorizontalPodAutoscaler", "worker",
+                 ["extensions/v1beta1", 'group "extensions"', "FailedGetScale"])],
     # the exporter version is not configured: the removal is a warning (header)
     "case-21": [("promql/removed-metric", "warning", "PrometheusRule", "capacity",
                  ["ClusterCpuRequestsHigh", "kube_pod_container_resource_requests_cpu_cores",
