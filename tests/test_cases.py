@@ -47,6 +47,9 @@ EXPECTED = {
                  ['group ""', "FailedGetScale"]),
                 ("hpa/target-api-version", "error", "HorizontalPodAutoscaler", "worker",
                  ["extensions/v1beta1", 'group "extensions"', "FailedGetScale"])],
+    "case-31": [("vpa/updates-blocked-min-replicas", "warning", "VerticalPodAutoscaler",
+                 "report-api", ["Recreate", "1 replica", "--min-replicas (default 2)",
+                                "too few replicas"])],
     # the exporter version is not configured: the removal is a warning (header)
     "case-21": [("promql/removed-metric", "warning", "PrometheusRule", "capacity",
                  ["ClusterCpuRequestsHigh", "kube_pod_container_resource_requests_cpu_cores",

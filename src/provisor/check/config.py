@@ -69,6 +69,8 @@ class Settings:
             ``kubelet=``), for the removed metric and label names
             (:mod:`provisor.promql.exporters`); unset = unknown (removals assumed, reported
             as warnings).
+        vpa_min_replicas: the VPA updater's ``--min-replicas`` (upstream default 2): it
+            evicts only from controllers with at least that many live pods.
     """
 
     responsiveness_seconds: float = 300.0
@@ -82,6 +84,7 @@ class Settings:
     promtool_timeout_seconds: float = 60.0
     nodes: list[str] = field(default_factory=list)
     exporter_versions: list[str] = field(default_factory=list)
+    vpa_min_replicas: int = 2
 
 
 @dataclass
