@@ -20,6 +20,8 @@ EXPECTED = {
                  ['"proxy"', "requests.cpu", "FailedGetResourceMetric"])],
     "case-02": [("hpa/memory-target", "warning", "HorizontalPodAutoscaler", "web",
                  ["memory", "80%"])],
+    "case-05": [("hpa/external-target-semantics", "warning", "HorizontalPodAutoscaler", "worker",
+                 ["queue_messages_ready", "AverageValue 75", "per pod", "ceil(total / 75)"])],
     "case-09": [("pdb/zero-disruptions", "error", "PodDisruptionBudget", "web",
                  ["minAvailable 1", "1 replica", "disruptionsAllowed"])],
     "case-10": [("limitrange/default-limit-below-request", "error", "Pod", "web",
