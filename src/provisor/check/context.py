@@ -404,6 +404,15 @@ class Context:
                 if isinstance(kind, str):
                     by_kind[kind].append(d)
                     self._index.setdefault((kind, namespace_of(obj), name_of(obj)), d)
+        # What controllers generate from the set (KEDA's HPAs and Jobs), judged alike.
+        from provisor.check.generated import generate
+
+        for g, ns in generate(by_kind, namespace_of):
+            if not name_of(g.obj) or not isinstance(g.obj.get("metadata"), dict) \
+                    or not g.obj["metadata"].get("namespace"):
+                _SCOPES[id(g.obj)] = ns
+            by_kind[g.kind].append(g)
+            self._index.setdefault((g.kind, ns, name_of(g.obj)), g)
         self.by_kind: dict[str, list[Document]] = dict(by_kind)
 
     def in_scope(self, namespace: str, file: str) -> bool:
