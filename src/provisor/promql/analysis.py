@@ -30,6 +30,10 @@ Kinds:
   (:mod:`provisor.promql.exporters`), which selects nothing.
 * ``removed-label``: a matcher, grouping or matching label that its exporter removed from the
   series (cAdvisor's ``pod_name``/``container_name``).
+* ``join-duplicates``: a one-to-one or group_left/group_right operation whose "one" side is
+  raw kube-state-metrics or cAdvisor series that can repeat for one match group (several
+  containers or resources per pod; two exporter replicas differing only in ``instance``),
+  which Prometheus refuses at run time ("many-to-many matching not allowed").
 
 **No diagnosis of an expression that cannot produce series.** A sub-expression whose
 series cannot exist (it needs a removed metric, or a matcher that requires a removed label)
@@ -58,7 +62,7 @@ __all__ = [
     "Problem", "Analysis", "analyze", "KINDS", "PARSE_ERROR", "NEVER_MATCHES", "RATE_ON_GAUGE",
     "DERIV_ON_COUNTER", "DIVISION_BY_ZERO", "SUM_MIXES_UNLIMITED", "CADVISOR_DOUBLE_COUNT",
     "CORES_AS_RATIO", "JOIN_DROPS_NAMESPACE", "NAMESPACED_OBJECT_LABELS", "UNIT_NAMES",
-    "REMOVED_METRIC", "REMOVED_LABEL",
+    "REMOVED_METRIC", "REMOVED_LABEL", "JOIN_DUPLICATES",
 ]
 
 PARSE_ERROR = "parse-error"
@@ -72,9 +76,10 @@ CORES_AS_RATIO = "cores-as-ratio"
 JOIN_DROPS_NAMESPACE = "join-drops-namespace"
 REMOVED_METRIC = "removed-metric"
 REMOVED_LABEL = "removed-label"
+JOIN_DUPLICATES = "join-duplicates"
 KINDS = (PARSE_ERROR, NEVER_MATCHES, RATE_ON_GAUGE, DERIV_ON_COUNTER, DIVISION_BY_ZERO,
          SUM_MIXES_UNLIMITED, CADVISOR_DOUBLE_COUNT, CORES_AS_RATIO, JOIN_DROPS_NAMESPACE,
-         REMOVED_METRIC, REMOVED_LABEL)
+         REMOVED_METRIC, REMOVED_LABEL, JOIN_DUPLICATES)
 
 #: Labels that name a namespaced Kubernetes object: the same name can exist in several
 #: namespaces, so a join or grouping on one of them without ``namespace`` mixes objects.
@@ -337,6 +342,8 @@ class _Analyzer:
             if n.op != "or":
                 self._never_matches(n, lhs, rhs)
             self._join_namespace(n, lhs, rhs)
+            if n.op not in A.SET_OPS:
+                self._join_duplicates(n)
         if n.op == "/" and (lhs.is_vector or rhs.is_vector):
             self._division(n)
         if n.op in (">", ">=", "<", "<=") and not n.bool:
@@ -456,6 +463,98 @@ class _Analyzer:
         self.add(JOIN_DROPS_NAMESPACE,
                  f"`{n.op}` matches on {', '.join(objs)} without namespace: {detail}.",
                  f"add namespace to the matching labels: on({on_keys})", n)
+
+    # -- duplicate series on the "one" side of a join ---------------------------------------
+    def _identity(self, sel: A.Selector) -> frozenset[str]:
+        """Labels that tell apart the series of ``sel`` for one object: kube-state-metrics'
+        documented identity labels (``unit`` goes with ``resource``), cAdvisor's
+        ``namespace``, ``pod``, ``container``."""
+        target = self.k.scrape_target(sel.name)
+        if target == "kube-state-metrics":
+            ids = set(self.k.present_labels(sel.name))
+        elif target == "kubelet" and self.k.is_cadvisor_per_container(sel.name):
+            ids = {"namespace", "pod", "container"}
+        else:
+            return frozenset()
+        shape = self.shapes.shape(sel)
+        fixed = {label for label in ids if shape.get(label).single}
+        if "resource" in fixed:
+            fixed.add("unit")
+        return frozenset(ids - fixed)
+
+    def _raw_one_side(self, n: A.Node) -> list[A.Selector]:
+        """Raw (not aggregated) selectors whose series a side passes through as they are:
+        through parentheses, unary minus, label-keeping functions and arithmetic with
+        scalars; an aggregation (other than topk/bottomk/limitk) makes the side unique."""
+        n = A.unparen(n)
+        if isinstance(n, A.Selector):
+            return [n] if n.name and self.k.scrape_target(n.name) in (
+                "kube-state-metrics", "kubelet") else []
+        if isinstance(n, (A.Unary, A.Subquery)):
+            return self._raw_one_side(n.expr)
+        if isinstance(n, A.Aggregate):
+            return self._raw_one_side(n.expr) if n.op in ("topk", "bottomk", "limitk") else []
+        if isinstance(n, A.Call):
+            if n.func in ("absent", "absent_over_time", "vector", "scalar", "histogram_quantile",
+                          "label_replace", "label_join"):
+                return []
+            for a in n.args:
+                if self.shapes.shape(a).is_vector:
+                    return self._raw_one_side(a)
+            return []
+        if isinstance(n, A.Binary):
+            lv, rv = self.shapes.shape(n.lhs).is_vector, self.shapes.shape(n.rhs).is_vector
+            if lv and not rv:
+                return self._raw_one_side(n.lhs)
+            if rv and not lv:
+                return self._raw_one_side(n.rhs)
+            if n.op in ("and", "unless"):
+                return self._raw_one_side(n.lhs)
+        return []
+
+    def _join_duplicates(self, n: A.Binary) -> None:
+        if n.on is None and not (n.ignoring and "instance" in n.ignoring):
+            return  # every label is compared: the series of one side stay distinct
+        sides = {"one-to-one": (n.lhs, n.rhs), "many-to-one": (n.rhs,),
+                 "one-to-many": (n.lhs,)}.get(n.card, ())
+        for side in sides:
+            for sel in self._raw_one_side(side):
+                reasons: list[str] = []
+                if n.on is not None:
+                    missing = sorted(self._identity(sel) - set(n.on))
+                    if missing:
+                        reasons.append(
+                            f"{sel.name} has one series per {', '.join(missing)} for each match "
+                            f"group (a pod with two containers gives two)")
+                ha = ("instance" not in n.on) if n.on is not None else True
+                if ha:
+                    reasons.append(
+                        f"two {self.k.target_name(self.k.scrape_target(sel.name) or '')} "
+                        "replicas (an HA pair, or a second scrape job) export each series "
+                        "twice, differing only in instance")
+                if not reasons:
+                    continue
+                if n.card == "one-to-one":
+                    role = "either side of a one-to-one match"
+                    how = ("group_left/group_right makes one side 'many', and aggregating "
+                           "the other")
+                else:
+                    role = "the 'one' side of " + (
+                        "group_left" if n.card == "many-to-one" else "group_right")
+                    how = "aggregating it"
+                self.add(JOIN_DUPLICATES,
+                         f"`{A.render(sel, 100)}` is {role} matched "
+                         + (f"on ({', '.join(n.on)})" if n.on is not None else
+                            f"ignoring ({', '.join(n.ignoring or ())})")
+                         + ", but can hold several series per match group: "
+                         + "; and ".join(reasons) + ". Prometheus then fails the whole "
+                         "evaluation with \"many-to-many matching not allowed: matching labels "
+                         "must be unique on one side\" (or \"multiple matches for labels\"), so "
+                         "the rule or panel returns an error instead of a value.",
+                         f"make it unique by {how}: e.g. `max by ({', '.join(n.on or ('namespace', 'pod'))}) "
+                         f"({sel.name}{{...}})`, or match on fewer labels that the series are "
+                         "unique by", n)
+                return
 
     # -- division ------------------------------------------------------------------------
     def _division(self, n: A.Binary) -> None:
