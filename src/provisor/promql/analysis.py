@@ -34,6 +34,9 @@ Kinds:
   raw kube-state-metrics or cAdvisor series that can repeat for one match group (several
   containers or resources per pod; two exporter replicas differing only in ``instance``),
   which Prometheus refuses at run time ("many-to-many matching not allowed").
+* ``dimension-mismatch``: a comparison between quantities of different dimensions: CPU
+  cores against bytes, or a fraction of a resource against a fraction of a count of objects
+  (requested CPU / allocatable CPU against (nodes - 1) / nodes).
 
 **No diagnosis of an expression that cannot produce series.** A sub-expression whose
 series cannot exist (it needs a removed metric, or a matcher that requires a removed label)
@@ -62,7 +65,7 @@ __all__ = [
     "Problem", "Analysis", "analyze", "KINDS", "PARSE_ERROR", "NEVER_MATCHES", "RATE_ON_GAUGE",
     "DERIV_ON_COUNTER", "DIVISION_BY_ZERO", "SUM_MIXES_UNLIMITED", "CADVISOR_DOUBLE_COUNT",
     "CORES_AS_RATIO", "JOIN_DROPS_NAMESPACE", "NAMESPACED_OBJECT_LABELS", "UNIT_NAMES",
-    "REMOVED_METRIC", "REMOVED_LABEL", "JOIN_DUPLICATES",
+    "REMOVED_METRIC", "REMOVED_LABEL", "JOIN_DUPLICATES", "DIMENSION_MISMATCH",
 ]
 
 PARSE_ERROR = "parse-error"
@@ -77,9 +80,10 @@ JOIN_DROPS_NAMESPACE = "join-drops-namespace"
 REMOVED_METRIC = "removed-metric"
 REMOVED_LABEL = "removed-label"
 JOIN_DUPLICATES = "join-duplicates"
+DIMENSION_MISMATCH = "dimension-mismatch"
 KINDS = (PARSE_ERROR, NEVER_MATCHES, RATE_ON_GAUGE, DERIV_ON_COUNTER, DIVISION_BY_ZERO,
          SUM_MIXES_UNLIMITED, CADVISOR_DOUBLE_COUNT, CORES_AS_RATIO, JOIN_DROPS_NAMESPACE,
-         REMOVED_METRIC, REMOVED_LABEL, JOIN_DUPLICATES)
+         REMOVED_METRIC, REMOVED_LABEL, JOIN_DUPLICATES, DIMENSION_MISMATCH)
 
 #: Labels that name a namespaced Kubernetes object: the same name can exist in several
 #: namespaces, so a join or grouping on one of them without ``namespace`` mixes objects.
@@ -348,6 +352,8 @@ class _Analyzer:
             self._division(n)
         if n.op in (">", ">=", "<", "<=") and not n.bool:
             self._cores_threshold(n, lhs, rhs)
+        if n.op in A.COMPARISON:
+            self._dimensions(n)
 
     def _never_matches(self, n: A.Binary, lhs: Shape, rhs: Shape) -> None:
         reasons: list[str] = []
@@ -681,6 +687,55 @@ class _Analyzer:
                  "divide by the CPU request (or limit) per container, e.g. `/ on(namespace, "
                  "pod, container) kube_pod_container_resource_requests{resource=\"cpu\"}`, "
                  "or write the threshold in cores on purpose", n)
+
+    def _quantity(self, n: A.Node) -> str | None:
+        """What ``n`` measures, for dimension checks: a unit of :data:`UNIT_NAMES`, or
+        "count" for a count of series (objects), optionally offset by a constant."""
+        n = A.unparen(n)
+        if isinstance(n, A.Aggregate) and n.op == "count":
+            return "count"
+        if isinstance(n, A.Binary) and n.op in ("+", "-"):
+            if A.const_value(n.rhs) is not None:
+                return self._quantity(n.lhs)
+            if A.const_value(n.lhs) is not None:
+                return self._quantity(n.rhs)
+        u = self.unit(n)
+        return u if u in _KNOWN_UNITS else None
+
+    def _fraction_of(self, n: A.Node) -> str | None:
+        """For ``x / y`` where both measure the same thing, what they measure."""
+        n = A.unparen(n)
+        if isinstance(n, A.Binary) and n.op == "/" and self.shapes.shape(n.lhs).is_vector \
+                and self.shapes.shape(n.rhs).is_vector:
+            a, b = self._quantity(n.lhs), self._quantity(n.rhs)
+            if a is not None and a == b:
+                return a
+        return None
+
+    def _dimensions(self, n: A.Binary) -> None:
+        if A.const_value(n.lhs) is not None or A.const_value(n.rhs) is not None:
+            return
+        fl, fr = self._fraction_of(n.lhs), self._fraction_of(n.rhs)
+        if fl and fr and fl != fr and "count" in (fl, fr):
+            res = fr if fl == "count" else fl
+            self.add(DIMENSION_MISMATCH,
+                     f"compares a fraction of {UNIT_NAMES.get(res, res)} with a fraction of a "
+                     "count of objects (e.g. (nodes - 1) / nodes): the two are equal only when "
+                     "every object has the same size, so on nodes of different sizes the "
+                     "threshold is wrong (losing the largest node removes more than 1/n of "
+                     "the capacity).",
+                     "compare like with like: e.g. `sum(requests) > sum(allocatable) - "
+                     "max(allocatable)` (capacity minus the largest node)", n)
+            return
+        lu, ru = self._quantity(n.lhs), self._quantity(n.rhs)
+        plain = {"cores", "bytes", "seconds", "bytes/s", "celsius"}
+        if lu in plain and ru in plain and lu != ru:
+            self.add(DIMENSION_MISMATCH,
+                     f"compares {UNIT_NAMES[lu]} (`{A.render(n.lhs, 80)}`) with "
+                     f"{UNIT_NAMES[ru]} (`{A.render(n.rhs, 80)}`): quantities of different "
+                     "dimensions, so the comparison has no meaning.",
+                     "compare each with a quantity of its own kind (e.g. CPU usage with the "
+                     "CPU request, memory with the memory limit)", n)
 
     # -- calls ---------------------------------------------------------------------------------
     def _call(self, n: A.Call) -> None:
