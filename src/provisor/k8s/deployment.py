@@ -88,6 +88,10 @@ def resolve_fenceposts(max_surge: int | str | None, max_unavailable: int | str |
     return surge, unavailable
 
 
+def _map(v: Any) -> dict[str, Any]:
+    return v if isinstance(v, dict) else {}
+
+
 def rolling_update(deployment: dict[str, Any], desired: int | None = None
                    ) -> tuple[int, int] | None:
     """(surge, unavailable) of a Deployment's rolling update after API defaulting, for
@@ -97,11 +101,11 @@ def rolling_update(deployment: dict[str, Any], desired: int | None = None
     Raises:
         IntOrStringError: ``maxSurge`` or ``maxUnavailable`` is malformed.
     """
-    spec = deployment.get("spec") if isinstance(deployment.get("spec"), dict) else {}
-    strategy = spec.get("strategy") if isinstance(spec.get("strategy"), dict) else {}
+    spec = _map(deployment.get("spec"))
+    strategy = _map(spec.get("strategy"))
     if strategy.get("type", "RollingUpdate") == "Recreate":
         return None
-    ru = strategy.get("rollingUpdate") if isinstance(strategy.get("rollingUpdate"), dict) else {}
+    ru = _map(strategy.get("rollingUpdate"))
     surge = ru.get("maxSurge", DEFAULT_MAX_SURGE)
     unavailable = ru.get("maxUnavailable", DEFAULT_MAX_UNAVAILABLE)
     if desired is None:

@@ -42,6 +42,10 @@ def _int(v: Any) -> int | None:
     return v if isinstance(v, int) and not isinstance(v, bool) else None
 
 
+def _map(v: Any) -> dict[str, Any]:
+    return v if isinstance(v, dict) else {}
+
+
 def _dig(obj: Any, *path: str) -> Any:
     for p in path:
         if not isinstance(obj, dict):
@@ -62,7 +66,7 @@ def _metric(i: int, trigger: dict[str, Any]) -> dict[str, Any] | None:
     ttype = trigger.get("type")
     if not isinstance(ttype, str) or not ttype:
         return None
-    meta = trigger.get("metadata") if isinstance(trigger.get("metadata"), dict) else {}
+    meta = _map(trigger.get("metadata"))
     mtype = trigger.get("metricType")
     if ttype in ("cpu", "memory"):
         mtype = mtype if mtype in ("Utilization", "AverageValue") else "Utilization"
@@ -104,7 +108,7 @@ def hpa_for_scaled_object(so: dict[str, Any]) -> dict[str, Any] | None:
     ref = spec.get("scaleTargetRef")
     if not isinstance(ref, dict) or not isinstance(ref.get("name"), str) or not ref["name"]:
         return None
-    meta = so.get("metadata") if isinstance(so.get("metadata"), dict) else {}
+    meta = _map(so.get("metadata"))
     lo = _int(spec.get("minReplicaCount"))
     hi = _int(spec.get("maxReplicaCount"))
     hpa_spec: dict[str, Any] = {
