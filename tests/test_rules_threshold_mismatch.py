@@ -43,6 +43,7 @@ def test_flagged(tmp_path, name, expr, summary, words):
     ("QuotaUsage", f"{RATIO} > 0.9", "Quota usage above 90%"),
     ("QuotaUsage", f"{RATIO} > 0.9", "{{ $value | humanizePercentage }} of the quota"),
     ("QuotaUsage", f"{RATIO} > 0.9", "between 10% and 90%"),   # ambiguous: two numbers
+    ("QuotaUsage", f"{RATIO} > 0.9", "usage is high; pods fail at 100%"),  # the limit itself
     # the unit is unknown: no claim about percentages
     ("QueueExceeded", "my_queue_depth > 0.9", "Queue exceeded"),
 ])

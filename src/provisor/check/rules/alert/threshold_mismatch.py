@@ -66,8 +66,9 @@ def check(ctx: Context) -> Iterator[Hit]:
     - the name or summary says the limit is reached or passed ("Exceeded", "over the limit",
       "Full", "Overcommit", without "Almost", "Near", "High", "going to"...) while the
       threshold is below 100% (`> 0.9`);
-    - the summary, message or description names exactly one percentage (`80%`) and the
-      threshold is a different one (`> 0.9` is 90%).
+    - the summary (or message) names exactly one percentage other than 100% (`80%`) and
+      the threshold is a different one (`> 0.9` is 90%). Descriptions, which explain
+      consequences ("at 100% it is throttled"), are not read for numbers.
 
     **Why.** Whoever is paged reads the name and the summary, not the expression: an alert
     called `QuotaExceeded` that fires at 90% sends people looking for refused pods that do not
@@ -104,7 +105,11 @@ def check(ctx: Context) -> Iterator[Hit]:
                           "...AlmostFull, \"above 90%\")",
                       path=(*(site.rule_path or ()), "expr"), obj=site.obj)
             continue
-        pcts = {float(m.group(1)) for k, t in texts if k != "name" for m in _PCT.finditer(t)}
+        # the summary states the threshold; a description explains ("at 100% it is
+        # throttled") and is not read for it; 100% is the limit itself, which the
+        # "Exceeded" words above cover
+        pcts = {float(m.group(1)) for k, t in texts if k in ("summary", "message")
+                for m in _PCT.finditer(t)} - {100.0}
         if len(pcts) == 1:
             said = next(iter(pcts))
             if abs(said - pct) > 0.5:
