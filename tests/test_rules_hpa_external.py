@@ -31,3 +31,12 @@ def test_milli_targets_and_other_sources(tmp_path):
     assert "AverageValue 500m" in fs[0].message
     text = CASE.replace("type: External", "type: Pods").replace("external:", "pods:")
     assert only(check_text(tmp_path, text), "hpa/external-target-semantics") == []
+
+
+def test_object_metric(tmp_path):
+    text = CASE.replace("type: External", "type: Object").replace("external:", "object:").replace(
+        "        metric:\n", "        describedObject: {apiVersion: v1, kind: Service, name: q}\n"
+        "        metric:\n")
+    fs = only(check_text(tmp_path, text), "hpa/external-target-semantics")
+    assert len(fs) == 1 and "Object metric queue_messages_ready with target AverageValue 75" \
+        in fs[0].message and "gives 2 replica(s)" in fs[0].message

@@ -33,8 +33,8 @@ def _fmt(milli: int) -> str:
       "metric that does not fall as pods are added runs to maxReplicas.")
 def check(ctx: Context) -> Iterator[Hit]:
     """
-    **What it flags.** Every `External` metric of an `autoscaling/v2` HPA, explaining the
-    target type that was written with the replica calculator's own numbers
+    **What it flags.** Every `External` (and `Object`) metric of an `autoscaling/v2` HPA,
+    explaining the target type that was written with the replica calculator's own numbers
     (`provisor.k8s.hpa.ReplicaCalculator`, starting from the target's replicas or
     `minReplicas`, with a metric 20% above the target):
 
@@ -49,7 +49,8 @@ def check(ctx: Context) -> Iterator[Hit]:
 
     **Why.** kubernetes/kubernetes `pkg/controller/podautoscaler/replica_calculator.go`:
     `GetExternalPerPodMetricReplicas` (AverageValue: `ceil(usage / targetPerPod)`) and
-    `GetExternalMetricReplicas` (Value: `ceil(usageRatio × readyPods)`); the difference is
+    `GetExternalMetricReplicas` (Value: `ceil(usageRatio × readyPods)`), and their `Object`
+    counterparts `GetObjectPerPodMetricReplicas` / `GetObjectMetricReplicas`; the difference is
     a common surprise (kedacore/keda#1940, kubernetes/kubernetes#79272).
 
     **Fix.** Use `AverageValue` for "this much work per pod" (queue length per worker), and
@@ -72,21 +73,26 @@ def check(ctx: Context) -> Iterator[Hit]:
         template = {"metadata": {"namespace": w.namespace}, "spec": w.pod_spec} if w else {
             "spec": {"containers": [{"name": "c"}]}}
         for i, m in metrics(d.obj):
-            if m.get("type") != "External" or not isinstance(m.get("external"), dict):
+            mtype = m.get("type")
+            field = {"External": "external", "Object": "object"}.get(str(mtype))
+            if field is None or not isinstance(m.get(field), dict):
                 continue
-            name = dig(m, "external", "metric", "name") or "?"
-            target = dig(m, "external", "target")
+            name = dig(m, field, "metric", "name") or "?"
+            target = dig(m, field, "target")
             if not isinstance(target, dict):
                 continue
             ttype = target.get("type")
-            base = ("spec", "metrics", i, "external", "target", "type")
+            base = ("spec", "metrics", i, field, "target", "type")
             if ttype == "AverageValue":
                 t = _milli(target.get("averageValue"))
                 if not t or t <= 0:
                     continue
                 total = int(t * _ABOVE)
-                r = calc.get_external_per_pod_metric_replicas(start, t, [total]).replicas
-                yield Hit(d, f"metric {i}: External metric {name} with target AverageValue "
+                if mtype == "External":
+                    r = calc.get_external_per_pod_metric_replicas(start, t, [total]).replicas
+                else:
+                    r = calc.get_object_per_pod_metric_replicas(start, t, total).replicas
+                yield Hit(d, f"metric {i}: {mtype} metric {name} with target AverageValue "
                              f"{_fmt(t)} means {_fmt(t)} *per pod*: the HPA divides the "
                              f"metric's total by the pod count and runs ceil(total / {_fmt(t)}) "
                              f"pods. At {start} pod(s) a total of {_fmt(total)} (above "
@@ -104,8 +110,10 @@ def check(ctx: Context) -> Iterator[Hit]:
                 seq = [start]
                 n = start
                 for _ in range(_MAX_STEPS):
-                    nxt = calc.get_external_metric_replicas(
-                        n, t, [metric], running_pods(n, template)).replicas
+                    pods = running_pods(n, template)
+                    nxt = (calc.get_external_metric_replicas(n, t, [metric], pods).replicas
+                           if mtype == "External" else
+                           calc.get_object_metric_replicas(n, t, metric, pods).replicas)
                     nxt = min(max(nxt, lo), hi)
                     if nxt <= n:
                         break
@@ -113,7 +121,7 @@ def check(ctx: Context) -> Iterator[Hit]:
                     n = nxt
                 walk = " -> ".join(str(x) for x in seq)
                 end = (f"{hi} (maxReplicas)" if n == hi else f"{n}")
-                yield Hit(d, f"metric {i}: External metric {name} with target Value {_fmt(t)}: "
+                yield Hit(d, f"metric {i}: {mtype} metric {name} with target Value {_fmt(t)}: "
                              f"the HPA scales by the ratio metric / {_fmt(t)} (desired = "
                              f"ceil(pods x metric / {_fmt(t)})); if adding pods does not lower "
                              f"the metric, it grows every sync: at {_fmt(metric)} from {start} "
