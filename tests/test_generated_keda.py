@@ -145,3 +145,28 @@ spec:
     fs = only(check_text(tmp_path, sj), "quota/demand-exceeds-hard")
     # 30 Jobs x parallelism 2 x 1 CPU = 60
     assert fs and "requests.cpu 60 of 20" in fs[0].message
+
+
+def test_order_independent(tmp_path):
+    """The generated objects and their findings do not depend on the order of the input."""
+    hpa = """---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: other, namespace: a}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: worker}
+  minReplicas: 1
+  maxReplicas: 3
+  metrics:
+  - type: Resource
+    resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}
+"""
+    docs = [DEPLOY, so().lstrip("-\n"), hpa.lstrip("-\n")]
+    a = check_text(tmp_path, "\n---\n".join(docs), name="a.yaml")
+    b = check_text(tmp_path, "\n---\n".join(reversed(docs)), name="a.yaml")
+    assert any(f.object.name == "keda-hpa-worker" for f in a)
+
+    def key(fs):
+        return sorted((f.rule, f.object.kind, f.object.name, f.message) for f in fs)
+
+    assert key(a) == key(b)
