@@ -127,8 +127,11 @@ def test_dashboard_on_pod_name_is_not_misdiagnosed(tmp_path):
     double = only(fs, "promql/cadvisor-pod-double-count")
     assert [("Mem2" in f.message) for f in double] == [True]
     removed = only(fs, "promql/removed-label")
-    assert removed and all("'Mem'" in f.message for f in removed)
-    assert "`pod`" in removed[0].fix
+    panel = [f for f in removed if "'Mem'" in f.message]
+    var = [f for f in removed if "variable 'pod'" in f.message]
+    assert panel and len(var) == 1 and len(removed) == len(panel) + 1
+    assert "`pod`" in panel[0].fix
+    assert var[0].fix == "use label_values(container_cpu_usage_seconds_total, pod)"
     fs = check_text(tmp_path, json.dumps(DASH), name="d.json", exporter_versions=["kubelet=1.30"])
     assert {f.severity for f in only(fs, "promql/removed-label")} == {"error"}
     fs = check_text(tmp_path, json.dumps(DASH), name="d.json", exporter_versions=["kubelet=1.15"])

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import re
+
 from provisor.check.context import Context, Hit
 from provisor.check.registry import rule
-from provisor.check.rules.promql._exprs import hits
+from provisor.check.rules.dashboard._model import dashboards
+from provisor.check.rules.promql._exprs import hits, knowledge
 from provisor.promql.analysis import REMOVED_LABEL
+
+#: Grafana's ``label_values(metric, label)`` / ``label_values(metric{...}, label)``.
+_LABEL_VALUES = re.compile(r"label_values\(\s*([A-Za-z_:][\w:]*)[^,]*,\s*([A-Za-z_]\w*)\s*\)")
 
 
 @rule("promql/removed-label", "error",
@@ -30,7 +36,37 @@ def check(ctx: Context) -> Iterator[Hit]:
     `promql/cadvisor-pod-double-count` would suggest `container!=""`, which leaves such a
     panel just as empty).
 
+    Dashboard variables whose query is `label_values(<cAdvisor metric>, pod_name)` are
+    flagged too: such a variable has no values, so every panel that uses it is empty.
+
     **Fix.** Use `pod` for `pod_name` and `container` for `container_name` (also in the
     dashboard's variable queries, e.g. `label_values(container_cpu_usage_seconds_total, pod)`).
     """
-    return hits(ctx, REMOVED_LABEL)
+    yield from hits(ctx, REMOVED_LABEL)
+    from provisor.promql.exporters import removed_label
+
+    versions = knowledge(ctx).exporter_versions
+    for dash in dashboards(ctx):
+        for i, v in enumerate(dash.model.get("templating", {}).get("list") or []
+                              if isinstance(dash.model.get("templating"), dict) else []):
+            if not isinstance(v, dict):
+                continue
+            q = v.get("query")
+            text = q.get("query") if isinstance(q, dict) else q
+            if not isinstance(text, str):
+                continue
+            for m in _LABEL_VALUES.finditer(text):
+                hit = removed_label(m.group(1), m.group(2), versions)
+                if hit is None:
+                    continue
+                r, known = hit
+                inner = ("templating", "list", i, "query")
+                yield Hit(dash.doc,
+                          f"dashboard '{dash.model.get('title', '')}' variable "
+                          f"'{v.get('name')}': `{m.group(0)}` lists a label the {m.group(1)} "
+                          f"series have not had since Kubernetes {r.version} ({r.note}): the "
+                          "variable has no values and every panel using it is empty"
+                          + dash.where(inner),
+                          fix=f"use label_values({m.group(1)}, {r.replacement})",
+                          path=dash.path(inner), obj=dash.ref,
+                          severity=None if known else "warning")
