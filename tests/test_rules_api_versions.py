@@ -88,3 +88,14 @@ spec:
                 "vpa/target-api-version") == []
     fs = only(check_text(tmp_path, vpa("{kind: Rollout, name: web}")), "vpa/target-api-version")
     assert len(fs) == 1 and 'no matches for kind "Rollout" in group ""' in fs[0].message
+
+
+def test_minor_of_kubernetes_version():
+    from provisor.check.rules.hpa.target_api_version import minor
+
+    class C:
+        kubernetes_version = "1.30"
+
+    assert minor(C()) == 30  # type: ignore[arg-type]
+    C.kubernetes_version = None  # type: ignore[assignment]
+    assert minor(C()) is None  # type: ignore[arg-type]

@@ -183,3 +183,15 @@ def test_real_corpus_has_no_removed_series():
 
     fs = run_check(load([str(SHARED / "real")]), schema=False).findings
     assert [f for f in fs if f.rule in ("promql/removed-metric", "promql/removed-label")] == []
+
+
+def test_kubernetes_version_stands_for_the_kubelet(tmp_path):
+    from provisor.check import run_check
+    from provisor.manifests import load
+
+    p = tmp_path / "d.json"
+    p.write_text(json.dumps(DASH))
+    fs = run_check(load([str(p)]), schema=False, kubernetes_version="1.30").findings
+    assert {f.severity for f in fs if f.rule == "promql/removed-label"} == {"error"}
+    fs = run_check(load([str(p)]), schema=False).findings
+    assert {f.severity for f in fs if f.rule == "promql/removed-label"} == {"warning"}

@@ -127,7 +127,8 @@ def run_check(
                 raw.extend(validator.validate(d))
 
     if rules:
-        ctx = Context(list(documents), cfg.settings, default_namespace=default_namespace)
+        ctx = Context(list(documents), cfg.settings, default_namespace=default_namespace,
+                      kubernetes_version=kubernetes_version)
         for r in load_rules().values():
             if not cfg.enabled(r.id):
                 continue

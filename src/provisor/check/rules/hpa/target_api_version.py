@@ -17,6 +17,19 @@ def custom_groups(ctx: Context, kind: str) -> frozenset[str] | None:
     return frozenset(groups) if groups else None
 
 
+def minor(ctx: Context) -> int | None:
+    """The Kubernetes minor version under check (``--kubernetes-version 1.15`` -> 15), None
+    when not given (a current release)."""
+    v = getattr(ctx, "kubernetes_version", None)
+    if not v:
+        return None
+    parts = str(v).lstrip("v").split(".")
+    try:
+        return int(parts[1]) if len(parts) > 1 and parts[0] == "1" else None
+    except ValueError:
+        return None
+
+
 def suggestion(kind: str) -> str:
     from provisor.k8s.apigroups import served_groups
 
@@ -48,7 +61,8 @@ def check(ctx: Context) -> Iterator[Hit]:
     `no matches for kind "Deployment" in group ""`, sets `AbleToScale=False` with reason
     `FailedGetScale`, shows `<unknown>` targets and never changes the replica count. The
     version is ignored, so `apps/v1beta2` still resolves. The facts are
-    `provisor.k8s.apigroups`.
+    `provisor.k8s.apigroups`; `--kubernetes-version` picks the release (default: a current
+    one, where `extensions` serves no workloads).
 
     **Fix.** Write the target's real `apiVersion` (`apps/v1` for Deployments, StatefulSets
     and ReplicaSets).
@@ -63,7 +77,7 @@ def check(ctx: Context) -> Iterator[Hit]:
         if not isinstance(kind, str) or not kind or not isinstance(api, str):
             continue
         yield from _judge(ctx, d, ("spec", "scaleTargetRef"), kind, str(name), api,
-                          rest_mapping_error(api, kind, None, custom_groups(ctx, kind)))
+                          rest_mapping_error(api, kind, minor(ctx), custom_groups(ctx, kind)))
 
 
 def _judge(ctx: Context, d: Any, base: tuple[str, ...], kind: str, name: str, api: str,

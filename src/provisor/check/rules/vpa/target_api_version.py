@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from provisor.check.context import Context, Hit, dig
 from provisor.check.registry import rule
-from provisor.check.rules.hpa.target_api_version import custom_groups
+from provisor.check.rules.hpa.target_api_version import custom_groups, minor
 
 
 @rule("vpa/target-api-version", "error",
@@ -40,7 +40,7 @@ def check(ctx: Context) -> Iterator[Hit]:
         if not isinstance(kind, str) or not kind or kind in VPA_WELL_KNOWN \
                 or not isinstance(api, str) or kind in ("Pod", "PodTemplate"):
             continue
-        err = rest_mapping_error(api, kind, None, custom_groups(ctx, kind))
+        err = rest_mapping_error(api, kind, minor(ctx), custom_groups(ctx, kind))
         if err is None:
             continue
         what = "has no apiVersion" if not api else f"apiVersion {api!r} does not resolve"
