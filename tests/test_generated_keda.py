@@ -170,3 +170,8 @@ spec:
         return sorted((f.rule, f.object.kind, f.object.name, f.message) for f in fs)
 
     assert key(a) == key(b)
+
+
+def test_keda_average_value_is_information(tmp_path):
+    fs = only(check_text(tmp_path, DEPLOY + so()), "hpa/external-target-semantics")
+    assert [f.severity for f in fs] == ["info"] and "per pod" in fs[0].message

@@ -45,7 +45,7 @@ def check(ctx: Context) -> Iterator[Hit]:
             continue
         sels = [n for n in A.walk(an.node) if isinstance(n, A.Selector) and n.name in TRANSIENT]
         scope = _scope(an.shape.get("namespace").values if an.shape is not None else None, sels)
-        covered = [w for w in ctx.workloads
+        covered = [w for w in (*ctx.workloads, *ctx.argo_workloads)
                    if scope is None or w.namespace in scope or w.namespace == ""]
         if covered and all(w.restart_policy == "Never" for w in covered):
             continue

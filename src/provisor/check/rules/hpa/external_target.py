@@ -53,6 +53,9 @@ def check(ctx: Context) -> Iterator[Hit]:
     counterparts `GetObjectPerPodMetricReplicas` / `GetObjectMetricReplicas`; the difference is
     a common surprise (kedacore/keda#1940, kubernetes/kubernetes#79272).
 
+    For the HPA that KEDA writes for a ScaledObject the finding is **info**: KEDA documents
+    its trigger values as per-replica targets.
+
     **Fix.** Use `AverageValue` for "this much work per pod" (queue length per worker), and
     `Value` only for a metric that falls as pods are added (a latency, a per-pod average
     computed outside the HPA). Silence with the annotation when the choice is deliberate.
@@ -66,6 +69,10 @@ def check(ctx: Context) -> Iterator[Hit]:
         lo, hi = min_replicas(d.obj), max_replicas(d.obj)
         if lo is None or hi is None or hi < 1:
             continue
+        # KEDA documents its trigger values as "per replica" (AverageValue is its default):
+        # for the HPAs it writes the explanation is information, not a warning.
+        sev = "info" if str(d.meta.get("generated_from", "")).startswith("ScaledObject/") \
+            else None
         w = target_workload(ctx, d)
         start = max(lo, 1)
         if w is not None and w.replicas is not None and w.replicas > start:
@@ -101,7 +108,7 @@ def check(ctx: Context) -> Iterator[Hit]:
                           fix=f"keep AverageValue if {_fmt(t)} is the work one pod should take; "
                               f"if {_fmt(t)} is a threshold for the total, use type: Value "
                               "(on a metric that falls as pods are added)",
-                          path=base)
+                          path=base, severity=sev)
             elif ttype == "Value":
                 t = _milli(target.get("value"))
                 if not t or t <= 0:
@@ -129,4 +136,4 @@ def check(ctx: Context) -> Iterator[Hit]:
                           fix=f"use type: AverageValue ({_fmt(t)} per pod) for a total such as "
                               "a queue length; keep Value only for a metric that falls as pods "
                               "are added",
-                          path=base)
+                          path=base, severity=sev)
