@@ -73,12 +73,13 @@ def target_workload(ctx: "Context", d: "Document") -> Workload | None:
     ref = target_ref(d.obj)
     if ref is None:
         return None
-    return ctx.workload(ref[0], namespace_of(d.obj), ref[1])
+    return ctx.workload(ref[0], namespace_of(d.obj), ref[1], near=d.file)
 
 
 def hpas_of_workload(ctx: "Context", w: Workload) -> list["Document"]:
-    """The HPAs whose ``scaleTargetRef`` names ``w``."""
-    return ctx.hpas_by_target.get((w.kind, w.namespace, w.name), [])
+    """The HPAs whose ``scaleTargetRef`` names ``w``, nearest to ``w``'s file first
+    (:meth:`Context.nearest`)."""
+    return ctx.nearest(ctx.hpas_by_target.get((w.kind, w.namespace, w.name), []), w.doc.file)
 
 
 def metrics(obj: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:

@@ -39,7 +39,7 @@ def check(ctx: Context) -> Iterator[Hit]:
         if ref is None:
             continue
         ns = namespace_of(d.obj)
-        by_ns[ns].append((d, ctx.workload(ref[0], ns, ref[1]), ref))
+        by_ns[ns].append((d, ctx.workload(ref[0], ns, ref[1], near=d.file), ref))
 
     for ns, entries in by_ns.items():
         if len(entries) < 2:

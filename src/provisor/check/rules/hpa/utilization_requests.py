@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from provisor.check.context import Context, Hit, dig
+from provisor.check.context import Context, Hit, dig, object_text
 from provisor.check.registry import rule
 
 
@@ -49,7 +49,8 @@ def check(ctx: Context) -> Iterator[Hit]:
         metrics = dig(d.obj, "spec", "metrics")
         if not isinstance(ref, dict) or not isinstance(metrics, list):
             continue
-        w = ctx.workload(str(ref.get("kind", "")), _ns(d.obj), str(ref.get("name", "")))
+        w = ctx.workload(str(ref.get("kind", "")), _ns(d.obj), str(ref.get("name", "")),
+                         near=d.file)
         if w is None:
             continue
         # the pod as the API server admits it: API defaulting (a limit without a request
@@ -71,8 +72,8 @@ def check(ctx: Context) -> Iterator[Hit]:
                        and dig(c, "resources", "requests", res) is None]
             if only is not None and not any(c.get("name") == only
                                             for _k, c in _containers_counted(spec)):
-                yield Hit(d, f"metric {i}: container {only!r} is not in {w.kind} "
-                             f"{w.namespace}/{w.name}", fix="name an existing container",
+                yield Hit(d, f"metric {i}: container {only!r} is not in "
+                             f"{object_text(w.kind, w.namespace, w.name)}", fix="name an existing container",
                           path=("spec", "metrics", i, field, "container"))
                 continue
             if missing:
@@ -87,7 +88,7 @@ def check(ctx: Context) -> Iterator[Hit]:
                 yield Hit(
                     d,
                     f"metric {i} {m['type']}/{res}/Utilization needs requests.{res} on every "
-                    f"container of {w.kind} {w.namespace}/{w.name}; container(s) {names} "
+                    f"container of {object_text(w.kind, w.namespace, w.name)}; container(s) {names} "
                     f"have none, so the HPA cannot compute utilization (Failed"
                     f"Get{m['type']}Metric: {upstream}) and will not scale on this metric",
                     fix=f"add requests.{res} to {names}, or use type ContainerResource with "

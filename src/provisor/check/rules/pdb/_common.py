@@ -157,11 +157,18 @@ _API = {"Deployment": "apps/v1", "StatefulSet": "apps/v1", "ReplicaSet": "apps/v
         "CronJob": "batch/v1"}
 
 
+def api_namespace(namespace: str) -> str:
+    """The namespace synthetic objects are made in for an effective namespace: itself
+    (a "no namespace" one included, so that objects judged together stay together), or
+    ``default`` for ``""``."""
+    return namespace or "default"
+
+
 def fleet(w: Workload, count: int, unready: int = 0
           ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """``count`` pods of ``w`` (the last ``unready`` of them not Ready) and the controller
     objects that own them, with ``spec.replicas = count`` where the kind has replicas."""
-    ns = w.namespace or "default"
+    ns = api_namespace(w.namespace)
     controllers: list[dict[str, Any]] = []
     owner: dict[str, Any] | None = None
     if w.kind in _API:
@@ -225,8 +232,10 @@ def budget(pdb: dict[str, Any], members: list[tuple[Workload, int]], unready: in
     eviction handler's answer for the last pod of the first member (``Budget.eviction``).
 
     The PDB is taken as created from its manifest (spec only: no ``status``, generation
-    unset). Its status depends only on the spec (the selector matched the members' pod
-    labels) and on the kinds and counts of the members, so it is memoised on those."""
+    unset), in its effective namespace (:func:`provisor.check.context.namespace_of`, the
+    namespace its members' pods are made in by :func:`fleet`). The status is memoised on
+    everything it is computed from: the PDB as sent, ``unready``, and each member's kind,
+    namespace, name, pod labels and count."""
     import json
 
     from provisor.k8s.disruption import pdb_status
@@ -235,13 +244,13 @@ def budget(pdb: dict[str, Any], members: list[tuple[Workload, int]], unready: in
     meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
     spec = pdb.get("spec")
     pdb = {"apiVersion": pdb.get("apiVersion"), "kind": "PodDisruptionBudget",
-           "metadata": {"name": meta.get("name", ""), "namespace": meta.get("namespace", "")},
+           "metadata": {"name": meta.get("name", ""), "namespace": api_namespace(
+               namespace_of(pdb))},
            "spec": spec}
     total = sum(c for _w, c in members)
     try:
-        key: Any = (json.dumps({k: v for k, v in spec.items() if k != "selector"}
-                               if isinstance(spec, dict) else spec, sort_keys=True),
-                    unready, tuple((w.kind, c) for w, c in members))
+        key: Any = json.dumps([pdb, unready, [(w.kind, w.namespace, w.name, w.pod_labels, c)
+                                              for w, c in members]], sort_keys=True)
     except (TypeError, ValueError):
         key = None
     status = _STATUS_MEMO.get(key) if key is not None else None

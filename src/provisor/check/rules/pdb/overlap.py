@@ -7,7 +7,15 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from provisor.check.context import Context, Hit, Workload, name_of, namespace_of
+from provisor.check.context import (
+    Context,
+    Hit,
+    Workload,
+    name_of,
+    namespace_of,
+    namespace_text,
+    object_text,
+)
 from provisor.check.registry import rule
 from provisor.check.rules.pdb._common import (
     fleet, identity, pdbs, pod_index, selector_of, selector_text)
@@ -70,7 +78,7 @@ def check(ctx: Context) -> Iterator[Hit]:
                 continue
             reported.add((id(g), key))
             others = ", ".join(name_of(o.obj) for o in group if o is not g)
-            yield Hit(g, f"the pods of {w.kind} {w.namespace or '(default)'}/{w.name} are selected "
+            yield Hit(g, f"the pods of {object_text(w.kind, w.namespace, w.name)} are selected "
                          f"by {len(group)} PodDisruptionBudgets ({names}): every eviction of them "
                          f"is refused with HTTP {decision.code} \"{decision.message}\", so drains "
                          f"of their nodes never finish",
@@ -84,7 +92,7 @@ def check(ctx: Context) -> Iterator[Hit]:
             continue
         names = ", ".join(name_of(g.obj) for g in group)
         for g in group:
-            yield Hit(g, f"PodDisruptionBudgets {names} in namespace {ns or '(default)'} have the "
+            yield Hit(g, f"PodDisruptionBudgets {names} in {namespace_text(ns)} have the "
                          f"same selector {selector_text(selector_of(g.obj))}: every pod they "
                          f"select has more than one PDB, and the eviction API refuses to evict "
                          f"such pods at all (HTTP 500)",

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from provisor.check.context import Workload, dig, namespace_of
+from provisor.check.context import Workload, dig, namespace_of, namespace_text, object_text
 
 if TYPE_CHECKING:
     from provisor.check.context import Context
@@ -64,9 +64,9 @@ def targets(ctx: "Context", d: "Document") -> Targets:
     kind, name, sel = ref.get("kind"), ref.get("name"), ref.get("selector")
     if isinstance(kind, str) and isinstance(name, str) and kind and name and sel is None \
             and kind != "Pod":
-        w = ctx.workload(kind, ns, name)
+        w = ctx.workload(kind, ns, name, near=d.file)
         return Targets([w] if w is not None else [], f"targetRef {kind}/{name}", kind,
-                       lookup=f"{kind} {ns or '(default)'}/{name}")
+                       lookup=object_text(kind, ns, name))
     if isinstance(sel, dict):
         try:
             found = pod_index(ctx).select(ns, sel)
@@ -74,12 +74,12 @@ def targets(ctx: "Context", d: "Document") -> Targets:
             found = []
         return Targets(found, f"the workloads whose pods its targetRef.selector "
                               f"({selector_text(sel)}) was meant to match", None, True,
-                       lookup=f"workloads in namespace {ns or '(default)'} with pods labelled "
+                       lookup=f"workloads in {namespace_text(ns)} with pods labelled "
                               f"{selector_text(sel)}")
     if kind == "Pod" and isinstance(name, str) and name:
-        w = ctx.workload("Pod", ns, name)
+        w = ctx.workload("Pod", ns, name, near=d.file)
         return Targets([w] if w is not None else [], f"Pod {name}", None, True,
-                       lookup=f"Pod {ns or '(default)'}/{name}")
+                       lookup=object_text("Pod", ns, name))
     return Targets(lookup="an incomplete targetRef")
 
 
