@@ -392,6 +392,30 @@ def _effective_namespaces(documents: list["Document"], default: str | None
     return out, roots
 
 
+def exact_key(value: Any) -> str | None:
+    """A memo key that tells apart every two values a computation could tell apart: the
+    JSON text of ``value`` (sorted keys) when it is plain JSON whose mapping keys are all
+    strings (``json.dumps`` would write ``{1: x}`` and ``{"1": x}``, or ``True`` and
+    ``"true"`` keys, alike), else None (do not memoise)."""
+    import json
+
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            if not all(isinstance(k, str) for k in v):
+                return None
+            stack.extend(v.values())
+        elif isinstance(v, (list, tuple)):
+            stack.extend(v)
+        elif not (v is None or isinstance(v, (str, int, float))):
+            return None
+    try:
+        return json.dumps(value, sort_keys=True)
+    except (TypeError, ValueError):
+        return None
+
+
 def name_of(obj: dict[str, Any]) -> str:
     meta = obj.get("metadata")
     if isinstance(meta, dict):

@@ -17,7 +17,14 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from provisor.check.context import SCALABLE_KINDS, Workload, dig, name_of, namespace_of
+from provisor.check.context import (
+    SCALABLE_KINDS,
+    Workload,
+    dig,
+    exact_key,
+    name_of,
+    namespace_of,
+)
 
 if TYPE_CHECKING:
     from provisor.check.context import Context
@@ -86,18 +93,13 @@ _SELECTORS: dict[str, "Selector"] = {}
 
 
 def compiled(selector: Any) -> "Selector":
-    """:func:`provisor.k8s.selectors.compile_selector`, memoised on the selector's text.
-    Raises ``SelectorError``."""
-    import json
-
+    """:func:`provisor.k8s.selectors.compile_selector`, memoised on the selector's exact
+    text (:func:`provisor.check.context.exact_key`). Raises ``SelectorError``."""
     from provisor.k8s.selectors import SelectorError, compile_selector
 
     if selector is not None and not isinstance(selector, dict):
         raise SelectorError("selector: Invalid value: must be a LabelSelector mapping")
-    try:
-        key = json.dumps(selector, sort_keys=True)
-    except (TypeError, ValueError):
-        key = None
+    key = exact_key(selector)
     sel = _SELECTORS.get(key) if key is not None else None
     if sel is None:
         sel = compile_selector(selector)
@@ -236,8 +238,6 @@ def budget(pdb: dict[str, Any], members: list[tuple[Workload, int]], unready: in
     namespace its members' pods are made in by :func:`fleet`). The status is memoised on
     everything it is computed from: the PDB as sent, ``unready``, and each member's kind,
     namespace, name, pod labels and count."""
-    import json
-
     from provisor.k8s.disruption import pdb_status
 
     raw_meta = pdb.get("metadata")
@@ -248,11 +248,8 @@ def budget(pdb: dict[str, Any], members: list[tuple[Workload, int]], unready: in
                namespace_of(pdb))},
            "spec": spec}
     total = sum(c for _w, c in members)
-    try:
-        key: Any = json.dumps([pdb, unready, [(w.kind, w.namespace, w.name, w.pod_labels, c)
-                                              for w, c in members]], sort_keys=True)
-    except (TypeError, ValueError):
-        key = None
+    key = exact_key([pdb, unready, [[w.kind, w.namespace, w.name, w.pod_labels, c]
+                                    for w, c in members]])
     status = _STATUS_MEMO.get(key) if key is not None else None
     if status is None:
         pods: list[dict[str, Any]] = []
