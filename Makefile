@@ -36,6 +36,12 @@ system-deps:
 test: $(STAMP) system-deps
 	$(BIN)/pytest
 
+## fuzz: the property tests marked `fuzz` with a large budget (make test runs them small)
+.PHONY: fuzz
+FUZZ_EXAMPLES ?= 5000
+fuzz: $(STAMP) system-deps
+	PROVISOR_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -m fuzz -p no:cacheprovider
+
 ## lint: type-check the package (mypy, config in pyproject.toml) and run ruff's pyflakes rules
 .PHONY: lint
 lint: $(STAMP)

@@ -224,14 +224,26 @@ def _admit(ctx: "Context", w: Workload) -> PodAdmission:
 
 
 def _scalar_map(v: Any) -> bool:
-    return isinstance(v, dict) and all(
-        isinstance(k, str) and isinstance(q, (str, int, float)) and not isinstance(q, bool)
-        for k, q in v.items())
+    """A mapping of resource names to quantities the API server can decode (strings or
+    numbers that ``resource.Quantity`` parses; a malformed one is the schema's finding)."""
+    from provisor.quantity import Quantity
+
+    if not isinstance(v, dict):
+        return False
+    for k, q in v.items():
+        if not isinstance(k, str) or isinstance(q, bool) or not isinstance(q, (str, int, float)):
+            return False
+        try:
+            Quantity.unmarshal(q)
+        except (ValueError, TypeError, OverflowError):  # QuantityError is a ValueError
+            return False
+    return True
 
 
 def _malformed(spec: dict[str, Any]) -> str | None:
     """Why a pod spec cannot be judged for resources (a container that is not a mapping,
-    resources or requests/limits of the wrong shape), or None."""
+    resources or requests/limits of the wrong shape or holding a quantity that does not
+    parse), or None."""
     for key in ("containers", "initContainers"):
         items = spec.get(key)
         if items is None:
@@ -439,6 +451,19 @@ def dig(obj: Any, *path: str | int) -> Any:
                 return None
         cur = cur[p]
     return cur
+
+
+def map_at(obj: Any, *path: str | int) -> dict[str, Any]:
+    """:func:`dig`, or ``{}`` when the value there is missing or not a mapping (the schema
+    check reports the wrong type; a rule reads what it can)."""
+    v = dig(obj, *path)
+    return v if isinstance(v, dict) else {}
+
+
+def list_at(obj: Any, *path: str | int) -> list[Any]:
+    """:func:`dig`, or ``[]`` when the value there is missing or not a list."""
+    v = dig(obj, *path)
+    return v if isinstance(v, list) else []
 
 
 @dataclass

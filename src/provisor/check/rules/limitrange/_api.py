@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from provisor.check.context import Path, PodAdmission, Workload, is_unset, object_text
+from provisor.check.context import Path, PodAdmission, Workload, is_unset, list_at, object_text
 
 if TYPE_CHECKING:
     from provisor.check.context import Context
@@ -62,7 +62,7 @@ def default_source(ctx: "Context", namespace: str, resource: str,
     (in lister order) that has the resource wins."""
     key = "default" if which == "limits" else "defaultRequest"
     for lr in ctx.stored_limit_ranges(namespace):
-        for item in (lr.get("spec") or {}).get("limits") or ():
+        for item in list_at(lr, "spec", "limits"):
             if isinstance(item, dict) and item.get("type") == "Container":
                 values = item.get(key) or {}
                 if resource in values:

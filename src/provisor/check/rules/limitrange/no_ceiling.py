@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from provisor.check.context import Context, Hit, name_of, namespace_of, namespace_text
+from provisor.check.context import (
+    Context,
+    Hit,
+    list_at,
+    map_at,
+    name_of,
+    namespace_of,
+    namespace_text,
+)
 from provisor.check.registry import rule
 
 
@@ -41,7 +49,7 @@ def check(ctx: Context) -> Iterator[Hit]:
         pvc_max = False
         first_compute = first_pvc = None
         for d in docs:
-            items = (d.obj.get("spec") or {}).get("limits")
+            items = list_at(d.obj, "spec", "limits")
             if not isinstance(items, list):
                 continue
             for i, item in enumerate(items):
@@ -49,12 +57,12 @@ def check(ctx: Context) -> Iterator[Hit]:
                     continue
                 t = item.get("type")
                 if t in ("Container", "Pod"):
-                    compute_max.update(k for k in (item.get("max") or {}))
+                    compute_max.update(k for k in map_at(item, "max"))
                     ratio.update(k for k in (item.get("maxLimitRequestRatio") or {}))
                     if first_compute is None:
                         first_compute = (d, i)
                 elif t == "PersistentVolumeClaim":
-                    if "storage" in (item.get("max") or {}):
+                    if "storage" in map_at(item, "max"):
                         pvc_max = True
                     if first_pvc is None:
                         first_pvc = (d, i)

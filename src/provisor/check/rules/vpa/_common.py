@@ -19,7 +19,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from provisor.check.context import Workload, dig, namespace_of, namespace_text, object_text
+from provisor.check.context import (
+    Workload,
+    dig,
+    list_at,
+    namespace_of,
+    namespace_text,
+    object_text,
+)
 
 if TYPE_CHECKING:
     from provisor.check.context import Context
@@ -179,7 +186,7 @@ def pod_at_max_allowed(ctx: "Context", vpa: Mapping[str, Any], w: Workload) -> A
         apply_container_resources, get_containers_resources_for_pod)
 
     original = ctx.admitted(w).pod
-    containers = [c for c in (original.get("spec") or {}).get("containers") or []
+    containers = [c for c in list_at(original, "spec", "containers")
                   if isinstance(c, dict)]
     recs: list[dict[str, Any]] = []
     asked: dict[str, dict[str, Any]] = {}
@@ -204,7 +211,8 @@ def pod_at_max_allowed(ctx: "Context", vpa: Mapping[str, Any], w: Workload) -> A
     pod = apply_container_resources(original, resources)
     requests: dict[str, dict[str, Any]] = {}
     limits: dict[str, dict[str, Any]] = {}
-    names = [c.get("name", "") for c in (original.get("spec") or {}).get("containers") or []]
+    names = [c.get("name", "") for c in list_at(original, "spec", "containers")
+             if isinstance(c, dict)]
     for i in sorted(range(len(resources)), key=lambda i: (names[i] not in asked, i)):
         r, name = resources[i], names[i]
         if r.requests:
