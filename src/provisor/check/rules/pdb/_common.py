@@ -272,8 +272,24 @@ def refusal(decision: "EvictionDecision") -> str:
     return f'HTTP {decision.code} "{decision.message}"' + (f" ({causes})" if causes else "")
 
 
+def spec_errors(d: Any) -> list[Any]:
+    """The API server's field errors for a PDB document's ``spec``
+    (:func:`provisor.k8s.validation.validate_pdb_spec`); empty when the spec is not a
+    mapping (the schema's finding)."""
+    from provisor.k8s.validation import validate_pdb_spec
+
+    spec = d.obj.get("spec")
+    return validate_pdb_spec(spec) if isinstance(spec, dict) else []
+
+
 def pdbs(ctx: "Context") -> list[Any]:
-    return ctx.kind("PodDisruptionBudget")
+    """The PodDisruptionBudgets the API server would store: those whose spec passes its
+    validation (``pdb/invalid`` reports the others, which never exist in a cluster)."""
+    out = ctx.cache.get(("pdb", "valid"))
+    if out is None:
+        out = ctx.cache[("pdb", "valid")] = [
+            d for d in ctx.kind("PodDisruptionBudget") if not spec_errors(d)]
+    return out
 
 
 def selector_of(pdb_obj: dict[str, Any]) -> Any:
