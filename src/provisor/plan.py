@@ -102,8 +102,8 @@ def print_plan(result: PlanResult, console: "Console") -> None:
 
     from provisor.check.output import render as render_findings
 
-    console.print(f"[bold]provisor plan[/] policy [cyan]{result.policy_name}[/] "
-                  f"({result.policy_source})")
+    console.print(f"[bold]provisor plan[/] policy [cyan]{escape(result.policy_name)}[/] "
+                  f"({escape(str(result.policy_source))})", highlight=False)
     if result.departures:
         console.print(f"[bold]Departures from the spec[/] ({len(result.departures)}): where "
                       f"this policy differs from the spec's values, and why")
@@ -113,7 +113,7 @@ def print_plan(result: PlanResult, console: "Console") -> None:
             console.print(f"      [dim]{escape(d.why)}[/]", highlight=False)
     kinds = Table("kind", "objects", title="Objects", title_justify="left")
     for kind, n in result.objects.items():
-        kinds.add_row(kind, str(n))
+        kinds.add_row(escape(kind), str(n))
     kinds.add_row("[bold]total[/]", f"[bold]{sum(result.objects.values())}[/]")
     console.print(kinds)
     findings = result.check.findings
@@ -122,7 +122,8 @@ def print_plan(result: PlanResult, console: "Console") -> None:
     # The text report ends with the check's summary line (files, documents, findings).
     console.print(render_findings(result.check, "text", color=console.is_terminal),
                   markup=False, highlight=False, end="")
-    console.print(f"bundle: [bold]{result.out_dir}/[/] ({len(result.bundle.files)} resource "
-                  f"files; apply with kubectl apply -k {result.out_dir})")
+    out = escape(str(result.out_dir))
+    console.print(f"bundle: [bold]{out}/[/] ({len(result.bundle.files)} resource "
+                  f"files; apply with kubectl apply -k {out})", highlight=False)
 
 

@@ -51,8 +51,11 @@ def _console(stderr: bool = False):
 
 
 def _fail(message: str, code: int = 2) -> "typer.Exit":
-    """Print a one-line error to stderr and return the Exit to raise."""
-    _console(stderr=True).print(f"[bold red]error:[/] {message}", markup=True)
+    """Print a one-line error to stderr and return the Exit to raise. ``message`` is text,
+    never markup (file names and regular expressions hold ``[`` and ``]``)."""
+    from rich.markup import escape
+
+    _console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", markup=True)
     return typer.Exit(code)
 
 
@@ -120,11 +123,14 @@ def check(
         raise _fail(f"no manifests found in {', '.join(paths)} (a folder is walked for "
                     f"*.yaml, *.yml and *.json)")
     if docs.bad_input:
+        from rich.markup import escape
+
         err = _console(stderr=True)
         for f in docs.findings:
             if f.severity == "error" and f.rule.startswith("input/") and f.rule != "input/duplicate-key":
                 where = f"{f.file}:{f.line}" if f.line else f.file
-                err.print(f"[bold red]error:[/] {where}: {f.message}", highlight=False)
+                err.print(f"[bold red]error:[/] {escape(f'{where}: {f.message}')}",
+                          highlight=False)
     try:
         result = run_check(docs, config=cfg, kubernetes_version=kubernetes_version,
                            schema=not no_schema, default_namespace=namespace)
@@ -167,8 +173,10 @@ def _rules_doc(list_rules: bool, explain: str | None) -> None:
 
     table = Table("rule", "severity", "summary", box=None, pad_edge=False)
     table.columns[0].no_wrap = True
+    from rich.markup import escape
+
     for rid, (sev, summary, _doc) in docs.items():
-        table.add_row(rid, sev, summary)
+        table.add_row(escape(rid), sev, escape(summary))
     _console().print(table)
 
 
@@ -191,7 +199,8 @@ def render(
         raise _fail(str(exc)) from None
     except OSError as exc:
         raise _fail(f"{out}: cannot write the bundle: {exc.strerror or exc}") from None
-    _console().print(f"wrote {len(bundle.contents())} files ({len(bundle.files)} resource files) to {out}/")
+    _console().print(f"wrote {len(bundle.contents())} files ({len(bundle.files)} resource files) "
+                     f"to {out}/", markup=False, highlight=False)
 
 
 @app.command()
@@ -250,7 +259,7 @@ def policy_validate(
     problems = validate_policy_file(file)
     con = _console()
     if not problems:
-        con.print(f"{file}: ok")
+        con.print(f"{file}: ok", markup=False, highlight=False)
         return
     for p in problems:
         where = f"{p.file}:{p.line}" if p.line else str(p.file)
