@@ -334,6 +334,12 @@ def namespace_text(namespace: str) -> str:
     return f"namespace {namespace or 'default'}"
 
 
+def in_namespace_text(namespace: str) -> str:
+    """``in namespace x``, or ``with no namespace (judged with m.yaml)``; for messages
+    (``no workloads in namespace x``)."""
+    return f"with {namespace}" if is_unset(namespace) else f"in {namespace_text(namespace)}"
+
+
 def object_text(kind: str, namespace: str, name: str) -> str:
     """``Deployment x/web``, or ``Deployment web (no namespace, judged with m.yaml)``; for
     messages."""

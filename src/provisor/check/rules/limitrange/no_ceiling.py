@@ -8,11 +8,11 @@ from typing import Any
 from provisor.check.context import (
     Context,
     Hit,
+    in_namespace_text,
     list_at,
     map_at,
     name_of,
     namespace_of,
-    namespace_text,
 )
 from provisor.check.registry import rule
 
@@ -69,8 +69,8 @@ def check(ctx: Context) -> Iterator[Hit]:
         if first_compute is not None and not compute_max.intersection(("cpu", "memory")):
             d, i = first_compute
             extra = "" if ratio else " and no maxLimitRequestRatio"
-            yield Hit(d, f"LimitRange {name_of(d.obj)}: no LimitRange in "
-                         f"{namespace_text(ns)} sets a max cpu or memory per Container or Pod{extra}: "
+            yield Hit(d, f"LimitRange {name_of(d.obj)}: no LimitRange "
+                         f"{in_namespace_text(ns)} sets a max cpu or memory per Container or Pod{extra}: "
                          f"a single container may request and use any amount (up to a node, or "
                          f"the namespace's whole quota)",
                       fix="add max: {cpu: ..., memory: ...} to the Container item (the largest "
@@ -78,8 +78,8 @@ def check(ctx: Context) -> Iterator[Hit]:
                       path=("spec", "limits", i))
         if first_pvc is not None and not pvc_max:
             d, i = first_pvc
-            yield Hit(d, f"LimitRange {name_of(d.obj)}: no LimitRange in "
-                         f"{namespace_text(ns)} sets max.storage for PersistentVolumeClaims: a "
+            yield Hit(d, f"LimitRange {name_of(d.obj)}: no LimitRange "
+                         f"{in_namespace_text(ns)} sets max.storage for PersistentVolumeClaims: a "
                          f"single claim may take the namespace's whole storage quota",
                       fix="add max: {storage: ...} to the PersistentVolumeClaim item",
                       path=("spec", "limits", i))

@@ -11,14 +11,20 @@ from provisor.check.context import (
     Context,
     Hit,
     Workload,
+    in_namespace_text,
     name_of,
     namespace_of,
-    namespace_text,
     object_text,
 )
 from provisor.check.registry import rule
 from provisor.check.rules.pdb._common import (
-    fleet, identity, pdbs, pod_index, selector_of, selector_text)
+    fleet,
+    identity,
+    pdbs,
+    pod_index,
+    selector_of,
+    selector_text,
+)
 
 
 @rule("pdb/overlap", "error",
@@ -92,7 +98,7 @@ def check(ctx: Context) -> Iterator[Hit]:
             continue
         names = ", ".join(name_of(g.obj) for g in group)
         for g in group:
-            yield Hit(g, f"PodDisruptionBudgets {names} in {namespace_text(ns)} have the "
+            yield Hit(g, f"PodDisruptionBudgets {names} {in_namespace_text(ns)} have the "
                          f"same selector {selector_text(selector_of(g.obj))}: every pod they "
                          f"select has more than one PDB, and the eviction API refuses to evict "
                          f"such pods at all (HTTP 500)",

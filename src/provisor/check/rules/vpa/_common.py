@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 from provisor.check.context import (
     Workload,
     dig,
+    in_namespace_text,
     list_at,
     namespace_of,
-    namespace_text,
     object_text,
 )
 
@@ -81,7 +81,7 @@ def targets(ctx: "Context", d: "Document") -> Targets:
             found = []
         return Targets(found, f"the workloads whose pods its targetRef.selector "
                               f"({selector_text(sel)}) was meant to match", None, True,
-                       lookup=f"workloads in {namespace_text(ns)} with pods labelled "
+                       lookup=f"workloads {in_namespace_text(ns)} with pods labelled "
                               f"{selector_text(sel)}")
     if kind == "Pod" and isinstance(name, str) and name:
         w = ctx.workload("Pod", ns, name, near=d.file)
@@ -183,7 +183,9 @@ def pod_at_max_allowed(ctx: "Context", vpa: Mapping[str, Any], w: Workload) -> A
     ``RequestsAndLimits``). Raises ``provisor.quantity.QuantityError`` for malformed
     quantities."""
     from provisor.k8s.vpa.admission import (
-        apply_container_resources, get_containers_resources_for_pod)
+        apply_container_resources,
+        get_containers_resources_for_pod,
+    )
 
     original = ctx.admitted(w).pod
     containers = [c for c in list_at(original, "spec", "containers")
