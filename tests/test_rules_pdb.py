@@ -373,3 +373,31 @@ def test_namespace_flag_reports_the_namespace_objects_land_in(tmp_path):
     assert {f.object.namespace for f in res.findings} == {"x"}
     res = run_check(load([str(tmp_path / "p.yaml")]), schema=False)
     assert {f.object.namespace for f in res.findings} == {""}
+
+
+def test_kustomization_namespace_and_mixed_files(tmp_path):
+    """A kustomization's namespace: is where its unnamespaced objects land (messages and the
+    object reference say so); in a mixed file with -n, an object that names the namespace
+    and one that sets none are judged together."""
+    dep, budget = _unnamespaced(deploy(3)), _unnamespaced(pdb("minAvailable: 3"))
+    k = tmp_path / "k"
+    k.mkdir()
+    (k / "d.yaml").write_text(dep)
+    (k / "p.yaml").write_text(budget)
+    (k / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        "namespace: prod\nresources: [d.yaml, p.yaml]\n")
+    res = run_check(load([str(k)]), schema=False)
+    zero = only(res.findings, "pdb/zero-disruptions")
+    assert len(zero) == 1 and "Deployment prod/web at 3 replicas" in zero[0].message
+    assert zero[0].object.namespace == "prod"
+    # mixed: the Deployment names team-a, the PDB sets none; -n team-a puts them together
+    m = tmp_path / "mixed.yaml"
+    m.write_text(join(deploy(3), budget))
+    res = run_check(load([str(m)]), schema=False, default_namespace="team-a")
+    zero = only(res.findings, "pdb/zero-disruptions")
+    assert len(zero) == 1 and "expectedPods 3, desiredHealthy 3" in zero[0].message
+    # without -n the PDB's namespace is unknown: it is not judged with team-a's Deployment
+    res = run_check(load([str(m)]), schema=False)
+    assert not only(res.findings, "pdb/zero-disruptions")
+    assert only(res.findings, "pdb/selector-unverified")
