@@ -477,7 +477,8 @@ class Context:
     """The documents under check and the derived views rules share.
 
     Attributes:
-        documents: every loaded document, in load order.
+        documents: every loaded document, in the canonical order (by file path, then position in
+            the file), whatever the order of the paths given.
         settings: thresholds and switches from ``.provisor.yaml`` (defaults otherwise).
         default_namespace: the namespace of objects that set none and are not grouped by a
             kustomization (``provisor check -n``); None judges each file on its own.
@@ -542,7 +543,7 @@ class Context:
 
     # -- plain look-ups ---------------------------------------------------------------
     def kind(self, *kinds: str) -> list["Document"]:
-        """Documents of the given kinds, in load order."""
+        """Documents of the given kinds, in the canonical order."""
         if len(kinds) == 1:
             return self.by_kind.get(kinds[0], [])
         out: list[Document] = []
@@ -610,7 +611,7 @@ class Context:
     # -- workloads --------------------------------------------------------------------
     @cached_property
     def workloads(self) -> list[Workload]:
-        """Every pod-producing object (see ``Workload``), in load order."""
+        """Every pod-producing object (see ``Workload``), by file and line."""
         out: list[Workload] = []
         for kind, tpath in _TEMPLATE_PATHS.items():
             for d in self.by_kind.get(kind, []):
@@ -692,7 +693,7 @@ class Context:
     # -- admission ----------------------------------------------------------------
     def stored_limit_ranges(self, namespace: str) -> list[dict[str, Any]]:
         """The LimitRanges of ``namespace`` as the API server stores them
-        (:func:`provisor.k8s.defaults.default_limit_range`), in load order; computed once per
+        (:func:`provisor.k8s.defaults.default_limit_range`), in the canonical order; computed once per
         run."""
         by_ns = self._stored_limit_ranges
         if by_ns is None:

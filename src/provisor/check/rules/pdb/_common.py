@@ -73,7 +73,7 @@ class PodIndex:
 
     def select(self, namespace: str, selector: Any) -> list[Workload]:
         """Workloads of ``namespace`` whose pod labels ``selector`` (a LabelSelector dict, or
-        None) matches, in load order. Raises ``provisor.k8s.selectors.SelectorError``."""
+        None) matches, in the canonical order. Raises ``provisor.k8s.selectors.SelectorError``."""
         hit = self._compiled.get(id(selector))
         if hit is None or hit[0] is not selector:
             hit = self._compiled[id(selector)] = (selector, compiled(selector))
