@@ -551,3 +551,24 @@ spec:
 """)
     bad = only(found, "hpa/utilization-requests")
     assert len(bad) == 1 and bad[0].message.startswith(name)
+
+
+def test_v1_annotation_metrics_are_read(tmp_path):
+    found = check(tmp_path, _TARGET + """\
+apiVersion: autoscaling/v1
+kind: HorizontalPodAutoscaler
+metadata:
+  name: web
+  namespace: a
+  annotations:
+    autoscaling.alpha.kubernetes.io/metrics: '[{"type":"Pods","pods":{"metricName":"rps","targetAverageValue":"10"}}]'
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  maxReplicas: 10
+""")
+    hits = only(found, "hpa/metrics-adapter")
+    assert len(hits) == 1
+    assert hits[0].message.startswith(
+        "metric 0 of annotation autoscaling.alpha.kubernetes.io/metrics: cannot verify that "
+        "the Pods metric 'rps' can be read")
+    assert hits[0].line == 18  # the annotation (the Deployment takes lines 1-11)

@@ -83,3 +83,24 @@ def test_v2beta2_and_v2_are_read_as_written_and_bad_entries_skipped():
     for api in ("autoscaling/v2", "autoscaling/v2beta2"):
         assert v2_metrics(_hpa(api, metrics=[m, "x", None])) == [(0, m)]
     assert v2_metrics(_hpa("autoscaling/v2", metrics="x")) == []
+
+
+def test_v1_annotation_metrics_come_before_the_cpu_target():
+    """Convert_v1_HorizontalPodAutoscaler_To_autoscaling_HorizontalPodAutoscaler: the
+    autoscaling.alpha.kubernetes.io/metrics annotation's metrics, then the CPU target."""
+    import json
+
+    from provisor.k8s.hpa.conversion import METRICS_ANNOTATION, annotation_index
+
+    ann = json.dumps([{"type": "Pods", "pods": {"metricName": "rps",
+                                                "targetAverageValue": "10"}}])
+    hpa = _hpa("autoscaling/v1", targetCPUUtilizationPercentage=50)
+    hpa["metadata"] = {"annotations": {METRICS_ANNOTATION: ann}}
+    got = v2_metrics(hpa)
+    assert [i for i, _m in got] == [-2, DEFAULTED]
+    assert annotation_index(-2) == 0 and annotation_index(DEFAULTED) is None
+    assert got[0][1] == {"type": "Pods", "pods": {
+        "metric": {"name": "rps"}, "target": {"type": "AverageValue", "averageValue": "10"}}}
+    assert got[1][1]["resource"]["target"]["averageUtilization"] == 50
+    hpa["metadata"]["annotations"][METRICS_ANNOTATION] = "{not json"
+    assert [i for i, _m in v2_metrics(hpa)] == [DEFAULTED]

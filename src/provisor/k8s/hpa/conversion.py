@@ -6,7 +6,9 @@ Follows kubernetes/kubernetes:
 
 * ``pkg/apis/autoscaling/v1/conversion.go`` and ``pkg/apis/autoscaling/v1/defaults.go``:
   ``spec.targetCPUUtilizationPercentage`` (default 80) is one ``Resource`` ``cpu``
-  ``Utilization`` metric;
+  ``Utilization`` metric, after the metrics of the ``autoscaling.alpha.kubernetes.io/metrics``
+  annotation (JSON, v2beta1-shaped ``MetricSpec`` list) when it parses
+  (``Convert_v1_HorizontalPodAutoscaler_To_autoscaling_HorizontalPodAutoscaler``);
 * ``pkg/apis/autoscaling/v2beta1/conversion.go`` (``Convert_v2beta1_*MetricSource_To_
   autoscaling_*MetricSource``): ``targetAverageUtilization`` / ``targetAverageValue`` /
   ``targetValue`` / ``averageValue`` and ``metricName`` / ``selector`` /
@@ -31,11 +33,37 @@ from typing import Any
 
 from provisor.k8s.hpa.defaults import DEFAULT_CPU_UTILIZATION
 
-__all__ = ["DEFAULTED", "metric_from_v2beta1", "v2_metrics"]
+__all__ = ["DEFAULTED", "METRICS_ANNOTATION", "annotation_index", "metric_from_v2beta1",
+           "v2_metrics"]
 
 #: The index :func:`v2_metrics` gives a metric the API server supplies (the v1 CPU target, the
 #: default metric); it is not an index of ``spec.metrics``.
 DEFAULTED = -1
+#: ``autoscaling.MetricSpecsAnnotation``: autoscaling/v1's other metrics.
+METRICS_ANNOTATION = "autoscaling.alpha.kubernetes.io/metrics"
+
+
+def annotation_index(i: int) -> int | None:
+    """For an index :func:`v2_metrics` gave: the position of the metric in the
+    :data:`METRICS_ANNOTATION` list (indices ``-2, -3, ...``), or None."""
+    return -i - 2 if i <= -2 else None
+
+
+def _annotation_metrics(hpa: Mapping[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    import json
+
+    meta = hpa.get("metadata")
+    ann = meta.get("annotations") if isinstance(meta, Mapping) else None
+    raw = ann.get(METRICS_ANNOTATION) if isinstance(ann, Mapping) else None
+    if not isinstance(raw, str):
+        return []
+    try:
+        items = json.loads(raw)
+    except ValueError:  # upstream ignores an annotation that does not unmarshal
+        return []
+    if not isinstance(items, list) or not all(isinstance(m, dict) for m in items):
+        return []
+    return [(-k - 2, metric_from_v2beta1(m)) for k, m in enumerate(items)]
 
 
 def _cpu(pct: Any) -> dict[str, Any]:
@@ -88,14 +116,17 @@ def metric_from_v2beta1(m: Mapping[str, Any]) -> dict[str, Any]:
 def v2_metrics(hpa: Mapping[str, Any]) -> list[tuple[int, dict[str, Any]]]:
     """``(index in spec.metrics, metric in autoscaling/v2 form)`` for every metric the HPA
     scales on, as the API server stores it (module docstring); a metric the server supplies
-    (``autoscaling/v1``'s CPU target, the default CPU metric) has index :data:`DEFAULTED`.
+    (``autoscaling/v1``'s CPU target, the default CPU metric) has index :data:`DEFAULTED`;
+    one of autoscaling/v1's annotation has a negative index :func:`annotation_index` maps
+    back to its position.
     Entries of ``spec.metrics`` that are not mappings are skipped (the schema's finding)."""
     api = hpa.get("apiVersion")
     spec = hpa.get("spec")
     spec = spec if isinstance(spec, Mapping) else {}
     if api == "autoscaling/v1":
         pct = spec.get("targetCPUUtilizationPercentage")
-        return [(DEFAULTED, _cpu(DEFAULT_CPU_UTILIZATION if pct is None else pct))]
+        return [*_annotation_metrics(hpa),
+                (DEFAULTED, _cpu(DEFAULT_CPU_UTILIZATION if pct is None else pct))]
     ms = spec.get("metrics")
     if ms is None or (isinstance(ms, list) and not ms):
         return [(DEFAULTED, _cpu(DEFAULT_CPU_UTILIZATION))]

@@ -101,6 +101,11 @@ def metric_name(obj: dict[str, Any], i: int) -> str:
     utilization)`` when the HPA sets none."""
     if i >= 0:
         return f"metric {i}"
+    from provisor.k8s.hpa.conversion import METRICS_ANNOTATION, annotation_index
+
+    k = annotation_index(i)
+    if k is not None:
+        return f"metric {k} of annotation {METRICS_ANNOTATION}"
     if obj.get("apiVersion") == "autoscaling/v1":
         return "targetCPUUtilizationPercentage"
     return "the default metric (cpu at 80% utilization)"
@@ -111,6 +116,10 @@ def metric_path(obj: dict[str, Any], i: int, *inner: str) -> tuple[str | int, ..
     :func:`metrics`, as far as the written manifest has it: ``spec.targetCPUUtilization
     Percentage`` (autoscaling/v1), ``spec`` for a defaulted metric, ``spec.metrics[i]`` for
     a converted ``autoscaling/v2beta1`` metric (its fields are named differently)."""
+    if i <= -2:
+        from provisor.k8s.hpa.conversion import METRICS_ANNOTATION
+
+        return ("metadata", "annotations", METRICS_ANNOTATION)
     if i < 0:
         if obj.get("apiVersion") == "autoscaling/v1" and dig(
                 obj, "spec", "targetCPUUtilizationPercentage") is not None:
