@@ -401,3 +401,14 @@ def test_kustomization_namespace_and_mixed_files(tmp_path):
     res = run_check(load([str(m)]), schema=False)
     assert not only(res.findings, "pdb/zero-disruptions")
     assert only(res.findings, "pdb/selector-unverified")
+
+
+def test_overlap_without_a_namespace_gets_the_eviction_answer(tmp_path):
+    """Two unnamespaced PDBs over one unnamespaced Deployment: the eviction API answers 500
+    (it matched the PDBs in "default" and the pods elsewhere, and answered 201)."""
+    text = join(_unnamespaced(deploy(3)), _unnamespaced(pdb("maxUnavailable: 1", name="a")),
+                _unnamespaced(pdb("maxUnavailable: 1", name="b")))
+    hits = only(check(tmp_path, text), "pdb/overlap")
+    assert len(hits) == 2
+    assert all("HTTP 500" in h.message and "more than one PodDisruptionBudget" in h.message
+               for h in hits), hits[0].message

@@ -166,6 +166,17 @@ def api_namespace(namespace: str) -> str:
     return namespace or "default"
 
 
+def as_created(d: Any) -> dict[str, Any]:
+    """A PDB document's object in the namespace it is judged in (``metadata.namespace`` set
+    to :func:`api_namespace` of its effective namespace), so that the eviction handler, which
+    matches PDBs and pods by namespace, sees it beside the pods :func:`fleet` makes."""
+    obj = dict(d.obj)
+    meta = obj.get("metadata")
+    obj["metadata"] = {**(meta if isinstance(meta, dict) else {}),
+                       "namespace": api_namespace(namespace_of(d.obj))}
+    return obj
+
+
 def fleet(w: Workload, count: int, unready: int = 0
           ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """``count`` pods of ``w`` (the last ``unready`` of them not Ready) and the controller

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
@@ -11,6 +10,7 @@ from provisor.check.context import (
     Context,
     Hit,
     Workload,
+    exact_key,
     in_namespace_text,
     name_of,
     namespace_of,
@@ -18,6 +18,7 @@ from provisor.check.context import (
 )
 from provisor.check.registry import rule
 from provisor.check.rules.pdb._common import (
+    as_created,
     fleet,
     identity,
     pdbs,
@@ -66,7 +67,7 @@ def check(ctx: Context) -> Iterator[Hit]:
             by_workload[id(w)].append(d)
             workloads[id(w)] = w
         if not matched:
-            by_selector[(ns, json.dumps(sel, sort_keys=True))].append(d)
+            by_selector[(ns, exact_key(sel) or repr(sel))].append(d)
 
     reported: set[tuple[int, int]] = set()
     for key, group in by_workload.items():
@@ -77,7 +78,7 @@ def check(ctx: Context) -> Iterator[Hit]:
             continue
         w = workloads[key]
         pods, _ = fleet(w, 1)
-        decision = evict(pods[0], [g.obj for g in group])
+        decision = evict(pods[0], [as_created(g) for g in group])
         names = ", ".join(name_of(g.obj) for g in group)
         for g in group:
             if (id(g), key) in reported:
