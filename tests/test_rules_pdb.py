@@ -412,3 +412,19 @@ def test_overlap_without_a_namespace_gets_the_eviction_answer(tmp_path):
     assert len(hits) == 2
     assert all("HTTP 500" in h.message and "more than one PodDisruptionBudget" in h.message
                for h in hits), hits[0].message
+
+
+def test_kustomization_namespace_replaces_the_objects_own(tmp_path):
+    """kustomize's namespace: is written over every namespaced resource's own namespace, so a
+    Deployment that says team-a and a PDB that says nothing both land in prod."""
+    k = tmp_path / "k"
+    k.mkdir()
+    (k / "d.yaml").write_text(deploy(3))  # namespace: team-a
+    (k / "p.yaml").write_text(_unnamespaced(pdb("minAvailable: 3")))
+    (k / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        "namespace: prod\nresources: [d.yaml, p.yaml]\n")
+    res = run_check(load([str(k)]), schema=False)
+    zero = only(res.findings, "pdb/zero-disruptions")
+    assert len(zero) == 1 and "Deployment prod/web at 3 replicas" in zero[0].message
+    assert {f.object.namespace for f in res.findings if f.object.kind} == {"prod"}

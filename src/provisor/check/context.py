@@ -11,7 +11,8 @@ judged with the objects that would land in the same one (:func:`namespace_of` gi
 *effective* namespace):
 
 1. the files of the nearest enclosing ``kustomization.yaml`` among the checked documents:
-   in its ``namespace:`` when it sets one (kustomize writes it into every resource);
+   in its ``namespace:`` when it sets one (kustomize writes it into every namespaced
+   resource, over a namespace the resource sets itself);
 2. else, with ``default_namespace`` (``provisor check -n NS``), that namespace, as
    ``kubectl apply -n NS`` would;
 3. else the documents of the same kustomization folder, shown as ``no namespace (judged with
@@ -306,17 +307,20 @@ def is_unset(namespace: str) -> bool:
 
 
 def namespace_of(obj: dict[str, Any]) -> str:
-    """The namespace ``obj`` is judged in: ``metadata.namespace``, else its effective
-    namespace under the Context in use (module docstring), else ``""`` (cluster-scoped, or
-    not part of any Context)."""
+    """The namespace ``obj`` is judged in under the Context in use (module docstring): the
+    ``namespace:`` of its kustomization when that sets one (kustomize writes it over the
+    object's own), else ``metadata.namespace``, else its effective namespace, else ``""``
+    (cluster-scoped, or not part of any Context)."""
+    scopes = _ACTIVE.get()
+    hit = scopes.get(id(obj)) if scopes is not None else None
+    if hit is not None and hit[0] is obj:
+        return hit[1]
     meta = obj.get("metadata")
     if isinstance(meta, dict):
         ns = meta.get("namespace")
         if isinstance(ns, str) and ns:
             return ns
-    scopes = _ACTIVE.get()
-    hit = scopes.get(id(obj)) if scopes is not None else None
-    return hit[1] if hit is not None and hit[0] is obj else ""
+    return ""
 
 
 def landing_namespace(obj: dict[str, Any]) -> str:
@@ -384,14 +388,17 @@ def _effective_namespaces(documents: list["Document"], default: str | None
         if str(obj.get("apiVersion", "")).startswith("kustomize.config.k8s.io/"):
             continue
         meta = obj.get("metadata")
-        if isinstance(meta, dict) and isinstance(meta.get("namespace"), str) and meta["namespace"]:
-            continue
+        own = isinstance(meta, dict) and isinstance(meta.get("namespace"), str) and bool(
+            meta["namespace"])
         scope: str | None = None
         if kustomizations and d.file not in ("", "-"):
             folder = os.path.dirname(os.path.abspath(d.file))
             while True:
                 if folder in kustomizations:
                     ns = kustomizations[folder]
+                    if own:  # kustomize's namespace: replaces the object's own
+                        scope = ns or ""
+                        break
                     scope = ns or default
                     if scope is None:
                         scope = f"{UNSET_PREFIX}kustomization {_display_path(folder)}/)"
@@ -401,6 +408,10 @@ def _effective_namespaces(documents: list["Document"], default: str | None
                 if parent == folder:
                     break
                 folder = parent
+        if own:
+            if scope:
+                out[id(obj)] = (obj, scope)
+            continue
         if scope is None:
             scope = default
             if scope is None:
@@ -755,9 +766,9 @@ class Context:
         """The object reference of ``doc`` with the namespace it lands in (see
         :func:`landing_namespace`)."""
         ref = ObjectRef.of(doc.obj)
-        if not ref.namespace and doc.type == "kubernetes":
+        if doc.type == "kubernetes":
             ns = landing_namespace(doc.obj)
-            if ns:
+            if ns and ns != ref.namespace:
                 ref = ObjectRef(api_version=ref.api_version, kind=ref.kind, namespace=ns,
                                 name=ref.name)
         return ref
