@@ -428,3 +428,22 @@ def test_kustomization_namespace_replaces_the_objects_own(tmp_path):
     zero = only(res.findings, "pdb/zero-disruptions")
     assert len(zero) == 1 and "Deployment prod/web at 3 replicas" in zero[0].message
     assert {f.object.namespace for f in res.findings if f.object.kind} == {"prod"}
+
+
+@pytest.mark.parametrize("args", [["m.yaml"], ["-n", "x", "m.yaml"], ["-n", "x", "d.yaml", "p.yaml"],
+                                  ["p.yaml", "d.yaml", "-n", "x"]])
+def test_cli_unnamespaced_deployment_and_pdb(tmp_path, args):
+    """The reported run: exit 0 (only the unhealthyPodEvictionPolicy warning), no
+    zero-disruptions error, in every layout and order."""
+    from conftest import run_cli
+
+    dep, budget = _unnamespaced(deploy(3)), _unnamespaced(pdb("minAvailable: 1"))
+    (tmp_path / "m.yaml").write_text(join(dep, budget))
+    (tmp_path / "d.yaml").write_text(dep)
+    (tmp_path / "p.yaml").write_text(budget)
+    r = run_cli("check", "--no-schema", "--format", "json", *args, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    import json
+
+    rules = {f["rule"] for f in json.loads(r.stdout)["findings"]}
+    assert rules == {"pdb/unhealthy-eviction-policy"}
