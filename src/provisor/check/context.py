@@ -415,7 +415,7 @@ def _effective_namespaces(documents: list["Document"], default: str | None
         if scope is None:
             scope = default
             if scope is None:
-                scope = f"{UNSET_PREFIX}{_display_path(d.file)})"
+                scope = f"{UNSET_PREFIX}{d.file if d.file not in ('', '-') else 'stdin'})"
                 roots[scope] = os.path.abspath(d.file) if d.file not in ("", "-") else "-"
         out[id(obj)] = (obj, scope)
     return out, roots
