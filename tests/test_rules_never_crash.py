@@ -223,3 +223,58 @@ def test_a_rule_that_fails_names_the_file_and_line(tmp_path, monkeypatch) -> Non
     assert (f.file, f.line, f.object.kind, f.object.namespace, f.object.name) == (
         str(p), 5, "ConfigMap", "ns", "b")
     assert "test/broken" in f.message and "KeyError" in f.message
+
+
+@pytest.mark.parametrize("count", [2**31 - 1, 2**63, 10**30])
+def test_huge_replica_counts_do_not_hang(tmp_path, count) -> None:
+    """Replicas, parallelism and maxReplicas far beyond what can be simulated pod by pod
+    (the PDB rules' synthetic pods are bounded: pdb._common.MAX_SYNTHETIC_PODS)."""
+    import time
+
+    text = f"""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web, namespace: a}}
+spec:
+  replicas: {count}
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      containers: [{{name: c, image: x, resources: {{requests: {{cpu: 1m, memory: 1Mi}}}}}}]
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {{name: j, namespace: a}}
+spec:
+  parallelism: {count}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      restartPolicy: Never
+      containers: [{{name: c, image: x}}]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {{name: web, namespace: a}}
+spec:
+  minAvailable: 1
+  selector: {{matchLabels: {{app: web}}}}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {{name: web, namespace: a}}
+spec:
+  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: web}}
+  minReplicas: 1
+  maxReplicas: {count}
+  metrics:
+  - type: Resource
+    resource: {{name: memory, target: {{type: Utilization, averageUtilization: 80}}}}
+"""
+    p = tmp_path / "m.yaml"
+    p.write_text(text)
+    t = time.perf_counter()
+    res = run_check(load([str(p)]), schema=False)
+    assert time.perf_counter() - t < 30
+    assert not [f for f in res.findings if f.rule == "check/rule-crashed"]

@@ -12,6 +12,8 @@ from provisor.check.rules.hpa._common import (
     running_pods, source_field,
     target_workload)
 
+from provisor.check.rules.pdb._common import MAX_SYNTHETIC_PODS  # noqa: E402
+
 _NOMINAL_REQUEST = 1 << 30  # bytes, when the target's request is not known
 _MAX_STEPS = 64
 
@@ -124,8 +126,8 @@ def check(ctx: Context) -> Iterator[Hit]:
         if not ms:
             continue
         lo, hi = min_replicas(d.obj), max_replicas(d.obj)
-        if lo is None or hi is None or not 1 <= lo < hi:
-            lo = hi = None
+        if lo is None or hi is None or not 1 <= lo < hi or hi > MAX_SYNTHETIC_PODS:
+            lo = hi = None  # (too many replicas to simulate pod by pod)
         for i, m in ms:
             mtype = m.get("type")
             field = source_field(mtype)

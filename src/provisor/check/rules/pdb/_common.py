@@ -237,12 +237,22 @@ class Budget:
 
 _STATUS_MEMO: dict[Any, "PDBStatus"] = {}
 
+#: The most synthetic pods one budget is computed over (the disruption controller's sync is
+#: linear in pods). Beyond it the PDB rules skip the budget: ``TooManyPods``.
+MAX_SYNTHETIC_PODS = 100_000
+
+
+class TooManyPods(ValueError):
+    """The members would run more than :data:`MAX_SYNTHETIC_PODS` pods (or a count is not
+    a non-negative int32, which the schema reports)."""
+
 
 def budget(pdb: dict[str, Any], members: list[tuple[Workload, int]], unready: int = 0
            ) -> Budget:
     """The disruption controller's status of ``pdb`` when each ``(workload, count)`` runs
     ``count`` Ready pods (the last ``unready`` pods of the first member not Ready), and the
     eviction handler's answer for the last pod of the first member (``Budget.eviction``).
+    Raises :class:`TooManyPods` beyond :data:`MAX_SYNTHETIC_PODS` pods.
 
     The PDB is taken as created from its manifest (spec only: no ``status``, generation
     unset), in its effective namespace (:func:`provisor.check.context.namespace_of`, the
@@ -259,6 +269,8 @@ def budget(pdb: dict[str, Any], members: list[tuple[Workload, int]], unready: in
                namespace_of(pdb))},
            "spec": spec}
     total = sum(c for _w, c in members)
+    if total > MAX_SYNTHETIC_PODS or any(c < 0 for _w, c in members):
+        raise TooManyPods(f"{total} pods")
     key = exact_key([pdb, unready, [[w.kind, w.namespace, w.name, w.pod_labels, c]
                                     for w, c in members]])
     status = _STATUS_MEMO.get(key) if key is not None else None

@@ -7,7 +7,14 @@ from typing import Any
 
 from provisor.check.context import Context, Hit, Workload, namespace_of, object_text
 from provisor.check.registry import rule
-from provisor.check.rules.pdb._common import budget, pdbs, pod_index, refusal, replicas_at
+from provisor.check.rules.pdb._common import (
+    TooManyPods,
+    budget,
+    pdbs,
+    pod_index,
+    refusal,
+    replicas_at,
+)
 
 
 def _always_zero(spec: dict[str, Any]) -> str | None:
@@ -74,7 +81,10 @@ def check(ctx: Context) -> Iterator[Hit]:
                           fix="use maxUnavailable: 1 (or a minAvailable below the replica count)",
                           path=path)
             continue
-        yield from _judge(ctx, d, spec, field, members, always, path)
+        try:
+            yield from _judge(ctx, d, spec, field, members, always, path)
+        except TooManyPods:
+            continue  # too many pods to simulate (or a count the schema refuses)
 
 
 def _judge(ctx: Context, d: Any, spec: dict[str, Any], field: str, members: list[Workload],
