@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= provisor-out
 
-.PHONY: run test bench venv system-deps docs clean
+.PHONY: run test bench venv system-deps docs clean fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,11 +36,12 @@ system-deps:
 test: $(STAMP) system-deps
 	$(BIN)/pytest
 
-## fuzz: the property tests marked `fuzz` with a large budget (make test runs them small)
-.PHONY: fuzz
-FUZZ_EXAMPLES ?= 5000
+## fuzz: the fuzz tests (pytest -m fuzz: everything under tests/fuzz/ and every test marked
+## fuzz) with a long budget; `make test` runs them too, bounded. FUZZ_EXAMPLES sets the
+## examples per test (env PROVISOR_FUZZ_EXAMPLES).
+FUZZ_EXAMPLES ?= 2000
 fuzz: $(STAMP) system-deps
-	PROVISOR_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -m fuzz -p no:cacheprovider
+	PROVISOR_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -m fuzz -p no:cacheprovider tests
 
 ## lint: type-check the package (mypy, config in pyproject.toml) and run ruff's pyflakes rules
 .PHONY: lint
