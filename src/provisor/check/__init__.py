@@ -130,7 +130,8 @@ def run_check(
                 raw.extend(validator.validate(d))
 
     if rules:
-        ctx = Context(list(documents), cfg.settings, default_namespace=default_namespace)
+        ctx = Context(list(documents), cfg.settings, default_namespace=default_namespace,
+                      kubernetes_version=kubernetes_version)
         with ctx.active():
             for r in load_rules().values():
                 if not cfg.enabled(r.id):
@@ -149,6 +150,8 @@ def run_check(
 
 
 def _finding(ctx: "Context", rule_id: str, severity: Any, hit: "Hit") -> Finding:
+    if hit.severity in SEVERITY_RANK:
+        severity = hit.severity
     d = hit.doc
     if d is None:
         return Finding(rule=rule_id, severity=severity, file="", line=0,
