@@ -128,8 +128,9 @@ def run_check(
 
     if rules:
         ctx = Context(list(documents), cfg.settings, default_namespace=default_namespace)
+        ctx.profile = cfg.profile
         for r in load_rules().values():
-            if not cfg.enabled(r.id):
+            if not cfg.runs(r):
                 continue
             try:
                 for hit in r.func(ctx):

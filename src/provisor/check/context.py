@@ -370,6 +370,7 @@ class Context:
         settings: thresholds and switches from ``.provisor.yaml`` (defaults otherwise).
         default_namespace: the namespace of objects that set none and are not grouped by a
             kustomization (``provisor check -n``); None judges each file on its own.
+        profile: the check's profile (``minimal``, ``default``, ``strict``).
         cache: the per-run cache for results rule families share (per namespace, per
             workload...). Keys are tuples starting with the family that fills them, e.g.
             ``("quota", "demand")``; lives as long as the Context (one check run).
@@ -382,6 +383,8 @@ class Context:
     settings: "Settings"
     default_namespace: str | None = None
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+    #: the ``--profile`` the check runs under (rules whose reach depends on it read it)
+    profile: str = "default"
     _index: dict[tuple[str, str, str], "Document"] = field(default_factory=dict, repr=False)
     _admitted: dict[int, "PodAdmission"] = field(default_factory=dict, repr=False)
     _stored_limit_ranges: dict[str, list[dict[str, Any]]] | None = field(
