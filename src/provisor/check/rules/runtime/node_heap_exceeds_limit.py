@@ -1,0 +1,101 @@
+"""runtime/node-heap-exceeds-limit: a Node.js process whose V8 heap limit is not bounded
+below the container's memory limit."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from provisor.check.context import Context, Hit
+from provisor.check.registry import rule
+from provisor.check.rules.limitrange._api import describe
+from provisor.check.rules.runtime._jvm import MIB, mib
+from provisor.check.rules.runtime._limit import memory_limit
+from provisor.check.rules.runtime._options import options, program
+from provisor.check.rules.workload._basics import long_running_containers, where
+
+_FLAG = re.compile(r"^--max[-_]old[-_]space[-_]size=([0-9]+)$")
+_NODE_PROGRAMS = frozenset({"node", "nodejs", "npm", "npx", "yarn", "pnpm"})
+#: The V8 old-space limit Node.js picks on a 64-bit machine of 8 GiB or more when the
+#: flag is not given and the runtime does not size it from the cgroup limit.
+DEFAULT_HEAP = 2048 * MIB
+
+
+def _node_flag(words: list[str]) -> int | None:
+    size = None
+    for w in words:
+        m = _FLAG.match(w)
+        if m:
+            size = int(m.group(1)) * MIB
+    return size
+
+
+@rule("runtime/node-heap-exceeds-limit", "warning",
+      "A Node.js process's V8 heap limit (--max-old-space-size, or its default) plus its "
+      "other memory does not fit in the container's memory limit: OOMKilled, no "
+      "JavaScript heap error.")
+def check(ctx: Context) -> Iterator[Hit]:
+    """
+    **What it flags.** A container that runs Node.js (`command`/`args` start with `node`,
+    `npm`, `npx`, `yarn` or `pnpm`, directly or in an `sh -c` script, or it sets
+    `NODE_OPTIONS`) whose V8 old-space limit plus the assumed non-heap memory exceeds the
+    container's memory limit (after LimitRange defaulting). The limit is
+    `--max-old-space-size=<MiB>` from `NODE_OPTIONS` (literal `env` values) or the command
+    line, the last one winning. Without the flag, V8 sizes the old space from the
+    machine's memory (a quarter of it, capped; about 2 GiB on a 64-bit node of 8 GiB or
+    more: `Heap::HeapSizeFromPhysicalMemory`), and Node.js versions that do not size it
+    from the cgroup limit then ignore the container's limit: a limit under 2 GiB plus the
+    non-heap estimate is flagged. The non-heap estimate is
+    `settings.node_non_heap_bytes` (128Mi: young generation semi-spaces, code space,
+    Buffers and native memory outside the V8 heap).
+
+    **Why.** V8 collects garbage against its own heap limit. If that limit is above what
+    the cgroup allows, the process grows past the container's memory limit before V8 ever
+    runs a full collection under pressure, and the kernel OOM-kills it (`OOMKilled`, exit
+    137) instead of Node.js printing "JavaScript heap out of memory": the application's
+    log shows nothing.
+
+    **Fix.** Set `NODE_OPTIONS=--max-old-space-size=<MiB>` to about 75% of the memory
+    limit (the message gives the largest value that fits), or raise the limit.
+    """
+    extra = int(getattr(ctx.settings, "node_non_heap_bytes", 128 * MIB))
+    for c in long_running_containers(ctx):
+        opts = options(c.sent)
+        node_opts = opts.words("NODE_OPTIONS")
+        runs_node = "NODE_OPTIONS" in opts.env or program(opts.argv) in _NODE_PROGRAMS or any(
+            program([w]) in _NODE_PROGRAMS for w in opts.argv[1:2]) or any(
+            program([w]) == "node" for w in opts.argv)
+        if not runs_node:
+            continue
+        lim = memory_limit(c)
+        if lim is None:
+            continue
+        limit, limit_text = lim
+        explicit = _node_flag(node_opts)
+        on_cmd = _node_flag(opts.argv)
+        heap = on_cmd if on_cmd is not None else explicit
+        w = c.workload
+        path = (*c.path, *opts.env_paths["NODE_OPTIONS"]) if (
+            "NODE_OPTIONS" in opts.env_paths and on_cmd is None) else c.path
+        room = (limit - extra) // MIB
+        if heap is not None:
+            if heap + extra <= limit:
+                continue
+            src = "the command line" if on_cmd is not None else "NODE_OPTIONS"
+            what = f"--max-old-space-size={heap // MIB} ({src})"
+        else:
+            if DEFAULT_HEAP + extra <= limit:
+                continue
+            heap = DEFAULT_HEAP
+            what = ("no --max-old-space-size: V8's default old-space limit, sized from the "
+                    "machine's memory (about 2048Mi on a node of 8 GiB or more) unless the "
+                    "Node.js version sizes it from the cgroup limit")
+        fit = (f"set NODE_OPTIONS=--max-old-space-size={max(room, 0)} or less (the limit minus "
+               f"the {mib(extra)} non-heap estimate), or raise the memory limit" if room > 0 else
+               f"raise the memory limit above {mib(extra)} plus the heap")
+        yield Hit(w.doc,
+                  f"{describe(w)}: {where(c)} runs Node.js with {what}; the V8 heap limit "
+                  f"{mib(heap)} plus the assumed {mib(extra)} outside it exceeds the memory "
+                  f"limit {limit_text} ({mib(limit)}): it is OOM-killed (exit 137) before V8 "
+                  f"reports a heap error",
+                  fix=fit, path=path)
