@@ -235,7 +235,10 @@ def budget(pdb: dict[str, Any], members: list[tuple[Workload, int]], unready: in
     meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
     spec = pdb.get("spec")
     pdb = {"apiVersion": pdb.get("apiVersion"), "kind": "PodDisruptionBudget",
-           "metadata": {"name": meta.get("name", ""), "namespace": meta.get("namespace", "")},
+           # the effective namespace, as the members' pods get (``fleet``): a PDB that sets
+           # none lands where its workloads do
+           "metadata": {"name": meta.get("name", ""),
+                        "namespace": namespace_of(pdb) or "default"},
            "spec": spec}
     total = sum(c for _w, c in members)
     try:

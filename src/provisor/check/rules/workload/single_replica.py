@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from provisor.check.context import Context, Hit
+from provisor.check.context import Context, Hit, dig, name_of, namespace_of
 from provisor.check.registry import rule
-from provisor.check.rules.hpa._common import hpas_of_workload
-from provisor.check.rules.limitrange._api import describe
-from provisor.check.rules.workload._basics import all_workloads
 
 KINDS = ("Deployment", "StatefulSet", "DeploymentConfig")
 
@@ -42,23 +39,25 @@ def check(ctx: Context) -> Iterator[Hit]:
     (`ignore.provisor.dev/workload.single-replica`).
     """
     want = max(1, int(getattr(ctx.settings, "min_replicas", 2)))
-    for w in all_workloads(ctx):
-        if w.kind not in KINDS:
+    for d in ctx.kind(*KINDS):
+        kind = str(d.obj.get("kind"))
+        if kind == "DeploymentConfig" and not str(d.obj.get("apiVersion", "")).startswith(
+                "apps.openshift.io/"):
             continue
-        if w.kind != "DeploymentConfig" and hpas_of_workload(ctx, w):
+        ns, name = namespace_of(d.obj), name_of(d.obj)
+        if ctx.hpas_by_target.get((kind, ns, name)):
             continue
-        if w.kind == "DeploymentConfig" and ctx.hpas_by_target.get(
-                ("DeploymentConfig", w.namespace, w.name)):
-            continue
-        n = 1 if w.replicas is None else w.replicas
+        raw = dig(d.obj, "spec", "replicas")
+        if raw is not None and (not isinstance(raw, int) or isinstance(raw, bool)):
+            continue  # the schema check reports it
+        n = 1 if raw is None else raw
         if n == 0 or n >= want:
             continue
-        how = "spec.replicas is unset (default 1)" if w.replicas is None else (
-            f"spec.replicas is {n}")
-        yield Hit(w.doc,
-                  f"{describe(w)}: {how} and no HorizontalPodAutoscaler scales it: with "
-                  f"fewer than {want} pods, a rollout, node drain or crash leaves nothing "
-                  f"serving",
+        how = "spec.replicas is unset (default 1)" if raw is None else f"spec.replicas is {n}"
+        yield Hit(d,
+                  f"{kind} {ns or '(default)'}/{name}: {how} and no HorizontalPodAutoscaler "
+                  f"scales it: with fewer than {want} pods, a rollout, node drain or crash "
+                  f"leaves nothing serving",
                   fix=f"set spec.replicas to at least {want}, or add an HPA with "
                       f"minReplicas >= {want}",
-                  path=("spec", "replicas") if w.replicas is not None else ("spec",))
+                  path=("spec", "replicas") if raw is not None else ("spec",))
