@@ -46,9 +46,45 @@ def all_workloads(ctx: "Context") -> list[Workload]:
             r = dig(d.obj, "spec", "replicas")
             w = replace(w, replicas=r if isinstance(r, int) and not isinstance(r, bool) else None)
             out.append(w)
-    out.extend(ctx.argo_workloads)
+    for w in ctx.argo_workloads:
+        a = _argo_with_defaults(w)
+        if a is not None:
+            out.append(a)
     ctx.cache[("workload", "all")] = out
     return out
+
+
+def _argo_with_defaults(w: Workload) -> Workload | None:
+    """An Argo template's workload with the workflow's ``templateDefaults`` container
+    resources merged in (the template's own values win, as Argo's controller merges them:
+    argoproj/argo-workflows ``workflow/controller/operator.go``, ``mergedTemplateDefaultsInto``);
+    None when a ``podSpecPatch`` (workflow-level or the template's) may rewrite the pod, so
+    its resources cannot be known from the manifest."""
+    base: Path = ("spec", "workflowSpec") if w.kind == "CronWorkflow" else ("spec",)
+    if dig(w.doc.obj, *base, "podSpecPatch") is not None or dig(
+            w.doc.obj, *w.spec_path, "podSpecPatch") is not None:
+        return None
+    td = dig(w.doc.obj, *base, "templateDefaults")
+    tdc = None
+    if isinstance(td, dict):
+        tdc = td.get("container") if isinstance(td.get("container"), dict) else (
+            td.get("script") if isinstance(td.get("script"), dict) else None)
+    dres = tdc.get("resources") if isinstance(tdc, dict) else None
+    if not isinstance(dres, dict):
+        return w
+    cs = w.pod_spec.get("containers")
+    if not isinstance(cs, list) or not cs or not isinstance(cs[0], dict):
+        return w
+    c = dict(cs[0])
+    raw = c.get("resources")
+    res: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    merged: dict[str, Any] = dict(res)
+    for part in ("requests", "limits"):
+        if isinstance(dres.get(part), dict):
+            own = res.get(part)
+            merged[part] = {**dres[part], **(own if isinstance(own, dict) else {})}
+    c["resources"] = merged
+    return replace(w, pod_spec={**w.pod_spec, "containers": [c, *cs[1:]]})
 
 
 @dataclass(slots=True)
