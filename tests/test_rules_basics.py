@@ -562,3 +562,23 @@ def test_builtin_policy_bundle_stays_clean_of_the_basics(tmp_path: Path) -> None
     assert not got & {*RESOURCE_RULES, "workload/single-replica", "pdb/missing",
                       "pdb/no-policy", "priority/class-not-set",
                       "priority/preemptible-at-zero"}, got
+
+
+MIRRORS = Path("/work/.mirror")
+
+
+@pytest.mark.skipif(not all((MIRRORS / n / "repo").exists() for n in (
+    "FairwindsOps+polaris", "zegl+kube-score", "stackrox+kube-linter")),
+    reason="the linters' fixture mirrors are not on this machine (CI)")
+def test_linter_fixture_expectations() -> None:
+    """tools/compare_linter_fixtures.py on the real Polaris, kube-score and kube-linter
+    fixtures: every expectation matched or a listed disagreement, no false positive."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    p = subprocess.run([sys.executable, str(REPO / "tools" / "compare_linter_fixtures.py"),
+                        "--mirrors", str(MIRRORS)], capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "missed 0, false positives 0" in p.stdout
