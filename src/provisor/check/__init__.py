@@ -126,7 +126,7 @@ def run_check(
             if d.type == "kubernetes":
                 raw.extend(validator.validate(d))
 
-    if rules:
+    if rules and len(documents):  # nothing loaded: no rule has anything to judge
         ctx = Context(list(documents), cfg.settings, default_namespace=default_namespace)
         ctx.profile = cfg.profile
         for r in load_rules().values():

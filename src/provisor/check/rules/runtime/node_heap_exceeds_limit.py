@@ -33,7 +33,8 @@ def _node_flag(words: list[str]) -> int | None:
 @rule("runtime/node-heap-exceeds-limit", "warning",
       "A Node.js process's V8 heap limit (--max-old-space-size, or its default) plus its "
       "other memory does not fit in the container's memory limit: OOMKilled, no "
-      "JavaScript heap error.")
+      "JavaScript heap error.",
+      profile="default")
 def check(ctx: Context) -> Iterator[Hit]:
     """
     **What it flags.** A container that runs Node.js (`command`/`args` start with `node`,
@@ -54,6 +55,9 @@ def check(ctx: Context) -> Iterator[Hit]:
     runs a full collection under pressure, and the kernel OOM-kills it (`OOMKilled`, exit
     137) instead of Node.js printing "JavaScript heap out of memory": the application's
     log shows nothing.
+
+    Profiles: on in `default` and `strict` (without the flag, whether the default is bounded
+    depends on the Node.js version, which the manifest does not say).
 
     **Fix.** Set `NODE_OPTIONS=--max-old-space-size=<MiB>` to about 75% of the memory
     limit (the message gives the largest value that fits), or raise the limit.
