@@ -582,3 +582,20 @@ def test_linter_fixture_expectations() -> None:
                         "--mirrors", str(MIRRORS)], capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stdout + p.stderr
     assert "missed 0, false positives 0" in p.stdout
+
+
+def test_new_rules_do_not_depend_on_file_order(tmp_path: Path) -> None:
+    a = tmp_path / "a.yaml"
+    b = tmp_path / "b.yaml"
+    a.write_text(deployment(name="web", replicas=3) + PDB.format(
+        ns="a", selector="{matchLabels: {app: other}}") + CLASSES.format(
+        policy="", low=-1, default="false"))
+    b.write_text(deployment(name="api", replicas=1, resources="{requests: {memory: 512m}}")
+                 + "---\n" + deployment(name="db", ns="b"))
+    outs = []
+    for order in ([a, b], [b, a], [a, b]):
+        r = run_cli("check", *map(str, order), "--no-schema", "--format", "json",
+                    "--profile", "strict")
+        outs.append(json.dumps(json.loads(r.stdout)["findings"], sort_keys=True))
+    assert outs[0] == outs[1] == outs[2]
+    assert '"pdb/missing"' in outs[0] and '"quantity/milli-bytes-request"' in outs[0]

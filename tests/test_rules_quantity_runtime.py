@@ -235,6 +235,9 @@ def test_jvm_over_limit(tmp_path: Path, env: str, args: str, limit: str, heap: s
      "2Gi"),                                                                # later -Xmx wins
     ('[{name: JAVA_TOOL_OPTIONS, valueFrom: {configMapKeyRef: {name: c, key: k}}}]', "",
      "1Gi"),                                                                # unknown: skipped
+    # an explicit MaxRAMPercentage beats the deprecated MaxRAMFraction in any order
+    ('[{name: JAVA_TOOL_OPTIONS, value: "-XX:MaxRAMPercentage=50 -XX:MaxRAMFraction=1"}]', "",
+     "2Gi"),
 ])
 def test_jvm_fits(tmp_path: Path, env: str, args: str, limit: str) -> None:
     assert not only(check_text(tmp_path, jvm(env, args, limit)),

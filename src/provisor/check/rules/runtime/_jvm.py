@@ -54,7 +54,9 @@ class JvmMemory:
     Attributes:
         flags: the memory flags found, in effect order, as written (for the message).
         xmx, xms, max_ram: bytes, when given (the last one wins).
-        percent: ``MaxRAMPercentage`` (or 100/``MaxRAMFraction``) when given.
+        percent: ``MaxRAMPercentage`` when given; fraction: ``MaxRAMFraction`` when given
+            (it counts only when ``MaxRAMPercentage`` is not given, whatever the order:
+            ``Arguments::set_heap_size`` converts it only then).
         container_support: False with ``-XX:-UseContainerSupport``.
         code_cache, stack, metaspace, direct: bytes when given.
         sources: where the flags were found (``JAVA_TOOL_OPTIONS``, ``args``...).
@@ -65,6 +67,7 @@ class JvmMemory:
     xms: int | None = None
     max_ram: int | None = None
     percent: Fraction | None = None
+    fraction: int | None = None
     container_support: bool = True
     code_cache: int | None = None
     stack: int | None = None
@@ -75,7 +78,15 @@ class JvmMemory:
     @property
     def sets_heap(self) -> bool:
         return self.xmx is not None or self.xms is not None or self.percent is not None \
-            or self.max_ram is not None
+            or self.fraction is not None or self.max_ram is not None
+
+    @property
+    def ram_percent(self) -> Fraction | None:
+        """The effective ``MaxRAMPercentage`` when one was given (directly or as a
+        fraction)."""
+        if self.percent is not None:
+            return self.percent
+        return Fraction(100, self.fraction) if self.fraction else None
 
     def heap(self, limit: int) -> tuple[int, str]:
         """(maximum heap in bytes, how it follows) for a container memory limit in bytes."""
@@ -83,12 +94,13 @@ class JvmMemory:
             cap, how = self.xmx, "-Xmx" if any(f.startswith("-Xmx") for f in self.flags) \
                 else "-XX:MaxHeapSize"
         else:
-            pct = self.percent if self.percent is not None else Fraction(25)
+            given = self.ram_percent
+            pct = given if given is not None else Fraction(25)
             ram = self.max_ram if self.max_ram is not None else limit
             cap = int(ram * pct / 100)
             what = "-XX:MaxRAM" if self.max_ram is not None else "the memory limit"
             how = (f"MaxRAMPercentage {_pct(pct)}"
-                   f"{' (default)' if self.percent is None else ''} of {what}")
+                   f"{' (default)' if given is None else ''} of {what}")
         if self.xms is not None and self.xms > cap:
             cap, how = self.xms, f"-Xms (above {how})"
         return cap, how
@@ -130,7 +142,7 @@ def parse_flags(words: list[str], source: str, into: JvmMemory) -> None:
             except ValueError:
                 continue
             if n > 0:
-                into.percent = Fraction(100, n)
+                into.fraction = n
         elif w.startswith("-XX:MaxRAM="):
             v = jvm_size(w.split("=", 1)[1])
             if v is not None:
