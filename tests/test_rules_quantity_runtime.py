@@ -321,3 +321,26 @@ spec:
 """
     fs = only(check_text(tmp_path, text), "runtime/node-heap-exceeds-limit")
     assert len(fs) == 1 and "512Mi" in fs[0].message
+
+
+def test_hpa_targets(tmp_path: Path) -> None:
+    fs = check_text(tmp_path, """\
+        apiVersion: autoscaling/v2
+        kind: HorizontalPodAutoscaler
+        metadata: {name: h, namespace: a}
+        spec:
+          scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+          minReplicas: 2
+          maxReplicas: 10
+          metrics:
+          - type: Resource
+            resource: {name: memory, target: {type: AverageValue, averageValue: 500m}}
+          - type: ContainerResource
+            containerResource: {name: cpu, container: app,
+                                target: {type: AverageValue, averageValue: 1Gi}}
+          - type: Resource
+            resource: {name: cpu, target: {type: AverageValue, averageValue: 500m}}
+        """)
+    got = [(f.rule, f.line) for f in fs if f.rule.startswith("quantity/")]
+    assert got == [("quantity/milli-bytes", 10), ("quantity/cpu-suffix", 12)]
+    assert "scales to maxReplicas" in only(fs, "quantity/milli-bytes")[0].message

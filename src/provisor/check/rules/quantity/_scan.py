@@ -4,7 +4,8 @@ Sources: the containers (all of them, init containers included) and pod-level re
 every workload (:func:`provisor.check.rules.workload._basics.all_workloads`), ``emptyDir``
 ``sizeLimit``, LimitRange ``min``/``max``/``default``/``defaultRequest``, ResourceQuota
 ``spec.hard``, PersistentVolumeClaim and StatefulSet ``volumeClaimTemplates`` storage
-requests, and VerticalPodAutoscaler ``minAllowed``/``maxAllowed``.
+requests, HorizontalPodAutoscaler Resource and ContainerResource ``averageValue`` targets,
+and VerticalPodAutoscaler ``minAllowed``/``maxAllowed``.
 
 Parsing is :class:`provisor.quantity.Quantity` (Kubernetes ``resource.Quantity``); the
 written suffix is read from the text as the API server reads it
@@ -58,7 +59,8 @@ class Field:
         resource: ``memory``, ``cpu``, ``storage``... (for a quota key, the resource part).
         measure: ``bytes`` or ``cpu``.
         role: ``request`` (a container or pod request, a LimitRange ``defaultRequest`` or
-            ``min``), ``limit`` (a container limit, LimitRange ``max``/``default``, an
+            ``min``), ``target`` (an HPA Resource/ContainerResource ``averageValue``),
+            ``limit`` (a container limit, LimitRange ``max``/``default``, an
             ``emptyDir`` sizeLimit, a VPA bound), ``quota`` (ResourceQuota hard) or
             ``size`` (a volume claim's storage).
         where: e.g. ``Deployment team-a/web container 'app' requests.memory``.
@@ -202,6 +204,23 @@ def fields(ctx: "Context") -> list[Field]:
             f = _field(d, ("spec", "resources", "requests", "storage"), "storage", "size",
                        f"PersistentVolumeClaim {namespace_of(d.obj) or '(default)'}/"
                        f"{name_of(d.obj)} storage", raw)
+            if f is not None:
+                out.append(f)
+    for d in ctx.kind("HorizontalPodAutoscaler"):
+        ms = dig(d.obj, "spec", "metrics")
+        for i, m in enumerate(ms if isinstance(ms, list) else ()):
+            if not isinstance(m, dict) or m.get("type") not in ("Resource", "ContainerResource"):
+                continue
+            key = "resource" if m.get("type") == "Resource" else "containerResource"
+            src = m.get(key)
+            if not isinstance(src, dict) or not isinstance(src.get("name"), str):
+                continue
+            raw = dig(src, "target", "averageValue")
+            if raw is None:
+                continue
+            f = _field(d, ("spec", "metrics", i, key, "target", "averageValue"), src["name"],
+                       "target", f"HorizontalPodAutoscaler {namespace_of(d.obj) or '(default)'}/"
+                       f"{name_of(d.obj)} metric {src['name']} averageValue", raw)
             if f is not None:
                 out.append(f)
     for d in ctx.kind("VerticalPodAutoscaler"):

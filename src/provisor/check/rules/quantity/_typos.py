@@ -29,6 +29,9 @@ def _consequence_bytes(f: Field, value: Fraction) -> str:
                 f"states {f.resource.split('.')[-1]} is refused (exceeded quota)")
     if f.role == "size":
         return f"the claim asks for {amount}"
+    if f.role == "target":
+        return (f"every pod uses more than that, so the HPA scales to maxReplicas and stays "
+                f"there")
     if f.role == "request":
         if f.where.startswith("LimitRange") and "min" in f.path:
             return f"the LimitRange's floor is {amount}: no floor at all"
@@ -93,6 +96,8 @@ def cpu_suffix(ctx: "Context") -> Iterator[Hit]:
 
 
 def _cpu_effect(f: Field) -> str:
+    if f.role == "target":
+        return ": no pod ever reaches it, so the HPA scales to minReplicas and stays there"
     if f.role == "request":
         return ": no node can hold the pod, it stays Pending"
     if f.role == "quota":

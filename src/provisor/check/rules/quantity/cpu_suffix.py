@@ -15,7 +15,8 @@ from provisor.check.rules.quantity._typos import cpu_suffix
 def check(ctx: Context) -> Iterator[Hit]:
     """
     **What it flags.** A CPU quantity (container or pod `requests`/`limits`, LimitRange,
-    ResourceQuota `cpu`/`requests.cpu`/`limits.cpu`, VPA bounds) written with a binary
+    ResourceQuota `cpu`/`requests.cpu`/`limits.cpu`, VPA bounds, HPA `averageValue`
+    targets) written with a binary
     suffix (`Ki`, `Mi`, `Gi`...) or with a decimal multiplier `k`, `M`, `G`, `T`, `P`,
     `E` (a quota of `1k` cores is left alone: a namespace may own a thousand cores). The
     message gives the number of cores the value means and the likely intent (`2Gi` -> `2`,

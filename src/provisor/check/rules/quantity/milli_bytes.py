@@ -20,7 +20,9 @@ def check(ctx: Context) -> Iterator[Hit]:
     ResourceQuota `hard` value (`memory`, `requests.memory`, `limits.memory`,
     `requests.storage`, `<class>.storageclass.storage.k8s.io/requests.storage`,
     ephemeral-storage), a PersistentVolumeClaim or `volumeClaimTemplates` size, an
-    `emptyDir.sizeLimit`, a VerticalPodAutoscaler `minAllowed`/`maxAllowed`. The same
+    `emptyDir.sizeLimit`, a VerticalPodAutoscaler `minAllowed`/`maxAllowed`, an HPA
+    `Resource`/`ContainerResource` memory target's `averageValue` (the HPA then scales to
+    `maxReplicas` and stays there). The same
     mistake in a request is `quantity/milli-bytes-request`. The message says what the value
     is in bytes and what was probably meant (`512m` -> `512Mi` or `512M`).
 
@@ -33,4 +35,4 @@ def check(ctx: Context) -> Iterator[Hit]:
 
     **Fix.** Write the intended unit: `Mi`/`Gi` (powers of 2) or `M`/`G` (powers of 10).
     """
-    yield from milli_bytes(ctx, ("limit", "quota", "size"))
+    yield from milli_bytes(ctx, ("limit", "quota", "size", "target"))
