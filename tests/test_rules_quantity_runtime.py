@@ -342,5 +342,5 @@ def test_hpa_targets(tmp_path: Path) -> None:
             resource: {name: cpu, target: {type: AverageValue, averageValue: 500m}}
         """)
     got = [(f.rule, f.line) for f in fs if f.rule.startswith("quantity/")]
-    assert got == [("quantity/milli-bytes", 10), ("quantity/cpu-suffix", 12)]
+    assert got == [("quantity/milli-bytes", 10), ("quantity/cpu-suffix", 13)]
     assert "scales to maxReplicas" in only(fs, "quantity/milli-bytes")[0].message
