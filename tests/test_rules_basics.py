@@ -599,3 +599,37 @@ def test_new_rules_do_not_depend_on_file_order(tmp_path: Path) -> None:
         outs.append(json.dumps(json.loads(r.stdout)["findings"], sort_keys=True))
     assert outs[0] == outs[1] == outs[2]
     assert '"pdb/missing"' in outs[0] and '"quantity/milli-bytes-request"' in outs[0]
+
+
+@pytest.mark.parametrize("min_available, want", [(10, True), (5, True), (2, False)])
+def test_unnamespaced_pdb_is_judged_with_its_workloads(tmp_path: Path, min_available: int,
+                                                       want: bool) -> None:
+    """Polaris' pdbMinAvailableGreaterThanHPAMinReplicas kind, in one file without
+    namespaces: the PDB, the Deployment and the HPA land in the same namespace, so the
+    budget counts the HPA's minimum of pods (5 - minAvailable disruptions)."""
+    fs = only(check_text(tmp_path, f"""\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {{name: zk}}
+        spec:
+          selector: {{matchLabels: {{app: zk}}}}
+          template:
+            metadata: {{labels: {{app: zk}}}}
+            spec: {{containers: [{{name: zk, image: x}}]}}
+        ---
+        apiVersion: policy/v1
+        kind: PodDisruptionBudget
+        metadata: {{name: zk}}
+        spec: {{minAvailable: {min_available}, selector: {{matchLabels: {{app: zk}}}}}}
+        ---
+        apiVersion: autoscaling/v2
+        kind: HorizontalPodAutoscaler
+        metadata: {{name: zk}}
+        spec:
+          scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: zk}}
+          minReplicas: 5
+          maxReplicas: 7
+        """), "pdb/zero-disruptions")
+    assert bool(fs) == want
+    if fs:
+        assert "currentHealthy 5" in fs[0].message, fs[0].message
