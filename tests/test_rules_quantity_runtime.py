@@ -344,3 +344,14 @@ def test_hpa_targets(tmp_path: Path) -> None:
     got = [(f.rule, f.line) for f in fs if f.rule.startswith("quantity/")]
     assert got == [("quantity/milli-bytes", 10), ("quantity/cpu-suffix", 13)]
     assert "scales to maxReplicas" in only(fs, "quantity/milli-bytes")[0].message
+
+
+@pytest.mark.parametrize("container, programs", [
+    ({"command": ["tini", "--", "node", "server.js"]}, ["node"]),
+    ({"command": ["/bin/sh", "-c"], "args": ["cd /app && exec npm start"]},
+     ["sh", "cd", "npm"]),
+    ({"command": ["consul", "agent", "-node", "node"]}, ["consul"]),
+    ({"args": ["env", "A=1", "/usr/local/bin/node", "x.js"]}, ["node"]),
+])
+def test_programs(container: dict, programs: list[str]) -> None:
+    assert options(container).programs() == programs

@@ -30,8 +30,8 @@ def _consequence_bytes(f: Field, value: Fraction) -> str:
     if f.role == "size":
         return f"the claim asks for {amount}"
     if f.role == "target":
-        return (f"every pod uses more than that, so the HPA scales to maxReplicas and stays "
-                f"there")
+        return ("every pod uses more than that, so the HPA scales to maxReplicas and stays "
+                "there")
     if f.role == "request":
         if f.where.startswith("LimitRange") and "min" in f.path:
             return f"the LimitRange's floor is {amount}: no floor at all"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 _K8S_REF = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
@@ -52,6 +52,28 @@ class Options:
     env: dict[str, str]
     argv: list[str]
     env_paths: dict[str, tuple[str | int, ...]]
+    scripts: list[list[str]] = field(default_factory=list)
+
+    def programs(self) -> list[str]:
+        """Base names of the programs the container starts: the first word of
+        ``command``/``args`` (past wrappers such as ``tini --``, ``dumb-init``, ``exec``,
+        ``env VAR=x``), and the first word of every command of an ``sh -c`` script."""
+        out: list[str] = []
+        heads = [self.argv[: len(self.argv) - sum(len(s) for s in self.scripts)]]
+        for words in self.scripts:
+            cur: list[str] = []
+            for w in words:
+                if w in (";", "&&", "||", "|", "&"):
+                    heads.append(cur)
+                    cur = []
+                else:
+                    cur.append(w.rstrip(";"))
+            heads.append(cur)
+        for words in heads:
+            prog = _first_program(words)
+            if prog:
+                out.append(prog)
+        return out
 
     def words(self, name: str) -> list[str]:
         """The variable ``name`` split as the runtime splits it (whitespace; quotes kept
@@ -85,16 +107,37 @@ def options(container: dict[str, Any]) -> Options:
         if isinstance(part, list):
             argv.extend(expand(str(x), env) for x in part if isinstance(x, (str, int, float)))
     script_words: list[str] = []
+    scripts: list[list[str]] = []
     for i, tok in enumerate(argv):
         if tok in ("-c", "-lc", "-ec") and i > 0 and i + 1 < len(argv) and any(
                 a.rsplit("/", 1)[-1] in {s.rsplit("/", 1)[-1] for s in _SHELLS}
                 for a in argv[:i]):
             text = _shell_expand(argv[i + 1], env)
             try:
-                script_words.extend(shlex.split(text, comments=True))
+                lex = shlex.shlex(text, posix=True, punctuation_chars=";&|")
+                lex.whitespace_split = True
+                lex.commenters = "#"
+                words = list(lex)
             except ValueError:
-                script_words.extend(text.split())
-    return Options(env=env, argv=argv + script_words, env_paths=paths)
+                words = text.split()
+            scripts.append(words)
+            script_words.extend(words)
+    return Options(env=env, argv=argv + script_words, env_paths=paths, scripts=scripts)
+
+
+_WRAPPERS = frozenset({"exec", "tini", "dumb-init", "env", "nice", "nohup", "time", "su-exec",
+                       "gosu", "catatonit"})
+
+
+def _first_program(words: list[str]) -> str:
+    """The program a command line runs, past wrappers, their flags, ``--`` and ``VAR=x``."""
+    for w in words:
+        base = w.rsplit("/", 1)[-1]
+        if not base or base in _WRAPPERS or base == "--" or w.startswith("-") or (
+                "=" in w and not w.startswith("=")):
+            continue
+        return base
+    return ""
 
 
 def program(argv: list[str]) -> str:

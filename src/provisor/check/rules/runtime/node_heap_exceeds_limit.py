@@ -11,7 +11,7 @@ from provisor.check.registry import rule
 from provisor.check.rules.limitrange._api import describe
 from provisor.check.rules.runtime._jvm import MIB, mib
 from provisor.check.rules.runtime._limit import memory_limit
-from provisor.check.rules.runtime._options import options, program
+from provisor.check.rules.runtime._options import options
 from provisor.check.rules.workload._basics import long_running_containers, where
 
 _FLAG = re.compile(r"^--max[-_]old[-_]space[-_]size=([0-9]+)$")
@@ -38,8 +38,8 @@ def _node_flag(words: list[str]) -> int | None:
 def check(ctx: Context) -> Iterator[Hit]:
     """
     **What it flags.** A container that runs Node.js (`command`/`args` start with `node`,
-    `npm`, `npx`, `yarn` or `pnpm`, directly or in an `sh -c` script, or it sets
-    `NODE_OPTIONS`) whose V8 old-space limit plus the assumed non-heap memory exceeds the
+    `npm`, `npx`, `yarn` or `pnpm`, also behind `tini`/`dumb-init`/`exec`/`env`, or a
+    command of an `sh -c` script does; or it sets `NODE_OPTIONS`) whose V8 old-space limit plus the assumed non-heap memory exceeds the
     container's memory limit (after LimitRange defaulting). The limit is
     `--max-old-space-size=<MiB>` from `NODE_OPTIONS` (literal `env` values) or the command
     line, the last one winning. Without the flag, V8 sizes the old space from the
@@ -66,9 +66,8 @@ def check(ctx: Context) -> Iterator[Hit]:
     for c in long_running_containers(ctx):
         opts = options(c.sent)
         node_opts = opts.words("NODE_OPTIONS")
-        runs_node = "NODE_OPTIONS" in opts.env or program(opts.argv) in _NODE_PROGRAMS or any(
-            program([w]) in _NODE_PROGRAMS for w in opts.argv[1:2]) or any(
-            program([w]) == "node" for w in opts.argv)
+        runs_node = "NODE_OPTIONS" in opts.env or any(
+            p in _NODE_PROGRAMS for p in opts.programs())
         if not runs_node:
             continue
         lim = memory_limit(c)
