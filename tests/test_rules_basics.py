@@ -443,7 +443,7 @@ globalDefault: {default}
     ("", -10, "false", "priority/preemptible-at-zero"),      # 0 < 1000, preempts
     ("preemptionPolicy: Never\n", -10, "false", "priority/class-not-set"),
     ("", 2000, "true", "priority/class-not-set"),            # default 2000 > high
-    ("", 10, "true", "priority/preemptible-at-zero"),        # default 10 < 1000
+    ("", 10, "true", "priority/class-not-set"),              # a deliberate default (10)
 ])
 def test_priority_of_pods_without_a_class(tmp_path: Path, policy: str, low: int,
                                           default: str, want: str) -> None:

@@ -29,7 +29,8 @@ def check(ctx: Context) -> Iterator[Hit]:
     **Why.** The Priority admission plugin gives a pod without a class the value of the
     `globalDefault` class, else 0 (`plugin/pkg/admission/priority/admission.go`,
     `getDefaultPriority`). Its place in the scheduling queue and in preemption is then
-    decided by whatever the cluster's default is, not by the author.
+    decided by whatever the cluster's default is, not by the author; the message says
+    which classes may preempt it.
 
     Profiles: on in `default` (when the set defines classes) and `strict` (always).
 
@@ -46,9 +47,12 @@ def check(ctx: Context) -> Iterator[Hit]:
         if not pcs and not strict:
             continue
         prio, dflt = unnamed_priority(pcs)
-        if pcs and preemptors(pcs, prio):
+        if pcs and dflt is None and preemptors(pcs, prio):
             continue  # priority/preemptible-at-zero
-        gets = (f"the globalDefault class {dflt} (priority {prio})" if dflt else
+        over = preemptors(pcs, prio) if pcs else []
+        gets = (f"the globalDefault class {dflt} (priority {prio})"
+                + (f", below {', '.join(n for n, _v in over[:3])}, which may preempt them"
+                   if over else "") if dflt else
                 "priority 0 (no globalDefault class in the set)" if pcs else
                 "the cluster's globalDefault class, or priority 0")
         have = ", ".join(sorted({str(d.obj.get('metadata', {}).get('name')) for d in pcs}))

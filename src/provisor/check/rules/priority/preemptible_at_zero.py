@@ -20,9 +20,8 @@ from provisor.check.rules.workload._basics import ARGO_KINDS, all_workloads
 def check(ctx: Context) -> Iterator[Hit]:
     """
     **What it flags.** A workload whose pod template names no `priorityClassName`, in a set
-    whose PriorityClasses (those that apply to it) include no `globalDefault` lower than the
-    others, so its pods get priority 0 (or the global default's value), while some class
-    has a higher value and a `preemptionPolicy` other than `Never` (the default is
+    whose PriorityClasses (those that apply to it) include no `globalDefault` class, so its
+    pods get priority 0, while some class has a higher value and a `preemptionPolicy` other than `Never` (the default is
     `PreemptLowerPriority`, `pkg/apis/scheduling/v1/defaults.go`).
 
     **Why.** When a pod of the higher class cannot be scheduled, the scheduler's
@@ -46,11 +45,12 @@ def check(ctx: Context) -> Iterator[Hit]:
         if not pcs:
             continue
         prio, dflt = unnamed_priority(pcs)
+        if dflt is not None:
+            continue  # a deliberate cluster default: priority/class-not-set
         over = preemptors(pcs, prio)
         if not over:
             continue
-        at = f"priority {prio} from the globalDefault class {dflt}" if dflt else (
-            "priority 0 (no class is globalDefault)")
+        at = "priority 0 (no class is globalDefault)"
         shown = ", ".join(f"{n} ({v})" for n, v in over[:4]) + (
             f" and {len(over) - 4} more" if len(over) > 4 else "")
         yield Hit(w.doc,
