@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from provisor.check.context import Context, Hit
+from provisor.check.context import Context, Hit, name_of
 from provisor.check.registry import rule
 from provisor.check.rules.limitrange._api import describe
 from provisor.check.rules.priority._common import class_name_of
@@ -55,7 +55,7 @@ def check(ctx: Context) -> Iterator[Hit]:
                    if over else "") if dflt else
                 "priority 0 (no globalDefault class in the set)" if pcs else
                 "the cluster's globalDefault class, or priority 0")
-        have = ", ".join(sorted({str(d.obj.get('metadata', {}).get('name')) for d in pcs}))
+        have = ", ".join(sorted({name_of(d.obj) for d in pcs} - {""}))
         yield Hit(w.doc,
                   f"{describe(w)}: its pods name no priorityClassName"
                   f"{f' while the set defines {have}' if have else ''}; they get {gets}",
