@@ -116,7 +116,8 @@ def check(
     from provisor.manifests import UnsupportedVersionError, load
 
     try:
-        cfg = load_config(config or find_config(), known_rules=set(all_docs()))
+        cfg_path = config or find_config()  # the catalogue is imported only to validate one
+        cfg = load_config(cfg_path, known_rules=set(all_docs()) if cfg_path else None)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     if profile is not None:
