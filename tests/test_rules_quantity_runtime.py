@@ -355,3 +355,24 @@ def test_hpa_targets(tmp_path: Path) -> None:
 ])
 def test_programs(container: dict, programs: list[str]) -> None:
     assert options(container).programs() == programs
+
+
+def test_runtime_rules_judge_init_containers(tmp_path: Path) -> None:
+    fs = only(check_text(tmp_path, """\
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {name: migrate, namespace: a}
+        spec:
+          template:
+            spec:
+              restartPolicy: Never
+              initContainers:
+              - name: flyway
+                image: x
+                env: [{name: JAVA_TOOL_OPTIONS, value: "-Xmx512m"}]
+                resources: {requests: {cpu: 100m, memory: 512Mi}, limits: {memory: 512Mi}}
+              containers:
+              - {name: main, image: x, resources: {limits: {cpu: 1, memory: 1Gi}}}
+        """), "runtime/jvm-heap-exceeds-limit")
+    assert len(fs) == 1 and "init container 'flyway'" in fs[0].message
+    assert fs[0].line == 11  # the env value that sets the heap

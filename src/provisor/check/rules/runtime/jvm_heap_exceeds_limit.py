@@ -23,8 +23,8 @@ def check(ctx: Context) -> Iterator[Hit]:
     `-XX:MaxHeapSize`, `-Xms`, `-XX:MaxRAMPercentage`, `-XX:MaxRAMFraction`, `-XX:MaxRAM`),
     found in `JAVA_TOOL_OPTIONS`, `JDK_JAVA_OPTIONS`, `JAVA_OPTS`, `_JAVA_OPTIONS` (literal
     `env` values, with `$(VAR)` expansion; `valueFrom` is skipped) or in `command`/`args`
-    (also inside `sh -c` scripts), when the maximum heap plus the estimated non-heap memory
-    exceeds the container's memory limit (after LimitRange defaulting; the pod-level limit
+    (also inside `sh -c` scripts) of a container or init container, when the maximum heap
+    plus the estimated non-heap memory exceeds the container's memory limit (after LimitRange defaulting; the pod-level limit
     when the container has none). Flags apply in HotSpot's order, the last one winning:
     `JAVA_TOOL_OPTIONS`, `JDK_JAVA_OPTIONS`, `JAVA_OPTS`, the command line,
     `_JAVA_OPTIONS`. A JVM with no heap flag keeps the default `MaxRAMPercentage` of 25%,
@@ -54,7 +54,7 @@ def check(ctx: Context) -> Iterator[Hit]:
     """
     threads = int(getattr(ctx.settings, "jvm_threads", 250))
     metaspace = int(getattr(ctx.settings, "jvm_metaspace_bytes", 100 * MIB))
-    for c in long_running_containers(ctx):
+    for c in long_running_containers(ctx, init=True):
         opts = options(c.sent)
         mem = jvm_memory(opts)
         if mem is None or not mem.sets_heap and mem.container_support:

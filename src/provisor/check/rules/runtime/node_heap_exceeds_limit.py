@@ -63,7 +63,7 @@ def check(ctx: Context) -> Iterator[Hit]:
     limit (the message gives the largest value that fits), or raise the limit.
     """
     extra = int(getattr(ctx.settings, "node_non_heap_bytes", 128 * MIB))
-    for c in long_running_containers(ctx):
+    for c in long_running_containers(ctx, init=True):
         opts = options(c.sent)
         node_opts = opts.words("NODE_OPTIONS")
         runs_node = "NODE_OPTIONS" in opts.env or any(

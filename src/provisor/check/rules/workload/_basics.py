@@ -136,10 +136,11 @@ def container_path(w: Workload, key: str, i: int) -> Path:
     return (*w.spec_path, key, i)
 
 
-def long_running_containers(ctx: "Context") -> Iterator[AdmittedContainer]:
+def long_running_containers(ctx: "Context", init: bool = False) -> Iterator[AdmittedContainer]:
     """The app containers and restartable init containers of every workload, admitted.
-    Plain init containers (they finish before the app starts) and workloads whose pod
-    cannot be judged (malformed quantities: the schema check reports them) are left out."""
+    Plain init containers (they finish before the app starts) are left out unless ``init``;
+    workloads whose pod cannot be judged (malformed quantities: the schema check reports
+    them) are always left out."""
     for w in all_workloads(ctx):
         adm: PodAdmission = ctx.admitted(w)
         if adm.bad_quantity:
@@ -155,7 +156,7 @@ def long_running_containers(ctx: "Context") -> Iterator[AdmittedContainer]:
             for i, c in enumerate(items):
                 if not isinstance(c, dict):
                     continue
-                if key == "initContainers" and c.get("restartPolicy") != "Always":
+                if key == "initContainers" and c.get("restartPolicy") != "Always" and not init:
                     continue
                 sent = sent_items[i] if isinstance(sent_items, list) and i < len(
                     sent_items) and isinstance(sent_items[i], dict) else c
@@ -168,5 +169,7 @@ def long_running_containers(ctx: "Context") -> Iterator[AdmittedContainer]:
 def where(c: AdmittedContainer) -> str:
     """``container 'web'`` or ``sidecar (restartable init container) 'proxy'``."""
     if c.key == "initContainers":
-        return f"restartable init container {c.name!r}"
+        kind = "restartable init container" if c.admitted.get("restartPolicy") == "Always" \
+            else "init container"
+        return f"{kind} {c.name!r}"
     return f"container {c.name!r}"
