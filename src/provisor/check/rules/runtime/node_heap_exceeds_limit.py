@@ -39,10 +39,12 @@ def check(ctx: Context) -> Iterator[Hit]:
     """
     **What it flags.** A container that runs Node.js (`command`/`args` start with `node`,
     `npm`, `npx`, `yarn` or `pnpm`, also behind `tini`/`dumb-init`/`exec`/`env`, or a
-    command of an `sh -c` script does; or it sets `NODE_OPTIONS`) whose V8 old-space limit plus the assumed non-heap memory exceeds the
+    command of an `sh -c` script does; or it sets `NODE_OPTIONS`), as a container or an
+    init container, whose V8 old-space limit plus the assumed non-heap memory exceeds the
     container's memory limit (after LimitRange defaulting). The limit is
     `--max-old-space-size=<MiB>` from `NODE_OPTIONS` (literal `env` values) or the command
-    line, the last one winning. Without the flag, V8 sizes the old space from the
+    line; the command line wins over `NODE_OPTIONS` (Node.js documents that options on the
+    command line take precedence), and the last of several wins. Without the flag, V8 sizes the old space from the
     machine's memory (a quarter of it, capped; about 2 GiB on a 64-bit node of 8 GiB or
     more: `Heap::HeapSizeFromPhysicalMemory`), and Node.js versions that do not size it
     from the cgroup limit then ignore the container's limit: a limit under 2 GiB plus the
