@@ -53,6 +53,8 @@ def qrules(fs) -> list[tuple[str, str]]:
      ["512 bytes", "did you mean 512Mi or 512Gi?"]),
     ("{requests: {memory: '1e3'}}", [("quantity/bytes-without-unit", "warning")],
      ["1000 bytes"]),
+    ("{limits: {memory: 65536}}", [("quantity/bytes-without-unit", "warning")],
+     ["65536 bytes", "did you mean 65536Ki (64Mi)?"]),
     ("{requests: {cpu: 500}}", [("quantity/cpu-without-milli", "warning")],
      ["500 cores", "did you mean 500m"]),
     ("{requests: {cpu: '250', memory: 134217728}}", [("quantity/cpu-without-milli", "warning")],

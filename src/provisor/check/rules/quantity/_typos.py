@@ -114,11 +114,14 @@ def bytes_without_unit(ctx: "Context") -> Iterator[Hit]:
         if not 1 <= f.value < SMALL_BYTES:
             continue
         n = f.number if not f.exponent else str(f.value)
+        if f.value < 1024:
+            meant, fix = f"{n}Mi or {n}Gi", f"write the unit: {n}Mi (mebibytes) or {n}Gi"
+        else:
+            meant, fix = f"{n}Ki ({float(f.value / 1024):g}Mi)", f"write the unit: {n}Ki or Mi"
         yield Hit(f.doc,
                   f"{f.where} = {f.text}: a number without a unit is bytes, so this is "
                   f"{show_bytes(f.value)}: {_consequence_bytes(f, f.value)}; did you mean "
-                  f"{n}Mi or {n}Gi?",
-                  fix=f"write the unit: {n}Mi (mebibytes) or {n}Gi", path=f.path)
+                  f"{meant}?", fix=fix, path=f.path)
 
 
 def cpu_without_milli(ctx: "Context") -> Iterator[Hit]:
