@@ -292,8 +292,11 @@ spec:
      "--max-old-space-size=1024 (NODE_OPTIONS)"),
     ("", '["node", "--max-old-space-size=3072", "server.js"]', "3Gi",
      "(the command line)"),
-    ("", '["npm", "start"]', "1Gi", "no --max-old-space-size"),
-    ("", '["sh", "-c", "node server.js"]', "512Mi", "no --max-old-space-size"),
+    # without the flag: half the limit, at least 256Mi (+128Mi) does not fit under 384Mi
+    ("", '["npm", "start"]', "256Mi", "no --max-old-space-size"),
+    ("", '["sh", "-c", "cd /app && node server.js"]', "300Mi", "no --max-old-space-size"),
+    ("", '["npm", "start"]', "512Mi", None),
+    ("", '["sh", "-c", "node server.js"]', "1Gi", None),
     # fits
     ('[{name: NODE_OPTIONS, value: "--max-old-space-size=768"}]', "[]", "1Gi", None),
     ("", '["node", "server.js"]', "4Gi", None),
@@ -319,10 +322,10 @@ apiVersion: v1
 kind: LimitRange
 metadata: {name: lr, namespace: a}
 spec:
-  limits: [{type: Container, default: {memory: 512Mi}}]
+  limits: [{type: Container, default: {memory: 256Mi}}]
 """
     fs = only(check_text(tmp_path, text), "runtime/node-heap-exceeds-limit")
-    assert len(fs) == 1 and "512Mi" in fs[0].message
+    assert len(fs) == 1 and "limit 256Mi" in fs[0].message
 
 
 def test_hpa_targets(tmp_path: Path) -> None:

@@ -16,9 +16,18 @@ from provisor.check.rules.workload._basics import long_running_containers, where
 
 _FLAG = re.compile(r"^--max[-_]old[-_]space[-_]size=([0-9]+)$")
 _NODE_PROGRAMS = frozenset({"node", "nodejs", "npm", "npx", "yarn", "pnpm"})
-#: The V8 old-space limit Node.js picks on a 64-bit machine of 8 GiB or more when the
-#: flag is not given and the runtime does not size it from the cgroup limit.
-DEFAULT_HEAP = 2048 * MIB
+#: The least heap limit V8 gives itself when Node.js sizes it from a small memory limit
+#: (measured: 262 MiB under a 256 MiB cgroup limit, nodejs/node#64646).
+MIN_DEFAULT_HEAP = 256 * MIB
+
+
+def default_heap(limit: int) -> int:
+    """The V8 heap limit Node.js (12 and later) picks without ``--max-old-space-size``:
+    half the memory it sees, which is the cgroup limit (nodejs/node#25576 sizes the heap
+    from the available memory; half of a 1 GiB container is measured in nodejs/node#35573,
+    259 MiB of a 512 MiB one in OpenVidu/openvidu-meet#89), and not below
+    :data:`MIN_DEFAULT_HEAP`."""
+    return max(limit // 2, MIN_DEFAULT_HEAP)
 
 
 def _node_flag(words: list[str]) -> int | None:
@@ -44,11 +53,13 @@ def check(ctx: Context) -> Iterator[Hit]:
     container's memory limit (after LimitRange defaulting). The limit is
     `--max-old-space-size=<MiB>` from `NODE_OPTIONS` (literal `env` values) or the command
     line; the command line wins over `NODE_OPTIONS` (Node.js documents that options on the
-    command line take precedence), and the last of several wins. Without the flag, V8 sizes the old space from the
-    machine's memory (a quarter of it, capped; about 2 GiB on a 64-bit node of 8 GiB or
-    more: `Heap::HeapSizeFromPhysicalMemory`), and Node.js versions that do not size it
-    from the cgroup limit then ignore the container's limit: a limit under 2 GiB plus the
-    non-heap estimate is flagged. The non-heap estimate is
+    command line take precedence), and the last of several wins. Without the flag,
+    Node.js 12 and later size the heap from the memory they see (nodejs/node#25576),
+    measured at about half the cgroup limit (nodejs/node#35573) and not below about 256 MiB
+    (262 MiB under a 256 MiB limit, nodejs/node#64646): so a container without the flag is
+    flagged only when its limit is that small (below 384 MiB with the default estimate).
+    Where Node.js cannot read the cgroup limit it sizes the heap from the host's memory
+    and nothing bounds it; that cannot be seen in a manifest. The non-heap estimate is
     `settings.node_non_heap_bytes` (128Mi: young generation semi-spaces, code space,
     Buffers and native memory outside the V8 heap).
 
@@ -89,12 +100,11 @@ def check(ctx: Context) -> Iterator[Hit]:
             src = "the command line" if on_cmd is not None else "NODE_OPTIONS"
             what = f"--max-old-space-size={heap // MIB} ({src})"
         else:
-            if DEFAULT_HEAP + extra <= limit:
+            heap = default_heap(limit)
+            if heap + extra <= limit:
                 continue
-            heap = DEFAULT_HEAP
-            what = ("no --max-old-space-size: V8's default old-space limit, sized from the "
-                    "machine's memory (about 2048Mi on a node of 8 GiB or more) unless the "
-                    "Node.js version sizes it from the cgroup limit")
+            what = ("no --max-old-space-size: Node.js sizes the V8 heap at half the memory "
+                    f"limit but not below {mib(MIN_DEFAULT_HEAP)}")
         fit = (f"set NODE_OPTIONS=--max-old-space-size={max(room, 0)} or less (the limit minus "
                f"the {mib(extra)} non-heap estimate), or raise the memory limit" if room > 0 else
                f"raise the memory limit above {mib(extra)} plus the heap")
