@@ -20,8 +20,8 @@ def pages() -> dict[Path, str]:
     rules = load_rules()
     index = ["# Rules", "",
              "`provisor check --profile minimal|default|strict` (or `check.profile` in "
-             "`.provisor.yaml`) chooses which rules run; the profile column gives the least "
-             "profile a rule runs in (`default` when not given).", "",
+             "`.provisor.yaml`; `default` when neither is given) chooses which rules run: a rule "
+             "runs in the profile of its column and in every stricter one.", "",
              "| rule | severity | profile | summary |", "|---|---|---|---|"]
     for rid, (sev, summary, _doc) in all_docs().items():
         prof = rules[rid].profile if rid in rules else PROFILES[0]
