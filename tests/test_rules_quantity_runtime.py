@@ -219,7 +219,8 @@ spec:
     # _JAVA_OPTIONS is applied last and wins over the command line
     ('[{name: _JAVA_OPTIONS, value: "-Xmx1g"}]', '["java", "-Xmx256m", "-jar", "a.jar"]',
      "1Gi", "1024Mi"),
-    # a thread stack of 4Mi x 250 threads makes a 512Mi heap too much for 1Gi
+    ('[{name: JAVA_TOOL_OPTIONS, value: "-XX:MaxRAMPercentage=75"}]', "", "1Gi", "768Mi"),
+    # a thread stack of 4Mi x 100 threads makes a 512Mi heap too much for 1Gi
     ('[{name: JAVA_TOOL_OPTIONS, value: "-Xmx512m -Xss4m"}]', "", "1Gi", "512Mi"),
 ])
 def test_jvm_over_limit(tmp_path: Path, env: str, args: str, limit: str, heap: str) -> None:
@@ -233,6 +234,9 @@ def test_jvm_over_limit(tmp_path: Path, env: str, args: str, limit: str, heap: s
     ("", "", "2000Mi"),                                                     # no flags: 25%
     ('[{name: JAVA_TOOL_OPTIONS, value: "-XX:MaxRAMPercentage=25"}]', "", "1Gi"),
     ('[{name: JAVA_TOOL_OPTIONS, value: "-XX:MaxRAMPercentage=70"}]', "", "2000Mi"),
+    ('[{name: JAVA_TOOL_OPTIONS, value: "-XX:MaxRAMPercentage=75"}]', "", "2Gi"),
+    ('[{name: JAVA_TOOL_OPTIONS, value: "-XX:MaxRAMPercentage=75"}]', "", "4Gi"),
+    ('[{name: JAVA_OPTS, value: "-Xmx512m"}]', "", "1Gi"),
     ('[{name: JAVA_TOOL_OPTIONS, value: "-Xmx2g"}]', '["java", "-Xmx1g", "-jar", "a.jar"]',
      "2Gi"),                                                                # later -Xmx wins
     ('[{name: JAVA_TOOL_OPTIONS, valueFrom: {configMapKeyRef: {name: c, key: k}}}]', "",
@@ -263,10 +267,10 @@ def test_case_18(shared: Path) -> None:
     assert [(f["object"]["kind"], f["object"]["name"], f["severity"]) for f in fs] == [
         ("Deployment", "api", "error")]
     m = fs[0]["message"]
-    for w in ("heap cap is 1600Mi", "MaxRAMPercentage 80%", "non-heap estimate of 600Mi",
-              "2200Mi", "limit 2000Mi", "OutOfMemoryError"):
+    for w in ("heap cap is 1600Mi", "MaxRAMPercentage 80%", "non-heap estimate of 434Mi",
+              "10% of the heap", "2034Mi", "limit 2000Mi", "OutOfMemoryError"):
         assert w in m, m
-    assert "MaxRAMPercentage <= 70" in fs[0]["fix"]
+    assert "MaxRAMPercentage <= 78; 69 leaves 10% of the limit" in fs[0]["fix"], fs[0]["fix"]
 
 
 # -- runtime: Node.js --------------------------------------------------------------------------

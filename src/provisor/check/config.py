@@ -65,7 +65,7 @@ class Settings:
             other serves), 3 for quorum-style services.
         jvm_threads / jvm_metaspace_bytes: the JVM non-heap estimate of
             ``runtime/jvm-heap-exceeds-limit`` when the flags do not say: thread count (each
-            with its ``-Xss`` stack, 1 MiB by default) and metaspace in bytes.
+            with its ``-Xss`` stack, 1 MiB by default; 100) and metaspace in bytes (100 MiB).
         node_non_heap_bytes: the Node.js memory outside the V8 old space (young generation,
             code, Buffers, native) that ``runtime/node-heap-exceeds-limit`` assumes.
         counters / gauges: metric names to treat as counters / gauges, beyond the naming
@@ -83,7 +83,7 @@ class Settings:
     quota_buffer: float = 0.2
     max_user_priority: int = 1_000_000_000
     min_replicas: int = 2
-    jvm_threads: int = 250
+    jvm_threads: int = 100
     jvm_metaspace_bytes: int = 100 * 1024 * 1024
     node_non_heap_bytes: int = 128 * 1024 * 1024
     counters: list[str] = field(default_factory=list)

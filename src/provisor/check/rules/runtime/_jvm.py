@@ -28,8 +28,12 @@ JAVA_VARS_BEFORE = ("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "JAVA_OPTS")
 JAVA_VARS_AFTER = ("_JAVA_OPTIONS",)
 
 MIB = 1 << 20
-#: ``ReservedCodeCacheSize`` with tiered compilation (the default since JDK 8).
-CODE_CACHE = 240 * MIB
+#: Code cache a service's JIT typically fills (``ReservedCodeCacheSize`` reserves 240 MiB
+#: with tiered compilation, but a service uses a fraction; a smaller reservation caps it).
+CODE_CACHE = 64 * MIB
+#: GC data structures (G1 remembered sets, card table, marking bitmaps) and other native
+#: allocations, as a share of the heap.
+GC_SHARE = Fraction(1, 10)
 #: ``-Xss`` on 64-bit Linux.
 STACK = 1 * MIB
 #: ``MaxDirectMemorySize`` assumed when unset (direct buffers in use by a typical service).
@@ -180,18 +184,21 @@ def jvm_memory(opts: Options) -> JvmMemory | None:
     return mem if mem.flags else None
 
 
-def non_heap(mem: JvmMemory, threads: int, metaspace: int) -> tuple[int, str]:
-    """(bytes, breakdown) of the non-heap estimate: code cache + threads x stack +
-    metaspace + direct buffers, each from its flag when given (``MaxMetaspaceSize`` is a
-    ceiling, so the smaller of it and the estimate is used)."""
-    cc = mem.code_cache if mem.code_cache is not None else CODE_CACHE
+def non_heap(mem: JvmMemory, heap: int, threads: int, metaspace: int) -> tuple[int, int, str]:
+    """(fixed bytes, total bytes, breakdown) of the non-heap estimate for a heap of ``heap``
+    bytes: code cache + threads x stack + metaspace + direct buffers (the fixed part, each
+    from its flag when given: ``ReservedCodeCacheSize`` and ``MaxMetaspaceSize`` are
+    ceilings, so the smaller of flag and estimate is used) + :data:`GC_SHARE` of the heap."""
+    cc = min(CODE_CACHE, mem.code_cache) if mem.code_cache is not None else CODE_CACHE
     st = mem.stack if mem.stack is not None else STACK
     ms = min(metaspace, mem.metaspace) if mem.metaspace is not None else metaspace
     dm = mem.direct if mem.direct is not None else DIRECT
-    total = cc + threads * st + ms + dm
+    fixed = cc + threads * st + ms + dm
+    gc = int(heap * GC_SHARE)
     parts = (f"code cache {_mib(cc)} + {threads} thread stacks x {_mib(st)} + metaspace "
-             f"{_mib(ms)} + direct buffers {_mib(dm)}")
-    return total, parts
+             f"{_mib(ms)} + direct buffers {_mib(dm)} + GC and native {_mib(gc)} "
+             f"({float(GC_SHARE) * 100:g}% of the heap)")
+    return fixed, fixed + gc, parts
 
 
 def _mib(n: int) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from provisor.check.context import Context, Hit
 from provisor.check.registry import rule
 from provisor.check.rules.limitrange._api import describe
-from provisor.check.rules.runtime._jvm import MIB, jvm_memory, mib, non_heap
+from provisor.check.rules.runtime._jvm import GC_SHARE, MIB, jvm_memory, mib, non_heap
 from provisor.check.rules.runtime._limit import memory_limit
 from provisor.check.rules.runtime._options import options
 from provisor.check.rules.workload._basics import long_running_containers, where
@@ -32,13 +32,16 @@ def check(ctx: Context) -> Iterator[Hit]:
     (`workload/memory-limit-missing`). `-XX:-UseContainerSupport` is flagged whenever the
     heap is not set absolutely, because the heap is then sized from the node's memory.
 
-    **The non-heap estimate** (the same components as the Cloud Foundry / Paketo Java
-    memory calculator): reserved code cache 240Mi (`-XX:ReservedCodeCacheSize`), thread
-    stacks `settings.jvm_threads` (250) x 1Mi (`-Xss`), metaspace
-    `settings.jvm_metaspace_bytes` (100Mi; `-XX:MaxMetaspaceSize` when smaller) and direct
-    buffers 10Mi (`-XX:MaxDirectMemorySize`): 600Mi with the defaults. GC data structures
-    and native libraries come on top, so the estimate is a floor, not a ceiling. Set the
-    settings to your measured numbers (`jcmd <pid> VM.native_memory summary`).
+    **The non-heap estimate** is what a typical service commits outside the heap, stated
+    so that you can replace it with your measurement (`jcmd <pid> VM.native_memory
+    summary`): code cache 64Mi (a service's JIT fills a fraction of the 240Mi
+    `ReservedCodeCacheSize`; a smaller flag caps it), `settings.jvm_threads` (100) thread
+    stacks x 1Mi (`-Xss`), metaspace `settings.jvm_metaspace_bytes` (100Mi;
+    `-XX:MaxMetaspaceSize` when smaller), direct buffers 10Mi (`-XX:MaxDirectMemorySize`),
+    and GC data structures plus other native memory at 10% of the heap: 274Mi + 10% of the
+    heap with the defaults (the Cloud Foundry / Paketo Java memory calculator counts the
+    full reservations instead, about 600Mi). The default `MaxRAMPercentage` of 25% and
+    the common 75% fit from a 2Gi limit up; 75% of 1Gi does not.
 
     **Why.** The heap cap is what the garbage collector aims to stay under, and it collects
     on heap pressure, not cgroup pressure. Metaspace, code cache, thread stacks, direct
@@ -52,7 +55,7 @@ def check(ctx: Context) -> Iterator[Hit]:
     **Fix.** Lower the heap to at most the limit minus the non-heap estimate (the message
     gives the `-Xmx` and the `MaxRAMPercentage` that fit), or raise the memory limit.
     """
-    threads = int(getattr(ctx.settings, "jvm_threads", 250))
+    threads = int(getattr(ctx.settings, "jvm_threads", 100))
     metaspace = int(getattr(ctx.settings, "jvm_metaspace_bytes", 100 * MIB))
     for c in long_running_containers(ctx, init=True):
         opts = options(c.sent)
@@ -79,14 +82,18 @@ def check(ctx: Context) -> Iterator[Hit]:
                       path=path)
             continue
         heap, how = mem.heap(limit)
-        extra, parts = non_heap(mem, threads, metaspace)
+        fixed, extra, parts = non_heap(mem, heap, threads, metaspace)
         if heap + extra <= limit:
             continue
-        room = limit - extra
+        room = int((limit - fixed) / (1 + GC_SHARE))  # the largest heap that fits
+        safe = int((limit * 9 // 10 - fixed) / (1 + GC_SHARE))  # with 10% of the limit spare
         if room > 0:
             pct = room * 100 // limit
-            fit = (f"set -Xmx{room // MIB}m or less (MaxRAMPercentage <= {pct}), or raise the "
-                   f"memory limit to at least {mib(heap + extra)} plus a margin")
+            fit = (f"set -Xmx{room // MIB}m or less (MaxRAMPercentage <= {pct}; "
+                   + (f"{safe * 100 // limit} leaves 10% of the limit for native memory the "
+                      f"estimate does not see" if safe > 0 else "no margin left") +
+                   f"), or raise the memory limit to at least {mib(heap + extra)} plus a "
+                   f"margin")
         else:
             fit = (f"the limit {limit_text} is below the non-heap estimate alone: raise it to "
                    f"at least {mib(heap + extra)} plus a margin")
