@@ -24,8 +24,8 @@ def check(ctx: Context) -> Iterator[Hit]:
     found in `JAVA_TOOL_OPTIONS`, `JDK_JAVA_OPTIONS`, `JAVA_OPTS`, `_JAVA_OPTIONS` (literal
     `env` values, with `$(VAR)` expansion; `valueFrom` is skipped) or in `command`/`args`
     (also inside `sh -c` scripts) of a container or init container, when the maximum heap
-    plus the estimated non-heap memory exceeds the container's memory limit (after LimitRange defaulting; the pod-level limit
-    when the container has none). Flags apply in HotSpot's order, the last one winning:
+    plus the estimated non-heap memory exceeds the container's memory limit (after
+    LimitRange defaulting; the pod-level limit when the container has none). Flags apply in HotSpot's order, the last one winning:
     `JAVA_TOOL_OPTIONS`, `JDK_JAVA_OPTIONS`, `JAVA_OPTS`, the command line,
     `_JAVA_OPTIONS`. A JVM with no heap flag keeps the default `MaxRAMPercentage` of 25%,
     which is safe, and is not flagged; neither is a container with no memory limit
