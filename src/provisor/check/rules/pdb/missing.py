@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from provisor.check.context import Context, Hit, SCALABLE_KINDS
+from provisor.check.context import SCALABLE_KINDS, Context, Hit, namespace_of
 from provisor.check.registry import rule
 from provisor.check.rules.limitrange._api import describe
 from provisor.check.rules.pdb._common import pdbs, pod_index, replicas_at
-from provisor.check.context import namespace_of
 
 
 @rule("pdb/missing", "warning",
@@ -59,11 +58,11 @@ def check(ctx: Context) -> Iterator[Hit]:
         if top < 2:
             continue
         how = next(h for n, h in counts if n == top)
+        labels = ", ".join(f"{k}={v}" for k, v in sorted(w.pod_labels.items())) or "no labels"
         yield Hit(w.doc,
                   f"{describe(w)} runs up to {top} pods ({how}) and no PodDisruptionBudget in "
                   f"namespace {w.namespace or '(default)'} selects its pods "
-                  f"({', '.join(f'{k}={v}' for k, v in sorted(w.pod_labels.items())) or 'no labels'})"
-                  f": a node drain may evict all of them at once",
+                  f"({labels}): a node drain may evict all of them at once",
                   fix="add a PodDisruptionBudget with maxUnavailable: 1 whose selector matches "
                       "the pod template's labels, in the same namespace",
                   path=(*w.spec_path[:-1], "metadata"))
