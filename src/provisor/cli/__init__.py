@@ -269,6 +269,10 @@ def policy_validate(
     raise typer.Exit(2)
 
 
+# Commands kept in their own modules register themselves on ``app`` when imported.
+from provisor.cli import recommend as _recommend  # noqa: E402,F401
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
