@@ -494,6 +494,8 @@ spec:
            "[system-node-critical system-cluster-critical]}]" in fs[0].message
     assert not only(check_text(tmp_path, ds.format(ns="kube-system")),
                     "priority/critical-outside-kube-system")
+    unset = ds.format(ns="x").replace(", namespace: x", "")
+    assert not only(check_text(tmp_path, unset), "priority/critical-outside-kube-system")
     quota = """\
 ---
 apiVersion: v1

@@ -28,7 +28,9 @@ def check(ctx: Context) -> Iterator[Hit]:
     """
     **What it flags.** A workload outside `kube-system` whose pods set `priorityClassName:
     system-node-critical` or `system-cluster-critical`, while no ResourceQuota of its
-    namespace has a `scopeSelector` (`PriorityClass In [...]`) that matches the class.
+    namespace has a `scopeSelector` (`PriorityClass In [...]`) that matches the class. A
+    workload that sets no namespace (and gets none from a kustomization or `-n`) is not
+    judged: it may well be applied to `kube-system`.
 
     **Why.** Until Kubernetes 1.17 the Priority admission plugin refused these classes
     outside `kube-system` (`plugin/pkg/admission/priority/admission.go`: "pods with
@@ -54,6 +56,8 @@ def check(ctx: Context) -> Iterator[Hit]:
     for w, name, path in workloads_naming(ctx):
         if name not in CRITICAL or w.namespace == "kube-system":
             continue
+        if w.namespace.startswith("(unset"):
+            continue  # applied with -n to a namespace the check cannot know (kube-system?)
         adm = ctx.admitted(w)
         pod = {**adm.pod, "metadata": {**(adm.pod.get("metadata") or {}),
                                       "namespace": w.namespace or "default"}}
