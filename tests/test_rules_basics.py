@@ -635,3 +635,15 @@ def test_unnamespaced_pdb_is_judged_with_its_workloads(tmp_path: Path, min_avail
     assert bool(fs) == want
     if fs:
         assert "currentHealthy 5" in fs[0].message, fs[0].message
+
+
+def test_pdb_missing_unnamespaced_pdb_in_another_file_counts(tmp_path: Path) -> None:
+    (tmp_path / "d.yaml").write_text(deployment(ns="x").replace(", namespace: x", ""))
+    (tmp_path / "p.yaml").write_text(PDB.format(ns="x", selector="{matchLabels: {app: web}}")
+                                     .replace(", namespace: x", ""))
+    r = run_cli("check", str(tmp_path), "--no-schema", "--format", "json")
+    assert "pdb/missing" not in {f["rule"] for f in json.loads(r.stdout)["findings"]}
+    (tmp_path / "p.yaml").write_text(PDB.format(ns="x", selector="{matchLabels: {app: db}}")
+                                     .replace(", namespace: x", ""))
+    r = run_cli("check", str(tmp_path), "--no-schema", "--format", "json")
+    assert "pdb/missing" in {f["rule"] for f in json.loads(r.stdout)["findings"]}

@@ -20,7 +20,9 @@ def check(ctx: Context) -> Iterator[Hit]:
     runs 2 or more pods (its `spec.replicas`, or the `maxReplicas` of the HPA that scales
     it) while no PodDisruptionBudget *of its namespace* selects its pod template's labels.
     A PDB in another namespace, or whose selector does not match the template labels
-    (labels on the Deployment's own metadata do not count), does not protect it.
+    (labels on the Deployment's own metadata do not count), does not protect it. For a
+    workload that sets no namespace, a PDB that sets none either counts even from another
+    file: applied together, they land in the same namespace.
     Workloads with fewer than 2 pods are `workload/single-replica` / `hpa/min-replicas-low`
     (a PDB cannot protect a single pod without blocking drains); DaemonSets (drains skip
     them), Jobs and bare Pods are not flagged.
@@ -41,17 +43,28 @@ def check(ctx: Context) -> Iterator[Hit]:
     """
     from provisor.k8s.selectors import SelectorError
 
+    from provisor.check.rules.pdb._common import compiled
+
     idx = pod_index(ctx)
     covered: set[int] = set()
+    # PDBs that set no namespace either, from other files: applied together with the
+    # workload they would protect it, so they count for workloads without a namespace
+    loose = []
     for d in pdbs(ctx):
+        spec = d.obj.get("spec")
+        sel = spec.get("selector") if isinstance(spec, dict) else None
         try:
-            for w in idx.select(namespace_of(d.obj), (d.obj.get("spec") or {}).get("selector")
-                                if isinstance(d.obj.get("spec"), dict) else None):
+            for w in idx.select(namespace_of(d.obj), sel):
                 covered.add(id(w))
+            if namespace_of(d.obj).startswith("(unset"):
+                loose.append(compiled(sel))
         except (SelectorError, TypeError, ValueError):
             continue
     for w in ctx.workloads:
         if w.kind not in SCALABLE_KINDS or id(w) in covered:
+            continue
+        if w.namespace.startswith("(unset") and any(
+                not c.nothing and c.matches(w.pod_labels) for c in loose):
             continue
         counts = replicas_at(ctx, w)
         top = max(n for n, _how in counts)
