@@ -417,7 +417,7 @@ def test_pdb_no_policy_and_both_set(tmp_path: Path) -> None:
     assert [f.object.name for f in nop] == ["none", "old"]
     assert "allows every disruption" in nop[0].message
     assert "defaults it to minAvailable: 1" in nop[1].message
-    both = only(fs, "pdb/min-and-max-set")
+    both = only(fs, "pdb/invalid")
     assert [(f.object.name, f.severity) for f in both] == [("both", "error")]
     assert "cannot be both set" in both[0].message
 

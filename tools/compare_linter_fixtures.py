@@ -48,7 +48,7 @@ CONCERNS: dict[str, tuple[str, ...]] = {
     # single replica instead of the missing PDB
     "pdb-missing": ("pdb/missing", "workload/single-replica"),
     # a PDB that sets both fields is refused by the API (stronger than "allows no disruption")
-    "pdb-zero": ("pdb/zero-disruptions", "pdb/min-and-max-set"),
+    "pdb-zero": ("pdb/zero-disruptions", "pdb/invalid"),
     "pdb-no-policy": ("pdb/no-policy",),
     "pdb-unhealthy": ("pdb/unhealthy-eviction-policy",),
     "priority-not-set": ("priority/class-not-set", "priority/preemptible-at-zero"),
@@ -238,7 +238,7 @@ DISAGREE: dict[str, str] = {
         "the limit into the request (SetDefaults_Pod does it for every resource)",
     "polaris:test/checks/pdbDisruptionsIsZero/success.both.yaml:pdb-zero:*":
         "minAvailable and maxUnavailable are both set: the API refuses the PDB (422, "
-        "ValidatePodDisruptionBudgetSpec); provisor reports pdb/min-and-max-set",
+        "ValidatePodDisruptionBudgetSpec); provisor reports pdb/invalid",
     "polaris:test/checks/pdbMinAvailableGreaterThanHPAMinReplicas/success.equals.yaml:pdb-zero:*":
         "minAvailable 5 equals the HPA's minReplicas 5: Polaris' check is only 'greater "
         "than', but at the minimum disruptionsAllowed = 5 - 5 = 0 and every drain blocks "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from provisor.check.context import SCALABLE_KINDS, Context, Hit, namespace_of
+from provisor.check.context import SCALABLE_KINDS, Context, Hit, namespace_of, is_unset
 from provisor.check.registry import rule
 from provisor.check.rules.limitrange._api import describe
 from provisor.check.rules.pdb._common import pdbs, pod_index, replicas_at
@@ -56,14 +56,14 @@ def check(ctx: Context) -> Iterator[Hit]:
         try:
             for w in idx.select(namespace_of(d.obj), sel):
                 covered.add(id(w))
-            if namespace_of(d.obj).startswith("(unset"):
+            if is_unset(namespace_of(d.obj)):
                 loose.append(compiled(sel))
         except (SelectorError, TypeError, ValueError):
             continue
     for w in ctx.workloads:
         if w.kind not in SCALABLE_KINDS or id(w) in covered:
             continue
-        if w.namespace.startswith("(unset") and any(
+        if is_unset(w.namespace) and any(
                 not c.nothing and c.matches(w.pod_labels) for c in loose):
             continue
         counts = replicas_at(ctx, w)

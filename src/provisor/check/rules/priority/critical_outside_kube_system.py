@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from provisor.check.context import Context, Hit
+from provisor.check.context import Context, Hit, is_unset
 from provisor.check.registry import rule
 from provisor.check.rules.limitrange._api import describe
 from provisor.check.rules.priority._common import workloads_naming
@@ -56,7 +56,7 @@ def check(ctx: Context) -> Iterator[Hit]:
     for w, name, path in workloads_naming(ctx):
         if name not in CRITICAL or w.namespace == "kube-system":
             continue
-        if w.namespace.startswith("(unset"):
+        if is_unset(w.namespace):
             continue  # applied with -n to a namespace the check cannot know (kube-system?)
         adm = ctx.admitted(w)
         pod = {**adm.pod, "metadata": {**(adm.pod.get("metadata") or {}),
