@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from provisor.check.context import SCALABLE_KINDS, Context, Hit, namespace_of, is_unset
 from provisor.check.registry import rule
 from provisor.check.rules.limitrange._api import describe
-from provisor.check.rules.pdb._common import pdbs, pod_index, replicas_at
+from provisor.check.rules.pdb._common import pod_index, replicas_at
 
 
 @rule("pdb/missing", "warning",
@@ -50,7 +50,7 @@ def check(ctx: Context) -> Iterator[Hit]:
     # PDBs that set no namespace either, from other files: applied together with the
     # workload they would protect it, so they count for workloads without a namespace
     loose = []
-    for d in pdbs(ctx):
+    for d in ctx.kind("PodDisruptionBudget"):  # an invalid one is pdb/invalid's finding
         spec = d.obj.get("spec")
         sel = spec.get("selector") if isinstance(spec, dict) else None
         try:
