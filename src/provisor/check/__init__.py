@@ -132,9 +132,10 @@ def run_check(
     if rules:
         ctx = Context(list(documents), cfg.settings, default_namespace=default_namespace,
                       kubernetes_version=kubernetes_version)
+        ctx.profile = cfg.profile
         with ctx.active():
             for r in load_rules().values():
-                if not cfg.enabled(r.id):
+                if not cfg.runs(r):
                     continue
                 try:
                     for hit in r.func(ctx):

@@ -498,6 +498,7 @@ class Context:
             kustomization (``provisor check -n``); None judges each file on its own.
         kubernetes_version: the Kubernetes version under check as given (``provisor check
             --kubernetes-version``), None when not given (a current release is assumed).
+        profile: the check's profile (``minimal``, ``default``, ``strict``).
         cache: the per-run cache for results rule families share (per namespace, per
             workload...). Keys are tuples starting with the family that fills them, e.g.
             ``("quota", "demand")``; lives as long as the Context (one check run).
@@ -511,6 +512,8 @@ class Context:
     default_namespace: str | None = None
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     kubernetes_version: str | None = None
+    #: the ``--profile`` the check runs under (rules whose reach depends on it read it)
+    profile: str = "default"
     _index: dict[tuple[str, str, str], "Document"] = field(default_factory=dict, repr=False)
     _admitted: dict[int, "PodAdmission"] = field(default_factory=dict, repr=False)
     _stored_limit_ranges: dict[str, list[dict[str, Any]]] | None = field(

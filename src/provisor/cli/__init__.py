@@ -189,6 +189,10 @@ def check(
         "--namespace", "-n", help="Judge objects without a namespace as if applied to this "
         "one (kubectl apply -n); by default each file (or kustomization) stands alone.",
         show_default=False)] = None,
+    profile: Annotated[Optional[str], typer.Option(
+        help="Which rules run: minimal (what Kubernetes refuses or cannot work), default "
+        "(adds the availability and resource basics), strict (adds debated practices such as "
+        "CPU limits). Overrides check.profile in .provisor.yaml.", show_default=False)] = None,
 ) -> None:
     """Check manifests for schema errors and cross-object mistakes."""
     if list_rules or explain:
@@ -209,9 +213,16 @@ def check(
     from provisor.manifests import UnsupportedVersionError, load
 
     try:
-        cfg = load_config(config or find_config(), known_rules=set(all_docs()))
+        cfg_path = config or find_config()  # the catalogue is imported only to validate one
+        cfg = load_config(cfg_path, known_rules=set(all_docs()) if cfg_path else None)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
+    if profile is not None:
+        from provisor.check.registry import PROFILES
+
+        if profile.lower() not in PROFILES:
+            raise _fail(f"--profile must be one of {', '.join(PROFILES)}, not {profile!r}")
+        cfg.profile = profile.lower()
     docs = load(paths)
     if not docs and not docs.findings:
         raise _fail(f"no manifests found in {', '.join(paths)} (a folder is walked for "
