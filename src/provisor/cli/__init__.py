@@ -345,7 +345,7 @@ def _plan_report(result) -> None:
         path = write_plan_report(result)
     except OSError as exc:
         raise _fail(f"{result.out_dir}: cannot write the report: {exc.strerror or exc}") from None
-    _console().print(f"report: [bold]{path}[/] (open it in a browser; report.md beside it)")
+    _console().print(f"report: [bold]{_esc(str(path))}[/] (open it in a browser; report.md beside it)")
 
 
 @policy_app.command("show")
