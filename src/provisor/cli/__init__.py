@@ -258,6 +258,10 @@ def policy_validate(
     raise typer.Exit(2)
 
 
+# Commands in their own modules (registered on ``app`` when imported).
+from provisor.cli import simulate as _simulate  # noqa: E402,F401
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

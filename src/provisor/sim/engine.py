@@ -386,6 +386,13 @@ class Engine:
         self.s_oom = np.zeros(n, np.float64)
         self.s_pressure = np.zeros(n, np.float64)
         self.s_written = np.zeros(n, np.float64)
+        self.s_written_total = np.zeros(n, np.float64)
+        self.s_pvc_size = np.zeros(n, np.float64)
+        self.s_kreq_cpu = np.zeros(n, np.float64)
+        self.s_kreq_mem = np.zeros(n, np.float64)
+        self.s_klim_cpu = np.zeros(n, np.float64)
+        self.s_klim_mem = np.zeros(n, np.float64)
+        self.s_restarts = np.zeros(n, np.float64)
         self.s_pod: list[Pod | None] = [None] * n
         self.free: list[int] = list(range(n - 1, -1, -1))
 
@@ -704,6 +711,9 @@ class Engine:
         pod.run = run
         pod.pvcs = pvcs
         pod.pvc_size = size
+        self.s_pvc_size[pod.slot] = size
+        self.s_written_total[pod.slot] = run.written
+        self.recorder.pod_created(pod)
         run.pod = pod
         run.state = "pod"
         run.retry_backoff = 0.0
@@ -804,7 +814,6 @@ class Engine:
         pod.pending_since = self.t
         self.acc["pods_seen"] += 1
         self._slot(pod)
-        self.recorder.pod_created(pod)
         return pod
 
     def _enqueue_pending(self, pod: Pod) -> None:
@@ -1089,8 +1098,8 @@ class Engine:
             pod.ready = False
             delay = kl.container_backoff(pod.crash_backoff_restarts)
             pod.crash_backoff_restarts += 1
-            self.recorder.count("kube_pod_container_status_restarts_total",
-                                self.recorder.ksm_labels(pod), 1)
+            self.s_restarts[s] += 1
+            self.recorder.reason_slots.add(s)
             self.at(self.t + delay, "restart", pod)
         else:
             pod.terminated_reason = "OOMKilled"
@@ -1273,6 +1282,8 @@ class Engine:
                 break
             p = self._new_pod(obj, "ctrl", charged)
             p.deploy = d
+            self.s_pvc_size[p.slot] = 0.0
+            self.recorder.pod_created(p)
             d.pods.append(p)
             live.append(p)
             self._enqueue_pending(p)
@@ -1317,25 +1328,23 @@ class Engine:
                 self._reconcile_deployment(d)
 
     def _hpa_responsiveness(self, d: Deployment, name: str, res: Any) -> None:
-        """Time from a load change that needs another replica count (the metric leaves the
-        tolerance band: the replica calculator's raw proposal differs from the current count)
-        to the HPA's rescale."""
-        raw = None
-        for ms in (res.status.get("currentMetrics") or []):
-            _ = ms
-        conds = {c.get("type"): c for c in res.status.get("conditions") or []}
-        limited = (conds.get("ScalingLimited") or {}).get("status") == "True"
+        """Scale-up decision time: from the first sync whose unstabilized recommendation (the
+        metrics' proposal, recorded in ``HPAState.recommendations`` at ``now``) is above the
+        current replica count (below maxReplicas) to the sync that scales up."""
         key = f"{d.namespace}/{name}"
-        desired_raw = res.desired_replicas
-        need = (desired_raw != d.replicas) or res.rescale
-        _ = raw
-        if need and not limited:
-            if self.hpa_need_since.get(key) is None:
-                self.hpa_need_since[key] = self.t
-        if res.rescale:
+        raw = None
+        for r in res.state.recommendations or ():
+            if r.timestamp == self.t:
+                raw = r.recommendation
+        mx = int((d.hpa or {}).get("spec", {}).get("maxReplicas", 0))
+        need_up = raw is not None and raw > d.replicas and d.replicas < mx
+        if need_up and self.hpa_need_since.get(key) is None:
+            self.hpa_need_since[key] = self.t
+        if res.rescale and res.desired_replicas > d.replicas:
             since = self.hpa_need_since.get(key)
-            if since is not None:
-                self.hpa_reaction.append(self.t - since)
+            self.hpa_reaction.append(self.t - since if since is not None else 0.0)
+            self.hpa_need_since[key] = None
+        elif not need_up:
             self.hpa_need_since[key] = None
 
     def _hpa_pod(self, p: Pod) -> dict[str, Any]:

@@ -65,6 +65,9 @@ HELP: dict[str, tuple[str, str]] = {
     "provisor_quota_rejections_total": ("counter", "Pod or PVC creations refused by ResourceQuota admission."),
 }
 
+PHASES = ("Pending", "Running", "Succeeded", "Failed", "Unknown")
+PHASE_CODE = {p: i for i, p in enumerate(PHASES)}
+
 # per-slot metrics: name -> (value getter key)
 _SLOT = ("cpu_total", "ws", "periods", "throttled", "mem_limit", "oom")
 
@@ -84,6 +87,8 @@ class Recorder:
         self.quota_hi: dict[tuple[str, str, str], float] = {}
         self.events: list[Incident] = []
         self._node_sids: list[tuple[np.ndarray, np.ndarray]] | None = None
+        self.reason_slots: set[int] = set()
+        self._qcache: dict[str, float] = {}
 
     # -- series ids ----------------------------------------------------------------------------
 
@@ -125,46 +130,75 @@ class Recorder:
             self._slot_arr("periods")[s] = -1
             self._slot_arr("throttled")[s] = -1
         self._slot_arr("mem_limit")[s] = self.sid("container_spec_memory_limit_bytes", c)
-
-    def _pod_static(self, pod: "Pod", t: float) -> None:
-        """kube-state-metrics series of one pod at ``t`` (requests, limits, phase, reasons)."""
         k = self.ksm_labels(pod)
-        node = self.eng.node_names[pod.node] if pod.node >= 0 else ""
-        sids: list[int] = []
-        vals: list[float] = []
-        for metric, res, unit, v in (
-                ("kube_pod_container_resource_requests", "cpu", "core", pod.cpu_req / 1000.0),
-                ("kube_pod_container_resource_requests", "memory", "byte", float(pod.mem_req)),
-                ("kube_pod_container_resource_limits", "cpu", "core", pod.cpu_lim / 1000.0),
-                ("kube_pod_container_resource_limits", "memory", "byte", float(pod.mem_lim))):
-            if v > 0:
-                sids.append(self.sid(metric, {**k, "node": node, "resource": res, "unit": unit}))
-                vals.append(v)
+        for key, metric, res, unit, v in (
+                ("req_cpu", "kube_pod_container_resource_requests", "cpu", "core", pod.cpu_req),
+                ("req_mem", "kube_pod_container_resource_requests", "memory", "byte", pod.mem_req),
+                ("lim_cpu", "kube_pod_container_resource_limits", "cpu", "core", pod.cpu_lim),
+                ("lim_mem", "kube_pod_container_resource_limits", "memory", "byte", pod.mem_lim)):
+            self._slot_arr(key)[s] = self.sid(metric, {**k, "resource": res, "unit": unit}) if v > 0 else -1
         pk = {**KSM, "namespace": pod.namespace, "pod": pod.name, "uid": f"uid-{pod.uid}"}
-        for ph in ("Pending", "Running", "Succeeded", "Failed", "Unknown"):
-            sids.append(self.sid("kube_pod_status_phase", {**pk, "phase": ph}))
-            vals.append(1.0 if pod.phase == ph else 0.0)
-        sids.append(self.sid("kube_pod_container_status_restarts_total", k))
-        vals.append(float(pod.restarts))
+        for i, ph in enumerate(PHASES):
+            self._slot_arr(f"phase{i}")[s] = self.sid("kube_pod_status_phase", {**pk, "phase": ph})
+        self._slot_arr("restarts")[s] = self.sid("kube_pod_container_status_restarts_total", k)
+        e = self.eng
+        e.s_kreq_cpu[s] = pod.cpu_req / 1000.0
+        e.s_kreq_mem[s] = pod.mem_req
+        e.s_klim_cpu[s] = pod.cpu_lim / 1000.0
+        e.s_klim_mem[s] = pod.mem_lim
+        e.s_restarts[s] = 0.0
+        if pod.pvcs:
+            pvc = pod.pvcs[0]["metadata"]["name"]
+            pl = {"namespace": pod.namespace, "persistentvolumeclaim": pvc}
+            self._slot_arr("pvc_req")[s] = self.sid(
+                "kube_persistentvolumeclaim_resource_requests_storage_bytes", {**KSM, **pl})
+            self._slot_arr("pvc_cap")[s] = self.sid("kubelet_volume_stats_capacity_bytes", {**KUBELET, **pl})
+            self._slot_arr("pvc_used")[s] = self.sid("kubelet_volume_stats_used_bytes", {**KUBELET, **pl})
+        else:
+            for key in ("pvc_req", "pvc_cap", "pvc_used"):
+                self._slot_arr(key)[s] = -1
+
+    def _reasons(self, pod: "Pod", t: float) -> None:
+        """Terminated / last-terminated reason series of one pod (few pods have them)."""
+        k = self.ksm_labels(pod)
+        sids: list[int] = []
         if pod.terminated_reason:
-            sids.append(self.sid("kube_pod_container_status_terminated_reason", {**k, "reason": pod.terminated_reason}))
-            vals.append(1.0)
+            sids.append(self.sid("kube_pod_container_status_terminated_reason",
+                                 {**k, "reason": pod.terminated_reason}))
         if pod.last_reason in ("OOMKilled", "Error", "Evicted", "Completed"):
-            sids.append(self.sid("kube_pod_container_status_last_terminated_reason", {**k, "reason": pod.last_reason}))
-            vals.append(1.0)
-        for pvc in pod.pvcs:
-            name = pvc["metadata"]["name"]
-            pl = {"namespace": pod.namespace, "persistentvolumeclaim": name}
-            cap = float(pod.pvc_size / max(len(pod.pvcs), 1))
-            sids.append(self.sid("kube_persistentvolumeclaim_resource_requests_storage_bytes", {**KSM, **pl}))
-            vals.append(cap)
-            if pod.phase in ("Running", "Succeeded") and pod.slot >= 0:
-                used = self._written(pod, t)
-                sids.append(self.sid("kubelet_volume_stats_capacity_bytes", {**KUBELET, **pl}))
-                vals.append(cap)
-                sids.append(self.sid("kubelet_volume_stats_used_bytes", {**KUBELET, **pl}))
-                vals.append(used)
-        self._emit(np.array(sids, np.int64), t, np.array(vals, np.float64))
+            sids.append(self.sid("kube_pod_container_status_last_terminated_reason",
+                                 {**k, "reason": pod.last_reason}))
+        if sids:
+            self._emit(np.array(sids, np.int64), t, np.ones(len(sids)))
+
+    def _ksm(self, slots: np.ndarray, t: float) -> None:
+        """kube-state-metrics and volume series of the pods in ``slots`` (vectorised)."""
+        e = self.eng
+        for key, src in (("req_cpu", e.s_kreq_cpu), ("req_mem", e.s_kreq_mem),
+                         ("lim_cpu", e.s_klim_cpu), ("lim_mem", e.s_klim_mem),
+                         ("restarts", e.s_restarts)):
+            self._emit(self._slot_arr(key)[slots], t, src[slots])
+        codes = np.array([PHASE_CODE[p.phase] if p is not None else 4
+                          for p in (e.s_pod[int(x)] for x in slots)], np.int64)
+        for i in range(len(PHASES)):
+            self._emit(self._slot_arr(f"phase{i}")[slots], t, (codes == i).astype(np.float64))
+        pv = self._slot_arr("pvc_req")[slots]
+        has = pv >= 0
+        if has.any():
+            ps = slots[has]
+            self._emit(pv[has], t, e.s_pvc_size[ps])
+            run = (codes[has] == 1) | (codes[has] == 2)
+            if run.any():
+                rs = ps[run]
+                frac = np.minimum(e.s_progress[rs] / np.where(e.s_work[rs] > 0, e.s_work[rs], 1.0), 1.0)
+                used = np.minimum(e.s_written_total[rs] * frac, e.s_pvc_size[rs])
+                self._emit(self._slot_arr("pvc_cap")[rs], t, e.s_pvc_size[rs])
+                self._emit(self._slot_arr("pvc_used")[rs], t, used)
+        for s in slots[np.isin(slots, np.fromiter(self.reason_slots, np.int64, len(self.reason_slots)))] \
+                if self.reason_slots else ():
+            p = e.s_pod[int(s)]
+            if p is not None:
+                self._reasons(p, t)
 
     def _written(self, pod: "Pod", t: float) -> float:
         e = self.eng
@@ -179,8 +213,11 @@ class Recorder:
         t = self.eng.t
         s = pod.slot
         if s >= 0:
-            self._slot_samples(np.array([s], np.int64), t)
-        self._pod_static(pod, t)
+            one = np.array([s], np.int64)
+            self._slot_samples(one, t)
+            self._ksm(one, t)
+            self.reason_slots.discard(s)
+        self._reasons(pod, t)
         self._end_conditions(s, t, pod)
 
     def count(self, name: str, labels: dict[str, str], inc: float) -> None:
@@ -216,10 +253,7 @@ class Recorder:
         if used.size:
             # the limit series exists only while the container runs with a limit
             self._slot_samples(used, t)
-            for s in used:
-                p = e.s_pod[s]
-                if p is not None:
-                    self._pod_static(p, t)
+            self._ksm(used, t)
         # nodes (static, once per scrape)
         if self._node_sids is None:
             sids, vals = [], []
@@ -243,7 +277,7 @@ class Recorder:
                     sids.append(self.sid("kube_resourcequota", {**KSM, "namespace": m.get("namespace", ""),
                                                                  "resourcequota": m.get("name", ""),
                                                                  "resource": res, "type": typ}))
-                    vals.append(_num(st[typ][res]))
+                    vals.append(self._qnum(st[typ][res]))
             self._quota_conditions(q, t)
         # deployments and HPAs
         for key in sorted(e.deployments):
@@ -311,8 +345,8 @@ class Recorder:
         m = q.get("metadata") or {}
         st = q.get("status") or {}
         for res, hard in sorted((st.get("hard") or {}).items()):
-            h = _num(hard)
-            u = _num((st.get("used") or {}).get(res, "0"))
+            h = self._qnum(hard)
+            u = self._qnum((st.get("used") or {}).get(res, "0"))
             key = (m.get("namespace", ""), m.get("name", ""), res)
             if h > 0 and u / h >= 0.9:
                 self.quota_hi.setdefault(key, t)
@@ -320,6 +354,13 @@ class Recorder:
                 start = self.quota_hi.pop(key)
                 self.events.append(Incident("quota-high", start, t, {"namespace": key[0], "resourcequota": key[1],
                                                                      "resource": res}, ""))
+
+    def _qnum(self, v: Any) -> float:
+        k = str(v)
+        x = self._qcache.get(k)
+        if x is None:
+            x = self._qcache[k] = _num(v)
+        return x
 
     def finish(self, t: float) -> None:
         e = self.eng
