@@ -388,6 +388,7 @@ class Engine:
         self.s_written = np.zeros(n, np.float64)
         self.s_written_total = np.zeros(n, np.float64)
         self.s_pvc_size = np.zeros(n, np.float64)
+        self.s_sched = np.zeros(n, bool)
         self.s_kreq_cpu = np.zeros(n, np.float64)
         self.s_kreq_mem = np.zeros(n, np.float64)
         self.s_klim_cpu = np.zeros(n, np.float64)
@@ -421,6 +422,7 @@ class Engine:
             a[s] = 0.0
         self.s_inburst[s] = False
         self.s_running[s] = False
+        self.s_sched[s] = False
         pod.slot = s
         return s
 
@@ -451,6 +453,7 @@ class Engine:
         self.at(0.0, "init")
         self._next_arrival(0.0)
         next_tick = self.tick
+        self.next_tick = next_tick
         next_hpa = tm.hpa_sync
         next_scrape = 0.0
         next_vpa = tm.vpa_interval
@@ -475,6 +478,7 @@ class Engine:
             if t_loop == next_tick:
                 self._kubelet_tick()
                 next_tick += self.tick
+                self.next_tick = next_tick
             if t_loop == next_hpa:
                 self._hpa_sync()
                 next_hpa += tm.hpa_sync
@@ -522,6 +526,8 @@ class Engine:
             self._node_lost_evict(ev.data)
         elif k == "node-back":
             self._node_back(ev.data)
+        elif k == "complete":
+            self._complete_event(ev.data)
         elif k == "rs-retry":
             self._reconcile_deployment(ev.data)
 
@@ -932,6 +938,7 @@ class Engine:
         self.s_mem_lim[s] = pod.mem_lim
         self.s_start[s] = self.t
         self.s_progress[s] = 0.0
+        self.s_sched[s] = False
         if pod.run is not None:
             run = pod.run
             st = run.stage
@@ -947,6 +954,11 @@ class Engine:
             self.s_p_on[s] = min(p_off * share / (1 - share), 1.0) if share < 1 else 1.0
             self.s_noise[s] = st.memory.noise
             self.s_leak[s] = self._leak_for(run.cls.name)
+            lim = pod.cpu_lim
+            full = lim <= 0 or max(st.cpu.burst, st.cpu.base) <= lim
+            if full and self.t + run.work <= self.next_tick:
+                self.s_sched[s] = True
+                self.at(self.t + run.work, "complete", (pod, s))
             if run.first_start is None:
                 run.first_start = self.t
                 wait = self.t - run.enqueued
@@ -1017,7 +1029,10 @@ class Engine:
             rate = np.where(demand > 0, alloc / np.where(demand > 0, demand, 1.0), 1.0)
             if run_idx.size:
                 r_rate = rate[self.s_run[idx]]
-                self.s_progress[run_idx] += dt * r_rate
+                # work accrues from the container's (re)start or the previous tick
+                span = np.minimum(self.t - self.s_start[run_idx], dt)
+                self.s_progress[run_idx] += np.maximum(span, 0.0) * r_rate
+                self._predict_completions(run_idx, r_rate)
                 # memory: grows with work done, plus noise, plus a leak
                 frac = np.minimum(self.s_progress[run_idx] / self.s_work[run_idx], 1.0)
                 ws = self.s_ws_start[run_idx] + (self.s_ws_peak[run_idx] - self.s_ws_start[run_idx]) * frac
@@ -1052,9 +1067,10 @@ class Engine:
                 p = self.s_pod[s]
                 if p is not None:
                     self._oom_kill(p)
-            # completions
+            # completions not predicted (work finished inside the last interval)
             if run_idx.size:
-                done = run_idx[self.s_running[run_idx] & (self.s_progress[run_idx] >= self.s_work[run_idx])]
+                done = run_idx[self.s_running[run_idx] & ~self.s_sched[run_idx]
+                               & (self.s_progress[run_idx] >= self.s_work[run_idx])]
                 for s in done:
                     p = self.s_pod[s]
                     if p is not None:
@@ -1065,6 +1081,24 @@ class Engine:
         self.acc["node_mem_req"] += float(self.req_mem.sum()) * dt
         self.acc["node_time"] += dt
         self._availability(dt)
+
+    def _predict_completions(self, run_idx: np.ndarray, r_rate: np.ndarray) -> None:
+        """Runs that will finish before the next tick at the current rate get a completion
+        event at the exact time (so queue waits and Little's law are not quantised by the
+        tick)."""
+        left = self.s_work[run_idx] - self.s_progress[run_idx]
+        soon = (~self.s_sched[run_idx]) & (left > 0) & (r_rate > 0) & (left <= r_rate * self.tick)
+        for s, lft, r in zip(run_idx[soon], left[soon], r_rate[soon]):
+            self.s_sched[s] = True
+            p = self.s_pod[s]
+            self.at(self.t + float(lft / r), "complete", (p, int(s)))
+
+    def _complete_event(self, data: tuple["Pod", int]) -> None:
+        pod, s = data
+        if pod is None or pod.slot != s or not self.s_running[s] or not self.s_sched[s]:
+            return
+        self.s_progress[s] = self.s_work[s]
+        self._run_completed(pod)
 
     def _availability(self, dt: float) -> None:
         for key in sorted(self.deployments):
