@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -113,7 +115,10 @@ def _is_policy(path: Path) -> bool:
     return "tiers" in lines and "agents" in lines and "kind" not in lines
 
 
-def _run_with_progress(run_sim, sim_inputs, days: float, seed: int):  # type: ignore[no-untyped-def]
+@contextmanager
+def progress_bar(days: float) -> Iterator[Callable[[float, float], None]]:
+    """A rich progress bar on stderr (only on a terminal) fed with simulated seconds; yields the
+    ``progress(done_s, total_s)`` callback."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     con = _console(stderr=True)
@@ -121,11 +126,16 @@ def _run_with_progress(run_sim, sim_inputs, days: float, seed: int):  # type: ig
     with Progress(TextColumn("simulating"), BarColumn(), TextColumn("{task.fields[done]}"),
                   TextColumn("{task.fields[speed]}"), TimeElapsedColumn(), console=con,
                   transient=True, disable=not con.is_terminal) as prog:
-        task = prog.add_task("sim", total=days * 86400.0, done="", speed="")
+        task = prog.add_task("sim", total=max(days, 1e-9) * 86400.0, done="", speed="")
 
         def progress(done: float, total: float) -> None:
             el = max(time.monotonic() - start, 1e-6)
             prog.update(task, completed=done, done=f"{done / 86400:.2f}/{total / 86400:g} d",
                         speed=f"{done / el:,.0f} sim s/s")
 
+        yield progress
+
+
+def _run_with_progress(run_sim, sim_inputs, days: float, seed: int):  # type: ignore[no-untyped-def]
+    with progress_bar(days) as progress:
         return run_sim(sim_inputs, days=days, seed=seed, progress=progress)

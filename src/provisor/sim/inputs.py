@@ -257,6 +257,27 @@ def default_workload() -> Workload:
     return w
 
 
+def policy_objects(pol: Any) -> list[dict[str, Any]]:
+    """The policy's rendered objects (in memory) plus the controller Deployments its bundle
+    assumes exist (built from their ``assumed_pod_resources``)."""
+    from provisor.render import render
+
+    objects = [copy.deepcopy(o) for _, o in render(pol).objects()]
+    names = {(o.get("kind"), (o.get("metadata") or {}).get("name")) for o in objects}
+    for d in _external_deployments(pol):
+        if ("Deployment", d["metadata"]["name"]) not in names:
+            objects.append(d)
+    return objects
+
+
+def inputs_from_policy(pol: Any, source: str = "") -> SimInputs:
+    """SimInputs of a loaded ``Policy``: its objects, its cluster's nodes, its workload (or the
+    built-in one)."""
+    wl = pol.workload if pol.workload is not None else default_workload()
+    return SimInputs(objects=tuple(policy_objects(pol)), nodes=tuple(policy_nodes(pol)),
+                     workload=wl, source=source or f"policy {pol.name}")
+
+
 def load_inputs(policy: Path | None = None, paths: Sequence[str] = (), *,
                 nodes: Sequence[str] = (), workload: Path | None = None,
                 scenarios: Sequence[str] = ()) -> SimInputs:
@@ -295,13 +316,7 @@ def load_inputs(policy: Path | None = None, paths: Sequence[str] = (), *,
             raise SimInputError(str(policy or "agent-platform.yaml"), 0, "", str(exc)) from None
         except OSError as exc:
             raise SimInputError(str(policy), 0, "", exc.strerror or str(exc)) from None
-        from provisor.render import render
-
-        objects = [copy.deepcopy(o) for _, o in render(pol).objects()]
-        names = {(o.get("kind"), (o.get("metadata") or {}).get("name")) for o in objects}
-        for d in _external_deployments(pol):
-            if ("Deployment", d["metadata"]["name"]) not in names:
-                objects.append(d)
+        objects = policy_objects(pol)
         source = str(policy) if policy else "built-in policy agent-platform"
     if nodes:
         node_objs = []

@@ -88,6 +88,7 @@ class Recorder:
         self.events: list[Incident] = []
         self._node_sids: list[tuple[np.ndarray, np.ndarray]] | None = None
         self.reason_slots: set[int] = set()
+        self._plan: tuple[np.ndarray, list[Any]] | None = None
         self._qcache: dict[str, float] = {}
 
     # -- series ids ----------------------------------------------------------------------------
@@ -230,14 +231,10 @@ class Recorder:
     # -- sampling ------------------------------------------------------------------------------
 
     def _emit(self, sids: np.ndarray, t: float, vals: np.ndarray) -> None:
-        keep = sids >= 0
-        if not keep.all():
-            sids, vals = sids[keep], vals[keep]
-        if sids.size == 0:
-            return
+        """Buffer samples of time ``t`` (series id -1 = no such series, dropped at the end)."""
         self.chunk_sid.append(sids)
-        self.chunk_t.append(np.full(sids.size, t))
-        self.chunk_v.append(vals.astype(np.float64, copy=True))
+        self.chunk_t.append(t)
+        self.chunk_v.append(np.array(vals, np.float64))
 
     def _slot_samples(self, slots: np.ndarray, t: float) -> None:
         e = self.eng
@@ -267,49 +264,57 @@ class Recorder:
             self._node_sids = [(np.array(sids, np.int64), np.array(vals, np.float64))]
         for sids_a, vals_a in self._node_sids:
             self._emit(sids_a, t, vals_a)
-        # quotas
-        sids, vals = [], []
+        # quotas, Deployments, HPAs, queues: a fixed plan of (series id, value getter)
+        if self._plan is None:
+            self._plan = self._build_plan()
+        sids_a, getters = self._plan
+        vals = np.array([g() for g in getters], np.float64)
+        for q in e.quota_list:
+            self._quota_conditions(q, t)
+        cs = sorted(self.counters)
+        self._emit(np.concatenate((sids_a, np.array(cs, np.int64))), t,
+                   np.concatenate((vals, np.array([self.counters[i] for i in cs], np.float64))))
+
+    def _build_plan(self) -> tuple[np.ndarray, list[Any]]:
+        e = self.eng
+        sids: list[int] = []
+        getters: list[Any] = []
+
+        def add(name: str, labels: dict[str, str], g: Any) -> None:
+            sids.append(self.sid(name, labels))
+            getters.append(g)
+
         for q in e.quota_list:
             m = q.get("metadata") or {}
-            st = q.get("status") or {}
+            st = q["status"]
             for typ in ("hard", "used"):
                 for res in sorted(st.get(typ) or {}):
-                    sids.append(self.sid("kube_resourcequota", {**KSM, "namespace": m.get("namespace", ""),
-                                                                 "resourcequota": m.get("name", ""),
-                                                                 "resource": res, "type": typ}))
-                    vals.append(self._qnum(st[typ][res]))
-            self._quota_conditions(q, t)
-        # deployments and HPAs
+                    add("kube_resourcequota", {**KSM, "namespace": m.get("namespace", ""),
+                                               "resourcequota": m.get("name", ""), "resource": res,
+                                               "type": typ},
+                        lambda q=q, typ=typ, res=res: self._qnum(q["status"][typ].get(res, "0")))
         for key in sorted(e.deployments):
             d = e.deployments[key]
             dl = {**KSM, "namespace": d.namespace, "deployment": d.name}
-            sids.append(self.sid("kube_deployment_status_replicas_available", dl))
-            vals.append(float(sum(1 for p in d.pods if p.ready and not p.terminating)))
-            sids.append(self.sid("kube_deployment_spec_replicas", dl))
-            vals.append(float(d.replicas))
+            add("kube_deployment_status_replicas_available", dl,
+                lambda d=d: float(sum(1 for p in d.pods if p.ready and not p.terminating)))
+            add("kube_deployment_spec_replicas", dl, lambda d=d: float(d.replicas))
             if d.hpa is not None:
                 hl = {**KSM, "namespace": d.namespace,
                       "horizontalpodautoscaler": (d.hpa.get("metadata") or {}).get("name", d.name)}
-                spec = d.hpa.get("spec") or {}
-                st = d.hpa.get("status") or {}
-                for metric, v in (("kube_horizontalpodautoscaler_spec_max_replicas", spec.get("maxReplicas", 0)),
-                                  ("kube_horizontalpodautoscaler_spec_min_replicas", spec.get("minReplicas", 1)),
-                                  ("kube_horizontalpodautoscaler_status_current_replicas", st.get("currentReplicas", d.replicas)),
-                                  ("kube_horizontalpodautoscaler_status_desired_replicas", st.get("desiredReplicas", d.replicas))):
-                    sids.append(self.sid(metric, hl))
-                    vals.append(float(v or 0))
-        # queue
+                add("kube_horizontalpodautoscaler_spec_max_replicas", hl,
+                    lambda d=d: float((d.hpa or {}).get("spec", {}).get("maxReplicas", 0)))
+                add("kube_horizontalpodautoscaler_spec_min_replicas", hl,
+                    lambda d=d: float((d.hpa or {}).get("spec", {}).get("minReplicas", 1)))
+                add("kube_horizontalpodautoscaler_status_current_replicas", hl,
+                    lambda d=d: float(((d.hpa or {}).get("status") or {}).get("currentReplicas", d.replicas)))
+                add("kube_horizontalpodautoscaler_status_desired_replicas", hl,
+                    lambda d=d: float(((d.hpa or {}).get("status") or {}).get("desiredReplicas", d.replicas)))
         for name in sorted(e.classes):
             c = e.classes[name]
-            waiting = len(c.waiting) + sum(1 for r in e.kueue if r.cls is c)
-            sids.append(self.sid("provisor_queue_length", {"job": "provisor", "namespace": c.namespace,
-                                                           "agent": name}))
-            vals.append(float(waiting))
-        # counters
-        for i in sorted(self.counters):
-            sids.append(i)
-            vals.append(self.counters[i])
-        self._emit(np.array(sids, np.int64), t, np.array(vals, np.float64))
+            add("provisor_queue_length", {"job": "provisor", "namespace": c.namespace, "agent": name},
+                lambda c=c: float(len(c.waiting) + sum(1 for r in e.kueue if r.cls is c)))
+        return np.array(sids, np.int64), getters
 
     # -- ground truth for alerts ---------------------------------------------------------------
 
@@ -383,8 +388,12 @@ class Recorder:
         if not self.chunk_sid:
             return out
         sid = np.concatenate(self.chunk_sid)
-        ts = np.concatenate(self.chunk_t) + START_EPOCH
+        ts = np.repeat(np.array(self.chunk_t, np.float64), [a.size for a in self.chunk_sid]) + START_EPOCH
         vs = np.concatenate(self.chunk_v)
+        keep = sid >= 0
+        sid, ts, vs = sid[keep], ts[keep], vs[keep]
+        if sid.size == 0:
+            return out
         order = np.lexsort((np.arange(sid.size), ts, sid))
         sid, ts, vs = sid[order], ts[order], vs[order]
         # keep the last sample of equal (sid, t)

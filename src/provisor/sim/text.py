@@ -36,15 +36,16 @@ def fmt_target(target: str, unit: str) -> str:
 
 
 def scorecard_table(result: "SimResult") -> "Table":
-    """The scorecard as a rich table: metric, value, target, status, definition."""
+    """The scorecard as a rich table: metric, value, target, status, then each metric's
+    definition (as computed) on the row below it."""
     from rich.table import Table
 
-    t = Table("metric", "value", "target", "status", "definition", title="Scorecard",
-              title_justify="left")
+    t = Table("metric", "value", "target", "status", title="Scorecard", title_justify="left")
     colors = {"pass": "green", "fail": "red", "not-computed": "dim"}
     for m in result.scorecard.metrics:
-        t.add_row(m.name, fmt_value(m.value, m.unit), fmt_target(m.target, m.unit),
-                  f"[{colors[m.status]}]{m.status}[/]", m.definition)
+        t.add_row(f"[bold]{m.name}[/]", fmt_value(m.value, m.unit), fmt_target(m.target, m.unit),
+                  f"[{colors[m.status]}]{m.status}[/]")
+        t.add_row(f"[dim]  {m.definition}[/]", "", "", "", end_section=True)
     return t
 
 
