@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 from provisor.quantity import Quantity, QuantityError
 
@@ -48,9 +48,13 @@ def _bytes(value: Any) -> int:
 
 
 #: CPU: a quantity string ("500m", "2") or an integer number of millicores.
-Millicores = Annotated[int, BeforeValidator(_cpu_millicores), Field(ge=0)]
+Millicores = Annotated[int, BeforeValidator(_cpu_millicores), Field(ge=0), WithJsonSchema(
+    {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string"}],
+     "description": "CPU: millicores, or a Kubernetes quantity such as '500m' or '2'"})]
 #: Memory/storage: a quantity string ("8Gi") or an integer number of bytes.
-Bytes = Annotated[int, BeforeValidator(_bytes), Field(ge=0)]
+Bytes = Annotated[int, BeforeValidator(_bytes), Field(ge=0), WithJsonSchema(
+    {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string"}],
+     "description": "bytes, or a Kubernetes quantity such as '8Gi'"})]
 
 
 class _M(BaseModel):
