@@ -51,6 +51,7 @@ from provisor.sim.recorder import Recorder
 Z95 = 1.6448536269514722
 EPOCH = 0.0
 PHASES = ("Pending", "Running", "Succeeded", "Failed", "Unknown")
+PHASE_CODE = {p: i for i, p in enumerate(PHASES)}
 CORE = 1000.0
 
 
@@ -389,6 +390,7 @@ class Engine:
         self.s_written_total = np.zeros(n, np.float64)
         self.s_pvc_size = np.zeros(n, np.float64)
         self.s_sched = np.zeros(n, bool)
+        self.s_phase = np.zeros(n, np.int64)
         self.s_kreq_cpu = np.zeros(n, np.float64)
         self.s_kreq_mem = np.zeros(n, np.float64)
         self.s_klim_cpu = np.zeros(n, np.float64)
@@ -423,8 +425,14 @@ class Engine:
         self.s_inburst[s] = False
         self.s_running[s] = False
         self.s_sched[s] = False
+        self.s_phase[s] = 0
         pod.slot = s
         return s
+
+    def _phase(self, pod: Pod, phase: str) -> None:
+        pod.phase = phase
+        if pod.slot >= 0:
+            self.s_phase[pod.slot] = PHASE_CODE[phase]
 
     def _free_slot(self, pod: Pod) -> None:
         s = pod.slot
@@ -927,7 +935,7 @@ class Engine:
         if pod.terminating or pod.node < 0 or pod.slot < 0:
             return
         s = pod.slot
-        pod.phase = "Running"
+        self._phase(pod, "Running")
         if pod.started is None:
             pod.started = self.t
         self.s_running[s] = True
@@ -1146,7 +1154,7 @@ class Engine:
 
     def _pod_failed(self, pod: Pod, reason: str) -> None:
         """A run pod ended Failed: the Job creates a new one after its backoff, or fails."""
-        pod.phase = "Failed"
+        self._phase(pod, "Failed")
         self._release_pod(pod)
         run = pod.run
         if run is None:
@@ -1192,7 +1200,7 @@ class Engine:
             self.acc["pvc_runs"] += 1
             self.acc["pvc_unused_sum"] += max(1.0 - min(run.written, pod.pvc_size) / pod.pvc_size, 0.0)
             self.s_written[s] = min(run.written, pod.pvc_size)
-        pod.phase = "Succeeded"
+        self._phase(pod, "Succeeded")
         pod.terminated_reason = "Completed"
         self._release_pod(pod)
         run.state = "done"
@@ -1275,7 +1283,7 @@ class Engine:
         if pod.run is not None and pod.run.pod is pod and pod.run.state == "pod":
             self._pod_failed(pod, pod.last_reason or "Deleted")
             return
-        pod.phase = "Failed" if pod.last_reason in ("Evicted", "OOMKilled") else "Succeeded"
+        self._phase(pod, "Failed" if pod.last_reason in ("Evicted", "OOMKilled") else "Succeeded")
         self._release_pod(pod)
         if pod.deploy is not None:
             try:
