@@ -310,9 +310,10 @@ class Engine:
             m = _meta(h)
             ns = m.get("namespace") or "default"
             ref = (h.get("spec") or {}).get("scaleTargetRef") or {}
-            d = self.deployments.get((ns, ref.get("name", "")))
-            if d is None or ref.get("kind") not in ("Deployment", "StatefulSet"):
+            target = self.deployments.get((ns, ref.get("name", "")))
+            if target is None or ref.get("kind") not in ("Deployment", "StatefulSet"):
                 continue
+            d = target
             hh = set_defaults_horizontal_pod_autoscaler(h)
             hh = dict(hh)
             hh["metadata"] = {**_meta(hh), "namespace": ns}
@@ -679,7 +680,7 @@ class Engine:
             used = q["status"]["used"]
             for k, d in delta.items():
                 cur = _q(used.get(k, "0")).value - d.value
-                used[k] = str(Quantity.from_value(max(cur, 0)))
+                used[k] = str(Quantity.from_value(cur if cur > 0 else 0))
         self._quota_freed()
 
     def _run_pod_template(self, run: Run) -> dict[str, Any]:
@@ -760,9 +761,10 @@ class Engine:
 
     @property
     def kueue(self) -> list[Run]:
-        k = getattr(self, "_kueue", None)
+        k: list[Run] | None = getattr(self, "_kueue", None)
         if k is None:
-            k = self._kueue = []
+            k = []
+            self._kueue = k
         return k
 
     def _retry_run(self, run: Run) -> None:
@@ -905,14 +907,15 @@ class Engine:
             if not (self.schedulable[i] and self.node_ready[i]):
                 continue
             infos.append(NodeInfo(self.node_objs[i], [self._pod_for_k8s(p) for p in self.node_pods[i] if not p.terminating]))
-        statuses = {ni.node["metadata"]["name"]: Status("Unschedulable", ("Insufficient resources",)) for ni in infos}
+        statuses = {self.node_names[i]: Status("Unschedulable", ("Insufficient resources",))
+                    for i in range(self.N) if self.schedulable[i] and self.node_ready[i]}
         res = preempt(self._pod_for_k8s(pod), infos, statuses, self._pdbs_now())
         if not res.nominated_node_name:
             return False
         byname = {(p.namespace, p.name): p for ps in self.node_pods for p in ps}
         for v in res.victims:
-            m = _meta(v)
-            victim = byname.get((m.get("namespace"), m.get("name")))
+            m = dict(v.get("metadata") or {})
+            victim = byname.get((str(m.get("namespace", "")), str(m.get("name", ""))))
             if victim is not None and not victim.terminating:
                 self.acc["preemptions"] += 1
                 self._terminate(victim, "Preempted", grace=True)
@@ -1269,7 +1272,6 @@ class Engine:
         gp = float((pod.obj.get("spec") or {}).get("terminationGracePeriodSeconds",
                                                      kl.DEFAULT_TERMINATION_GRACE_PERIOD))
         if pod.run is not None:
-            run = pod.run
             # the run's work is lost; the Job counts the pod as failed
             if pod.slot >= 0:
                 self.s_running[pod.slot] = False
@@ -1520,7 +1522,7 @@ class Engine:
             if dec.allowed:
                 self.acc["drain_evictions"] += 1
                 if dec.updated_pdb is not None:
-                    self._record_disrupted(dec.updated_pdb)
+                    self._record_disrupted(dict(dec.updated_pdb))
                 self._terminate(p, "Evicted", grace=True)
             else:
                 blocked += 1

@@ -101,7 +101,7 @@ class Recorder:
         self.labels: list[dict[str, str]] = []
         self.index: dict[tuple[tuple[str, str], ...], int] = {}
         self.chunk_sid: list[np.ndarray] = []
-        self.chunk_t: list[np.ndarray] = []
+        self.chunk_t: list[float] = []
         self.chunk_v: list[np.ndarray] = []
         self.counters: dict[int, float] = {}
         self.slot_sids: dict[str, np.ndarray] = {}
@@ -164,21 +164,8 @@ class Recorder:
         e.s_restarts[s] = 0.0
 
     def _pod_labels(self, sid: int) -> dict[str, str]:
-        uid, code = divmod(sid - POD_BASE, N_POD_CODES)
-        ns, pod, container, image, pvc = self.pod_info[uid]
-        key = POD_KEYS[code]
-        name, kind, extra = POD_SERIES[key]
-        if kind == "cadvisor":
-            lab = {**CADVISOR, "namespace": ns, "pod": pod, "container": container, "image": image}
-        elif kind == "ksm":
-            lab = {**KSM, "namespace": ns, "pod": pod, "container": container}
-        elif kind == "phase":
-            lab = {**KSM, "namespace": ns, "pod": pod, "uid": f"uid-{uid}"}
-        elif kind == "pvc-ksm":
-            lab = {**KSM, "namespace": ns, "persistentvolumeclaim": pvc}
-        else:
-            lab = {**KUBELET, "namespace": ns, "persistentvolumeclaim": pvc}
-        return {"__name__": name, **lab, **extra}
+        return pod_labels(self.pod_info, sid)
+
 
     def _reasons(self, pod: "Pod", t: float) -> None:
         """Terminated / last-terminated reason series of one pod (few pods have them)."""
@@ -288,12 +275,12 @@ class Recorder:
         if self._plan is None:
             self._plan = self._build_plan()
         sids_a, getters = self._plan
-        vals = np.array([g() for g in getters], np.float64)
+        plan_vals = np.array([g() for g in getters], np.float64)
         for q in e.quota_list:
             self._quota_conditions(q, t)
         cs = sorted(self.counters)
         self._emit(np.concatenate((sids_a, np.array(cs, np.int64))), t,
-                   np.concatenate((vals, np.array([self.counters[i] for i in cs], np.float64))))
+                   np.concatenate((plan_vals, np.array([self.counters[i] for i in cs], np.float64))))
 
     def _build_plan(self) -> tuple[np.ndarray, list[Any]]:
         e = self.eng
@@ -418,7 +405,8 @@ class RecordedSeries:
         self.chunk_t = chunk_t
         self.chunk_v = chunk_v
 
-    _pod_labels = Recorder._pod_labels
+    def _pod_labels(self, sid: int) -> dict[str, str]:
+        return pod_labels(self.pod_info, sid)
 
     def build(self) -> "SeriesSet":
         return self.series_set()
@@ -467,3 +455,22 @@ def _num(v: Any) -> float:
         return float(Quantity.parse(v).value) if not isinstance(v, (int, float)) else float(v)
     except (ValueError, TypeError):
         return 0.0
+
+
+def pod_labels(pod_info: dict[int, tuple[str, str, str, str, str]], sid: int) -> dict[str, str]:
+    """The label set of a pod-scoped series id."""
+    uid, code = divmod(sid - POD_BASE, N_POD_CODES)
+    ns, pod, container, image, pvc = pod_info[uid]
+    key = POD_KEYS[code]
+    name, kind, extra = POD_SERIES[key]
+    if kind == "cadvisor":
+        lab = {**CADVISOR, "namespace": ns, "pod": pod, "container": container, "image": image}
+    elif kind == "ksm":
+        lab = {**KSM, "namespace": ns, "pod": pod, "container": container}
+    elif kind == "phase":
+        lab = {**KSM, "namespace": ns, "pod": pod, "uid": f"uid-{uid}"}
+    elif kind == "pvc-ksm":
+        lab = {**KSM, "namespace": ns, "persistentvolumeclaim": pvc}
+    else:
+        lab = {**KUBELET, "namespace": ns, "persistentvolumeclaim": pvc}
+    return {"__name__": name, **lab, **extra}
