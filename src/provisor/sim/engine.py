@@ -1311,9 +1311,7 @@ class Engine:
             sent = {"apiVersion": "v1", "kind": "Pod",
                     "metadata": {"name": f"{d.name}-{d.hash}-{d.seq:05d}", "namespace": d.namespace,
                                  "labels": dict(meta.get("labels") or {}),
-                                 "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet",
-                                                      "name": f"{d.name}-{d.hash}", "controller": True,
-                                                      "uid": f"rs-{d.name}"}]},
+                                 "ownerReferences": [self._owner_ref(d)]},
                     "spec": dict(tmpl.get("spec") or {})}
             sent = self.vpa.initial(sent, d.name)
             try:
@@ -1337,6 +1335,14 @@ class Engine:
                         -(p.created))
             for p in sorted(live, key=rank)[: len(live) - d.replicas]:
                 self._terminate(p, "ScaledDown", grace=True)
+
+    @staticmethod
+    def _owner_ref(d: Deployment) -> dict[str, Any]:
+        if d.obj.get("kind") == "StatefulSet":
+            return {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": d.name, "controller": True,
+                    "uid": f"dep-{d.name}"}
+        return {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": f"{d.name}-{d.hash}",
+                "controller": True, "uid": f"rs-{d.name}"}
 
     def _hpa_sync(self) -> None:
         from provisor.k8s.hpa import PodMetric, StaticMetricsClient, reconcile_autoscaler
@@ -1415,14 +1421,29 @@ class Engine:
         if not self.pdbs:
             return []
         pods = [self._pod_for_k8s(p) for p in self._all_pods() if not p.terminating]
-        ctrls = [d.obj for _, d in sorted(self.deployments.items())]
-        for d in self.deployments.values():
-            d.obj.setdefault("spec", {})["replicas"] = d.replicas
+        ctrls = []
+        for _, d in sorted(self.deployments.items()):
+            ctrls.extend(self._controller_objects(d))
         out = []
         for pdb in self.pdbs:
             st = pdb_status(pdb, pods, ctrls, now=self.t)
             out.append(st.apply(pdb, now=self.t))
         return out
+
+    def _controller_objects(self, d: Deployment) -> list[dict[str, Any]]:
+        """The Deployment (its current ``spec.replicas``) and the ReplicaSet that owns its pods,
+        with the uids and controller references the disruption controller follows."""
+        dep = {**d.obj, "metadata": {**_meta(d.obj), "namespace": d.namespace, "uid": f"dep-{d.name}"},
+               "spec": {**(d.obj.get("spec") or {}), "replicas": d.replicas}}
+        kind = d.obj.get("kind", "Deployment")
+        if kind != "Deployment":
+            return [dep]
+        rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
+              "metadata": {"name": f"{d.name}-{d.hash}", "namespace": d.namespace, "uid": f"rs-{d.name}",
+                           "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": d.name,
+                                                "uid": f"dep-{d.name}", "controller": True}]},
+              "spec": {"replicas": d.replicas}}
+        return [dep, rs]
 
     def _fault_start(self, sc: Scenario, i: int) -> None:
         f = sc.faults[i]
