@@ -94,7 +94,7 @@ def _labels_match(selector: dict[str, Any] | None, labels: dict[str, str]) -> bo
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)
 class AgentClass:
     """A PodTemplate with ``provisor.dev/max-concurrency``: one agent class."""
 
@@ -107,7 +107,7 @@ class AgentClass:
     pvc_templates: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(eq=False)
 class Workflow:
     wid: int
     spec_index: int
@@ -116,7 +116,7 @@ class Workflow:
     done: bool = False
 
 
-@dataclass
+@dataclass(eq=False)
 class Run:
     """One agent run (a Job): its stage, draws, pods and failures."""
 
@@ -137,7 +137,7 @@ class Run:
     state: str = "waiting"  # waiting | creating | kueue | pod | done | failed
 
 
-@dataclass
+@dataclass(eq=False)
 class Pod:
     uid: int
     name: str
@@ -176,7 +176,7 @@ class Pod:
     lost: bool = False
 
 
-@dataclass
+@dataclass(eq=False)
 class Deployment:
     name: str
     namespace: str
@@ -246,6 +246,7 @@ class Engine:
         self.wf_id = 0
         self.run_id = 0
         self.active_runs = 0
+        self.retrying = 0
         self.fault_windows: list[tuple[float, float]] = []
         self._faults()
 
@@ -754,6 +755,7 @@ class Engine:
             run.retry_backoff = q.retry_initial_s if run.retry_backoff == 0 else min(run.retry_backoff * 2, q.retry_max_s)
             run.state = "creating"
             run.attempts -= 0
+            self.retrying += 1
             self.at(self.t + run.retry_backoff, "retry", run)
         else:
             run.state = "kueue"
@@ -768,6 +770,7 @@ class Engine:
         return k
 
     def _retry_run(self, run: Run) -> None:
+        self.retrying -= 1
         if run.state == "creating":
             self._create_run_pod(run)
 
@@ -868,14 +871,10 @@ class Engine:
     def _check_exhaustion(self) -> None:
         """Recovery from resource exhaustion: an episode lasts while some pod is unschedulable
         or some run is held back by a quota rejection."""
-        held = bool(self.pending) or bool(self.kueue) or any(
-            r.state == "creating" for r in self._retrying())
+        held = bool(self.pending) or bool(self.kueue) or self.retrying > 0
         if not held and self.exhaust_since is not None:
             self.exhaustion.append(self.t - self.exhaust_since)
             self.exhaust_since = None
-
-    def _retrying(self) -> list[Run]:
-        return [e.data for e in self.heap if e.kind == "retry"] if self.w.queueing.mode == "retry" else []
 
     def _node_add(self, pod: Pod, n: int, sign: int) -> None:
         self.req_cpu[n] += sign * pod.cpu_req
