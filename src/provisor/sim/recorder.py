@@ -112,6 +112,9 @@ class Recorder:
         self._node_sids: list[tuple[np.ndarray, np.ndarray]] | None = None
         self.reason_slots: set[int] = set()
         self.pod_info: dict[int, tuple[str, str, str, str, str]] = {}
+        self._pend_sid: list[np.ndarray] = []
+        self._pend_v: list[np.ndarray] = []
+        self._pending_t: float | None = None
         self._plan: tuple[np.ndarray, list[Any]] | None = None
         self._qcache: dict[str, float] = {}
 
@@ -238,10 +241,25 @@ class Recorder:
     # -- sampling ------------------------------------------------------------------------------
 
     def _emit(self, sids: np.ndarray, t: float, vals: np.ndarray) -> None:
-        """Buffer samples of time ``t`` (series id -1 = no such series, dropped at the end)."""
-        self.chunk_sid.append(sids)
-        self.chunk_t.append(t)
-        self.chunk_v.append(np.array(vals, np.float64))
+        """Buffer samples of time ``t`` (series id -1 = no such series, dropped at the end).
+        Samples of one time are merged into one chunk (``_flush``) so that long runs keep
+        two arrays per scrape, not one per metric."""
+        if self._pending_t is not None and self._pending_t != t:
+            self._flush()
+        self._pending_t = t
+        keep = sids >= 0
+        self._pend_sid.append(sids[keep])
+        self._pend_v.append(np.asarray(vals, np.float64)[keep])
+
+    def _flush(self) -> None:
+        if self._pending_t is None:
+            return
+        sid = np.concatenate(self._pend_sid) if len(self._pend_sid) > 1 else self._pend_sid[0]
+        if sid.size:
+            self.chunk_sid.append(sid)
+            self.chunk_t.append(self._pending_t)
+            self.chunk_v.append(np.concatenate(self._pend_v) if len(self._pend_v) > 1 else self._pend_v[0])
+        self._pend_sid, self._pend_v, self._pending_t = [], [], None
 
     def _slot_samples(self, slots: np.ndarray, t: float) -> None:
         e = self.eng
@@ -388,6 +406,7 @@ class Recorder:
     def data(self) -> "RecordedSeries":
         """The recorded samples, detached from the engine (``RecordedSeries.build()`` makes
         the ``SeriesSet``)."""
+        self._flush()
         return RecordedSeries(list(self.labels), dict(self.pod_info), self.chunk_sid,
                               self.chunk_t, self.chunk_v)
 
