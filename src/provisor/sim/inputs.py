@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from provisor.policy.workload import Empirical, Scenario, Workload
 from provisor.quantity import Quantity, QuantityError
@@ -204,7 +204,7 @@ def _resolve_empirical(model: Any, base: Path) -> Any:
         if not vals:
             raise SimInputError(str(p), 0, "file", "no numbers")
         return Empirical(values=vals)
-    if hasattr(model, "model_fields"):
+    if isinstance(model, BaseModel):
         updates = {}
         for name in type(model).model_fields:
             v = getattr(model, name)
