@@ -267,3 +267,23 @@ def test_scenario_and_workload_files(tmp_path):
     with pytest.raises(SimInputError) as e:
         load_inputs(scenarios=[str(bad)])
     assert e.value.line == 3 and "faults" in e.value.field
+
+
+def test_cli_simulate_policy_file_and_manifests(tmp_path, shared):
+    from typer.testing import CliRunner
+
+    from provisor.cli import app
+    from provisor.policy import default_policy_path
+
+    pol = tmp_path / "my-policy.yaml"
+    pol.write_text(default_policy_path().read_text().replace("max_concurrency: 2\n    image", "max_concurrency: 1\n    image", 1))
+    runner = CliRunner()
+    res = runner.invoke(app, ["simulate", str(pol), "--days", "0.1", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["source"] == str(pol)
+    # manifests: the spec's seed folder has no agent PodTemplates, so no run can start
+    res = runner.invoke(app, ["simulate", str(shared / "seed" / "manifests"), "--days", "0.1",
+                              "--format", "json"])
+    assert res.exit_code == 0, res.output
+    j = json.loads(res.output)
+    assert j["summary"]["runs_completed"] == 0 and j["summary"]["workflows_failed"] == j["summary"]["workflows_arrived"]
