@@ -64,6 +64,13 @@ class Settings:
         nodes: the cluster's nodes when no Node objects are checked, one entry per node as
             its allocatable, e.g. ``"cpu=16,memory=64Gi,pods=110"``; repeat an entry for
             identical nodes.
+        exporter_versions: the exporter versions the cluster runs, ``exporter=version``
+            (``kube-state-metrics=2.13.0``, ``kubelet=1.30``; ``kubernetes=`` is the same as
+            ``kubelet=``), for the removed metric and label names
+            (:mod:`provisor.promql.exporters`); unset = unknown (removals assumed, reported
+            as warnings).
+        vpa_min_replicas: the VPA updater's ``--min-replicas`` (upstream default 2): it
+            evicts only from controllers with at least that many live pods.
     """
 
     responsiveness_seconds: float = 300.0
@@ -76,6 +83,8 @@ class Settings:
     promtool: str = "promtool"
     promtool_timeout_seconds: float = 60.0
     nodes: list[str] = field(default_factory=list)
+    exporter_versions: list[str] = field(default_factory=list)
+    vpa_min_replicas: int = 2
 
 
 @dataclass
@@ -131,6 +140,14 @@ def find_config(start: Path | None = None) -> Path | None:
     return None
 
 
+def _did_you_mean(given: str, known: set[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest known rule id (difflib), or ""."""
+    import difflib
+
+    close = difflib.get_close_matches(given, sorted(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def load_config(path: str | Path | None, known_rules: set[str] | None = None) -> Config:
     """Parse a ``.provisor.yaml``; ``None`` gives the defaults.
 
@@ -171,7 +188,7 @@ def load_config(path: str | Path | None, known_rules: set[str] | None = None) ->
                 raise err(p, "expected a list of rule ids or family/* globs")
             for i, x in enumerate(v):
                 if known_rules is not None and "*" not in x and x not in known_rules:
-                    raise err((*p, i), f"unknown rule {x!r}")
+                    raise err((*p, i), f"unknown rule {x!r}{_did_you_mean(x, known_rules)}")
             cfg.disable = list(v)
         elif k == "severity":
             if not isinstance(v, dict):
@@ -180,7 +197,7 @@ def load_config(path: str | Path | None, known_rules: set[str] | None = None) ->
                 if sev not in SEVERITY_RANK:
                     raise err((*p, rid), f"severity must be error, warning or info, not {sev!r}")
                 if known_rules is not None and rid not in known_rules:
-                    raise err((*p, rid), f"unknown rule {rid!r}")
+                    raise err((*p, rid), f"unknown rule {rid!r}{_did_you_mean(rid, known_rules)}")
             cfg.severity = dict(v)
         elif k == "exclude":
             if not isinstance(v, list):
@@ -226,5 +243,13 @@ def _settings(v: Any, p: tuple[str | int, ...], err: Any) -> Settings:
             raise err((*p, k), f"expected {type(cur).__name__}, got {val!r}")
         if isinstance(val, float) and val < 0:
             raise err((*p, k), "must be >= 0")
+        if k == "exporter_versions":
+            from provisor.promql.exporters import parse_exporter_versions
+
+            for i, entry in enumerate(val):
+                try:
+                    parse_exporter_versions([entry])
+                except ValueError as exc:
+                    raise err((*p, k, i), str(exc)) from None
         setattr(s, k, val)
     return s
