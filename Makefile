@@ -65,6 +65,7 @@ lint: $(STAMP)
 ## bench: speed and memory benchmarks, printing ratios against baselines measured in the same run
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/sim.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist src/*.egg-info
@@ -72,3 +73,4 @@ clean:
 ## docs: regenerate docs/rules/ from the rule docstrings
 docs: $(STAMP)
 	$(BIN)/python tools/gen_rule_docs.py
+	$(BIN)/python -m provisor.sim.workload > docs/workload.schema.json
