@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from provisor.policy.model import Policy
-from provisor.render import autoscaling, disruption, monitoring, namespaces, priority, quota, tiers
+from provisor.render import autoscaling, dashboard, disruption, monitoring, namespaces, priority, quota, tiers
 from provisor.render.common import to_yaml
 
 KUSTOMIZATION = "kustomization.yaml"
@@ -172,9 +172,9 @@ def render(policy: Policy) -> Bundle:
         BundleFile("prometheusrule.yaml", (monitoring.prometheus_rule(policy),),
                    f"{gen}\nNeeds the Prometheus operator, kube-state-metrics and the kubelet's "
                    "cAdvisor metrics."),
-        BundleFile("grafana-dashboard.yaml", (monitoring.dashboard_configmap(policy),),
+        BundleFile("grafana-dashboard.yaml", (dashboard.dashboard_configmap(policy),),
                    f"{gen}\nFor the Grafana dashboard sidecar (label "
-                   f"{monitoring.GRAFANA_DASHBOARD_LABEL}); the data is the bare dashboard "
+                   f"{dashboard.GRAFANA_DASHBOARD_LABEL}); the data is the bare dashboard "
                    "model."),
     ]
     from provisor.render.readme import readme
