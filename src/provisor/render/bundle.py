@@ -62,11 +62,13 @@ class Bundle:
         policy_name: the policy's ``name``.
         files: the resource files, in apply order (also the order of ``kustomization.yaml``).
         readme: text of ``README.md`` (not a resource).
+        extra: (relative path, text) of other files that are not resources (the runbooks).
     """
 
     policy_name: str
     files: tuple[BundleFile, ...]
     readme: str = ""
+    extra: tuple[tuple[str, str], ...] = ()
 
     def objects(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """(file path, object) for every object, in file order."""
@@ -88,6 +90,8 @@ class Bundle:
             "Apply: kubectl apply -k <this folder>   (README.md: what it assumes)").encode()
         if self.readme:
             out[README] = self.readme.encode()
+        for path, text in self.extra:
+            out[path] = text.encode()
         return out
 
 
@@ -179,7 +183,12 @@ def render(policy: Policy) -> Bundle:
     ]
     from provisor.render.readme import readme
 
-    return Bundle(policy_name=policy.name, files=tuple(files), readme=readme(policy))
+    from provisor.render.runbooks import runbook_pages
+
+    extra = tuple((f"runbooks/{name}", text)
+                  for name, text in sorted(runbook_pages(policy).items()))
+    return Bundle(policy_name=policy.name, files=tuple(files), readme=readme(policy),
+                  extra=extra)
 
 
 # --------------------------------------------------------------------------------------
