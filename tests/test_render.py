@@ -73,7 +73,8 @@ def test_render_is_deterministic(policy) -> None:
 
 def test_written_files_are_the_bundle_bytes(tmp_path: Path, bundle) -> None:
     write_bundle(bundle, tmp_path / "out")
-    files = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+    root = tmp_path / "out"
+    files = {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
     assert files == bundle.contents()
 
 
