@@ -51,3 +51,25 @@ def run_cli(*args: str, input: str | None = None, cwd: Path | None = None,
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@pytest.fixture
+def prometheus_with(tmp_path):
+    """Factory: ``prometheus_with(openmetrics_path=None, rule_files=(), **kw)`` backfills and
+    starts a real Prometheus on loopback (see ``tests/promserver.py``); all servers started
+    are stopped at teardown. Skips when Debian's prometheus is not installed."""
+    import promserver
+
+    if not promserver.have_prometheus():
+        pytest.skip("prometheus/promtool not installed (make test installs them)")
+    started: list = []
+
+    def start(openmetrics=None, rule_files=(), **kw):
+        server = promserver.start_prometheus(tmp_path / f"prom{len(started)}",
+                                             openmetrics=openmetrics, rule_files=rule_files, **kw)
+        started.append(server)
+        return server
+
+    yield start
+    for s in started:
+        s.stop()
