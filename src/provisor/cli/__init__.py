@@ -264,3 +264,12 @@ def main() -> None:
 
 
 __all__ = ["app", "main"]
+
+
+def _register() -> None:
+    from provisor.cli.alerts import alerts_app
+
+    app.add_typer(alerts_app, name="alerts")
+
+
+_register()

@@ -215,14 +215,20 @@ def quota_expr(policy: Policy) -> str:
 
 
 def quota_rejections_expr(policy: Policy) -> str:
-    """Object creations the ResourceQuota admission plugin rejected within the lookback."""
+    """Object creations the ResourceQuota admission plugin rejected within the lookback
+    (cluster-wide, from the API server), or pod creations the coderun controller counted as
+    refused by quota in the namespace (``provisor_quota_rejections_total``, which the twin
+    records too)."""
     lb = policy.alerts.quota_rejections.lookback
     return (
         "sum by (resource) (\n"
         "  increase(apiserver_admission_controller_admission_duration_seconds_count"
         '{name="ResourceQuota", operation="CREATE", rejected="true"}'
         f"[{lb}])\n"
-        ") > 0\n")
+        ") > 0\n"
+        "or\n"
+        f"sum by (namespace) (increase(provisor_quota_rejections_total{_sel(_ns(policy))}[{lb}]))"
+        " > 0\n")
 
 
 def pvc_usage_expr(policy: Policy) -> str:
@@ -390,12 +396,12 @@ def alert_specs(policy: Policy) -> list[AlertSpec]:
                   f"Agent {{{{ $labels.pod }}}} uses {{{{ $value | humanizePercentage }}}} of "
                   f"its CPU {basis}" + ("; at 100% it is throttled." if basis == "limit" else
                                         "; above 100% it uses CPU it did not reserve."),
-                  ("cpu-saturation",)),
+                  ("cpu-high",)),
         AlertSpec("AgentHighMemoryUsage", memory_expr(policy), al.memory.for_,
                   al.memory.severity, "Agent container memory is close to its limit",
                   "Agent {{ $labels.pod }} working set is {{ $value | humanizePercentage }} of "
                   "its memory limit; above the limit the container is OOM-killed.",
-                  ("memory-pressure", "oom-kill")),
+                  ("memory-high",)),
         AlertSpec("AgentOOMKilled", oom_expr(policy), None, al.oom.severity,
                   "A container was killed for running out of memory",
                   "Container {{ $labels.container }} of pod {{ $labels.pod }} in "
@@ -405,22 +411,22 @@ def alert_specs(policy: Policy) -> list[AlertSpec]:
                   al.quota.severity, "Namespace resource quota usage is high",
                   "{{ $labels.resource }} quota usage is {{ $value | humanizePercentage }} in "
                   "namespace {{ $labels.namespace }}; new pods fail admission at 100%.",
-                  ("quota-high", "quota-rejection")),
+                  ("quota-high",)),
         AlertSpec("ResourceQuotaRejections", quota_rejections_expr(policy), None,
                   al.quota_rejections.severity,
                   "The ResourceQuota admission plugin rejected object creations",
-                  "{{ $value | humanize }} {{ $labels.resource }} creation(s) exceeded a "
-                  f"ResourceQuota in the last {al.quota_rejections.lookback}; the runs they "
-                  "belong to failed or wait.", ("quota-rejection",)),
+                  "{{ $value | humanize }} creation(s) exceeded a ResourceQuota in the last "
+                  f"{al.quota_rejections.lookback}; the runs they belong to failed or wait.",
+                  ("quota-rejection",)),
         AlertSpec("AgentCPUThrottlingHigh", throttling_expr(policy), al.throttling.for_,
                   al.throttling.severity, "A container is CPU-throttled",
                   "Container {{ $labels.container }} of pod {{ $labels.pod }} was throttled in "
                   "{{ $value | humanizePercentage }} of its CFS periods; it runs slower than "
-                  "its demand.", ("cpu-saturation",)),
+                  "its demand.", ("cpu-throttled",)),
         AlertSpec("AgentCPUAboveRequest", cpu_request_expr(policy), al.cpu_request.for_,
                   al.cpu_request.severity, "Agent container CPU usage is above its request",
                   "Agent {{ $labels.pod }} uses {{ $value | humanize }} times its CPU request; "
-                  "it relies on CPU nobody reserved for it.", ("cpu-saturation",)),
+                  "it relies on CPU nobody reserved for it.", ("cpu-above-request",)),
         AlertSpec("WorkspacePVCUsageHigh", pvc_usage_expr(policy), al.pvc_usage.for_,
                   al.pvc_usage.severity, "A workspace volume is almost full",
                   "PVC {{ $labels.persistentvolumeclaim }} in {{ $labels.namespace }} is "
@@ -453,7 +459,7 @@ def alert_specs(policy: Policy) -> list[AlertSpec]:
                   "The agents' VPA recommendations do not fit the quota",
                   "At max concurrency the VPA targets need {{ $value | humanize }} "
                   "{{ $labels.resource }} more than the quota leaves for agents in "
-                  "{{ $labels.namespace }}.", ("vpa-capped",)),
+                  "{{ $labels.namespace }}.", ("vpa-over-quota",)),
         AlertSpec("AgentPodPendingTooLong", pod_pending_expr(policy), al.pod_pending.for_,
                   al.pod_pending.severity, "An agent pod has been Pending too long",
                   "Pod {{ $labels.namespace }}/{{ $labels.pod }} has been Pending for more "
