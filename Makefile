@@ -53,3 +53,4 @@ clean:
 docs: $(STAMP)
 	$(BIN)/python tools/gen_rule_docs.py
 	$(BIN)/python tools/gen_runbooks.py
+	$(BIN)/python -m provisor.sim.workload > docs/workload.schema.json
