@@ -83,18 +83,40 @@ def _twin_builtins() -> set[str]:
 
 
 def default_runner(days: float = 1.0, policy_path: Path | None = None) -> ScenarioRunner:
-    """The scenario source: generated scenarios by name; anything else (a twin built-in, a
-    scenario YAML file) through the twin for ``days`` simulated days."""
+    """The scenario source: a generated scenario by name (:data:`scenarios.SCENARIOS`);
+    ``twin:NAME`` (a twin built-in) or a scenario YAML file through the twin, for ``days``
+    simulated days."""
 
     def run(policy: Policy, name: str, seed: int) -> tuple[Any, list[Any]]:
         if name in gen.SCENARIOS:
             return gen.generate(policy, name, seed)
+        twin_name = name[len("twin:"):] if name.startswith("twin:") else name
         if not twin_available():
-            raise AlertTestError(f"unknown scenario {name!r} (built-in: "
-                                 f"{', '.join(sorted(gen.SCENARIOS))})")
-        return _twin(policy_path, name, seed, days)
+            raise AlertTestError(f"unknown scenario {name!r} (generated: "
+                                 f"{', '.join(sorted(gen.SCENARIOS))}; the twin, "
+                                 "provisor.sim, is not installed)")
+        if name.startswith("twin:") and twin_name not in _twin_builtins():
+            raise AlertTestError(f"unknown twin scenario {twin_name!r} (built-in: "
+                                 f"{', '.join(sorted(_twin_builtins()))})")
+        if not name.startswith("twin:") and not Path(name).is_file():
+            raise AlertTestError(f"unknown scenario {name!r}: not a generated scenario "
+                                 f"({', '.join(sorted(gen.SCENARIOS))}), not twin:NAME "
+                                 f"({', '.join(sorted(_twin_builtins()))}), not a file")
+        return _twin(policy_path, twin_name, seed, days)
 
     return run
+
+
+def expand_scenarios(names: Sequence[str]) -> list[str]:
+    """``twin`` alone stands for every twin built-in (``twin:NAME``, sorted); the default
+    (no names) is every generated scenario."""
+    out: list[str] = []
+    for n in names or sorted(gen.SCENARIOS):
+        if n == "twin":
+            out += [f"twin:{b}" for b in sorted(_twin_builtins())]
+        else:
+            out.append(n)
+    return out
 
 
 def _twin(policy_path: Path | None, name: str, seed: int, days: float
@@ -182,8 +204,8 @@ def run_alert_test(policy: Policy, rule_files: Sequence[str | Path] = (),
     Args:
         policy: the policy (rendered rules, namespace, thresholds for generated truth).
         rule_files: user PrometheusRule / rule files to score beside the rendered rules.
-        scenario_names: names (generated or the twin's) or scenario files; default: every
-            generated scenario.
+        scenario_names: generated scenario names, ``twin:NAME``, ``twin`` (every twin
+            built-in) or twin scenario files; default: every generated scenario.
         seeds: seeds 0..seeds-1 per scenario.
         runner: the scenario source (default: :func:`default_runner`).
         min_incident_s: shortest condition incident counted for recall.
@@ -203,7 +225,7 @@ def run_alert_test(policy: Policy, rule_files: Sequence[str | Path] = (),
         if names.count(n) > 1:
             sets[i].name = f"{n} ({sets[i].source})"
     run = runner or default_runner()
-    chosen = list(scenario_names) or sorted(gen.SCENARIOS)
+    chosen = expand_scenarios(scenario_names)
     report = AlertTestReport({rs.name: Score({}) for rs in sets}, seeds=seeds,
                              min_incident_s=min_incident_s, eval_interval_s=eval_s)
     metas = {rs.name: _alert_meta(rs, policy, eval_s) for rs in sets}

@@ -39,9 +39,10 @@ def test(
         "--rules", help="A PrometheusRule or rule file to score beside the rendered rules "
         "(repeatable).", show_default=False)] = None,
     scenario: Annotated[Optional[list[str]], typer.Option(
-        "--scenario", help="A scenario name (generated: steady, memory-leak, cpu-saturation, "
-        "quota-pressure, pvc-fill, hpa-maxed, controller-outage, pending, vpa-capped; or the "
-        "twin's) or a twin scenario file (repeatable; default: every generated scenario).",
+        "--scenario", help="A generated scenario (steady, memory-leak, cpu-saturation, "
+        "quota-pressure, pvc-fill, hpa-maxed, controller-outage, pending, vpa-capped), a twin "
+        "scenario (twin:NAME, or twin for all of them) or a twin scenario file (repeatable; "
+        "default: every generated scenario).",
         show_default=False)] = None,
     seeds: Annotated[int, typer.Option(help="Seeds per scenario (0..N-1).")] = 1,
     days: Annotated[float, typer.Option(help="Simulated days per twin scenario.")] = 1.0,

@@ -14,8 +14,9 @@ Prometheus can compute (CPU utilization of requests, share of pods under memory 
 unused PVC storage, controller availability). Per-agent-class panels read the recording
 rules of :mod:`provisor.render.monitoring`.
 
-Queue series are the twin's and the coderun controller's ``provisor_queue_length`` (gauge,
-runs waiting) and ``provisor_queue_wait_seconds`` (summary: ``_sum`` / ``_count``).
+Queue series are the coderun controller's (and the twin's): ``provisor_queue_length`` (gauge,
+runs waiting), ``provisor_queue_wait_seconds_total`` (counter: seconds runs waited) and
+``provisor_runs_started_total``.
 """
 
 from __future__ import annotations
@@ -173,11 +174,13 @@ def dashboard_model(policy: Policy) -> dict[str, Any]:
                  f"{ns_sel}) > 0)", "{{persistentvolumeclaim}}"),
             ], max_=1),
         _ts("PVC time to full", "s",
-            "Seconds until each PVC is full at the rate of the last 30 minutes (shown only "
-            "while it is filling).", [
-                (f"max by (persistentvolumeclaim) (kubelet_volume_stats_available_bytes"
-                 f"{ns_sel})\n/ on (persistentvolumeclaim)\n"
-                 f"(-max by (persistentvolumeclaim) (deriv(kubelet_volume_stats_available_bytes"
+            "Seconds until each PVC is full at the write rate of the last 30 minutes (shown "
+            "only while it is filling).", [
+                (f"(max by (persistentvolumeclaim) (kubelet_volume_stats_capacity_bytes"
+                 f"{ns_sel})\n- on (persistentvolumeclaim)\n"
+                 f"max by (persistentvolumeclaim) (kubelet_volume_stats_used_bytes{ns_sel}))\n"
+                 f"/ on (persistentvolumeclaim)\n"
+                 f"(max by (persistentvolumeclaim) (deriv(kubelet_volume_stats_used_bytes"
                  f"{ns_sel}[30m])) > 0)", "{{persistentvolumeclaim}}"),
             ]),
     ]
@@ -227,11 +230,12 @@ def dashboard_model(policy: Policy) -> dict[str, Any]:
         _ts("Queue length", "short", "Agent runs waiting for admission (quota or capacity).", [
             (f"sum (provisor_queue_length{ns_sel})", "waiting runs"),
         ]),
-        _ts("Queue wait", "s", "Mean wait of the runs admitted in the interval.", [
-            (f"sum (rate(provisor_queue_wait_seconds_sum{ns_sel}[{_RI}]))\n"
-             f"/ (sum (rate(provisor_queue_wait_seconds_count{ns_sel}[{_RI}])) > 0)",
-             "mean wait"),
-        ]),
+        _ts("Queue wait", "s", "Mean wait (enqueue to container start) of the runs started "
+            "in the interval.", [
+                (f"sum (increase(provisor_queue_wait_seconds_total{ns_sel}[{_RI}]))\n"
+                 f"/ (sum (increase(provisor_runs_started_total{ns_sel}[{_RI}])) > 0)",
+                 "mean wait"),
+            ]),
     ]
     score_row = [
         _stat("CPU utilization of requests (target 60-80%)", "percentunit",

@@ -34,8 +34,8 @@ Facts the expressions rest on:
 * Throttling: cAdvisor's ``container_cpu_cfs_throttled_periods_total`` over
   ``container_cpu_cfs_periods_total`` (CFS periods of 100 ms), both counters.
 * Workspace volumes: the kubelet's ``kubelet_volume_stats_*`` gauges
-  (pkg/kubelet/metrics/collectors/volume_stats.go); ``predict_linear`` on the available
-  bytes (a gauge) gives the time-to-full.
+  (pkg/kubelet/metrics/collectors/volume_stats.go); ``predict_linear`` on the used bytes
+  (a gauge) against the capacity gives the time-to-full.
 * HPA: kube-state-metrics ``kube_horizontalpodautoscaler_status_current_replicas``,
   ``..._spec_max_replicas`` and ``..._status_condition{condition="ScalingActive"}``.
 * VPA: the recommendation series of kube-state-metrics < 2.9 (or a CustomResourceState
@@ -242,8 +242,9 @@ def pvc_usage_expr(policy: Policy) -> str:
 
 
 def pvc_filling_expr(policy: Policy) -> str:
-    """A PVC at least ``min_usage`` used whose free bytes, extrapolated over ``horizon``
-    from the last ``window``, reach zero."""
+    """A PVC at least ``min_usage`` used whose used bytes, extrapolated ``horizon`` ahead
+    by ``predict_linear`` over the last ``window``, reach its capacity (the kubelet's used
+    and capacity gauges; ``available`` is left out: it also counts filesystem reserve)."""
     ns, a = _ns(policy), policy.alerts.pvc_filling
     by = "by (namespace, persistentvolumeclaim)"
     on = "on (namespace, persistentvolumeclaim)"
@@ -254,10 +255,14 @@ def pvc_filling_expr(policy: Policy) -> str:
             f"  (max {by} (kubelet_volume_stats_capacity_bytes{_sel(ns)}) > 0)\n"
             f") > {a.min_usage:g}\n"
             f"and {on}\n"
-            f"max {by} (\n"
-            f"  predict_linear(kubelet_volume_stats_available_bytes{_sel(ns)}[{a.window}], "
+            f"(\n"
+            f"  max {by} (\n"
+            f"    predict_linear(kubelet_volume_stats_used_bytes{_sel(ns)}[{a.window}], "
             f"{horizon})\n"
-            f") < 0\n")
+            f"  )\n"
+            f"  >= {on}\n"
+            f"  max {by} (kubelet_volume_stats_capacity_bytes{_sel(ns)})\n"
+            f")\n")
 
 
 def _hpa_sel(policy: Policy, w: ExternalWorkload, *extra: str) -> str:
