@@ -34,10 +34,7 @@ generated values with the policy's thresholds; faults give their own windows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
 import numpy as np
 
 from provisor.policy.model import Policy
@@ -254,19 +251,19 @@ def generate(policy: Policy, scenario: Scenario | str, seed: int = 0, *,
                                ("cpu-throttled", r.cpu > lim_cpu * 1.0 + 1e-9),
                                ("cpu-above-request",
                                 used_cpu / req_cpu > al.cpu_request.threshold)):
-                for a, b in _spans(mask):
-                    inc.append(Incident(kind, float(times[r.running + a]),
-                                        float(times[r.running + b]), pod_l, "burst"))
-        for a, b in _spans(r.ws / lim_mem > al.memory.threshold):
-            inc.append(Incident("memory-high", float(times[r.running + a]),
-                                float(times[r.running + b]), pod_l, "working set"))
+                for i0, i1 in _spans(mask):
+                    inc.append(Incident(kind, float(times[r.running + i0]),
+                                        float(times[r.running + i1]), pod_l, "burst"))
+        for i0, i1 in _spans(r.ws / lim_mem > al.memory.threshold):
+            inc.append(Incident("memory-high", float(times[r.running + i0]),
+                                float(times[r.running + i1]), pod_l, "working set"))
         if r is pend:
             inc.append(Incident("pod-pending", float(times[r.start]),
                                 float(times[r.running - 1]),
                                 {"namespace": ns, "pod": r.pod}, "no node has room"))
 
     # -- quota ------------------------------------------------------------------------------
-    _quota(rec, policy, runs, n, times, inc, fault, rng, scrape_s)
+    _quota(rec, policy, runs, n, times, inc, fault, scrape_s)
     # -- controllers: HPA, PDB, VPA, queue ----------------------------------------------------
     _controllers(rec, policy, n, times, inc, fault, scrape_s)
     inc.sort(key=lambda i: (i.start_s, i.kind, sorted(i.labels.items())))
@@ -315,8 +312,7 @@ def _pod_series(rec: _Rec, policy: Policy, r: _Run, req_cpu: float, lim_cpu: flo
 
 
 def _quota(rec: _Rec, policy: Policy, runs: list[_Run], n: int, times: np.ndarray,
-           inc: list[Incident], fault: str | None, rng: np.random.Generator,
-           scrape_s: float) -> None:
+           inc: list[Incident], fault: str | None, scrape_s: float) -> None:
     ns = policy.namespace.name
     used: dict[str, np.ndarray] = {k: np.zeros(n) for k in policy.quota.hard}
     ctl = policy.coderun_controller
@@ -375,9 +371,10 @@ def _quota(rec: _Rec, policy: Policy, runs: list[_Run], n: int, times: np.ndarra
     rec.put("apiserver_admission_controller_admission_duration_seconds_count", adm,
             np.arange(n), rejected)
     rec.put("provisor_quota_rejections_total", {"namespace": ns}, np.arange(n), rejected)
-    rec.put("provisor_queue_length", {"namespace": ns}, np.arange(n),
-            np.where(rejected > 0, 0.0, 0.0))
-    _ = rng
+    # runs whose pod creation was refused wait in the controller's queue until quota frees
+    waiting = np.zeros(n)
+    waiting[1:] = np.diff(rejected) > 0
+    rec.put("provisor_queue_length", {"namespace": ns}, np.arange(n), waiting * 2)
 
 
 def _controllers(rec: _Rec, policy: Policy, n: int, times: np.ndarray, inc: list[Incident],
@@ -412,9 +409,9 @@ def _controllers(rec: _Rec, policy: Policy, n: int, times: np.ndarray, inc: list
             inc.append(Incident("controller-unavailable", float(times[s]), float(times[e]),
                                 {"namespace": w.deployment.namespace,
                                  "poddisruptionbudget": pdb_name(w)}, "no healthy pod"))
-        for metric, v in (("kube_horizontalpodautoscaler_spec_min_replicas", a.min_replicas),
-                          ("kube_horizontalpodautoscaler_spec_max_replicas", a.max_replicas)):
-            rec.put(metric, hl, idx, np.full(n, float(v)))
+        for metric, count in (("kube_horizontalpodautoscaler_spec_min_replicas", a.min_replicas),
+                              ("kube_horizontalpodautoscaler_spec_max_replicas", a.max_replicas)):
+            rec.put(metric, hl, idx, np.full(n, float(count)))
         rec.put("kube_horizontalpodautoscaler_status_current_replicas", hl, idx, cur)
         rec.put("kube_horizontalpodautoscaler_status_desired_replicas", hl, idx, cur)
         for status, v in (("true", active), ("false", 1 - active), ("unknown", np.zeros(n))):
@@ -445,6 +442,3 @@ def _controllers(rec: _Rec, policy: Policy, n: int, times: np.ndarray, inc: list
         rec.put(prefix + "target", vl, idx, target)
         rec.put(prefix + "uncappedtarget", vl, idx, uncapped)
 
-
-#: For tests and the harness: name -> generator with the harness' signature.
-GENERATORS: dict[str, Callable[..., Any]] = {name: generate for name in SCENARIOS}
