@@ -102,6 +102,9 @@ def test_report_is_deterministic_and_json_ready(policy):
                   if x["alert"] == "AgentPodPendingTooLong"]
     assert pending["tp"] == 1 and pending["recall"] == 1.0
     assert pending["delay_mean_s"] == 600.0   # the 10m hold
+    (line,) = a["scorecard"]
+    assert line == {"id": "alert-accuracy", "rule_set": "rendered", "value": 1.0,
+                    "unit": "ratio", "target": ">= 0.95", "status": "pass"}
 
 
 def test_rule_files_prometheusrule_and_plain(tmp_path):

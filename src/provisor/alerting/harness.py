@@ -62,8 +62,21 @@ class AlertTestReport:
     min_incident_s: float = 900.0
     eval_interval_s: float = 60.0
 
+    def alert_accuracy(self, rule_set: str = "rendered") -> dict[str, Any]:
+        """The twin scorecard's ``alert-accuracy`` line for ``rule_set``: 1 - the
+        false-positive rate of its resource alerts (unit ratio, target >= 0.95)."""
+        sc = self.scores.get(rule_set)
+        fp = sc.fp_rate if sc is not None else None
+        return {"id": "alert-accuracy", "rule_set": rule_set,
+                "value": None if fp is None else round(1 - fp, 4), "unit": "ratio",
+                "target": f">= {1 - FP_TARGET:g}",
+                "status": "not-computed" if fp is None else
+                ("pass" if fp < FP_TARGET else "fail")}
+
     def to_json(self) -> dict[str, Any]:
+        first = next(iter(self.scores), "rendered")
         return {"scenarios": self.scenarios, "seeds": self.seeds,
+                "scorecard": [self.alert_accuracy(first)],
                 "min_incident_s": self.min_incident_s, "eval_interval_s": self.eval_interval_s,
                 "fp_target": FP_TARGET,
                 "rule_sets": {name: s.to_json() for name, s in self.scores.items()}}

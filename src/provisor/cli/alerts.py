@@ -112,3 +112,7 @@ def _print_text(data: dict[str, Any]) -> None:
         con.print(f"false-positive rate of resource alerts: {_pct(fp)} (target < "
                   f"{data['fp_target']:.0%}): {verdict}; incidents missed: "
                   f"{rs['missed_incidents']}", markup=False)
+    for line in data.get("scorecard", []):
+        value = "-" if line["value"] is None else f"{line['value']:.1%}"
+        con.print(f"scorecard: alert accuracy ({line['rule_set']}) = {value}, target "
+                  f"{line['target']}: {line['status']}", markup=False)
