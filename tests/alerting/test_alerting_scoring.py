@@ -89,3 +89,30 @@ def test_grace_is_hold_plus_longest_range_plus_two_evaluations():
     assert grace_seconds("max_over_time(x[10m]) or increase(y[1h5m])", "5m", 60) == \
         300 + 3900 + 120
     assert grace_seconds("x > 1", None, 30) == 60
+
+
+def test_a_scenario_fault_window_credits_related_alerts_but_is_never_a_miss():
+    inc = [Incident("scenario:quota-cut", 1000, 5000, {"namespace": "ns"})]
+    ctx = {"scenario:quota-cut": ("quota-high", "quota-rejection")}
+    kinds = {"Rej": ("quota-rejection",), "Pvc": ("pvc-full",)}
+    s = score([_f("Rej", 2000, 2600, namespace="ns"), _f("Pvc", 2000, 2600, namespace="ns")],
+              inc, kinds, {"Rej": 720.0, "Pvc": 300.0}, context_kinds=ctx)
+    assert (s.alerts["Rej"].tp, s.alerts["Rej"].fp, s.alerts["Rej"].fn) == (1, 0, 0)
+    assert (s.alerts["Pvc"].tp, s.alerts["Pvc"].fp) == (0, 1)
+
+
+def test_derived_twin_truth_from_the_series():
+    from provisor.alerting.harness import derived_incidents
+    from provisor.series import Series, SeriesSet
+
+    ts = [0.0, 60.0, 120.0, 180.0]
+    pvc = {"namespace": "ns", "persistentvolumeclaim": "w"}
+    ss = SeriesSet([
+        Series({"__name__": "kubelet_volume_stats_used_bytes", **pvc}, ts, [1, 95, 96, 10]),
+        Series({"__name__": "kubelet_volume_stats_capacity_bytes", **pvc}, ts, [100] * 4),
+        Series({"__name__": "provisor_quota_rejections_total", "namespace": "ns"}, ts,
+               [0, 0, 2, 2]),
+    ])
+    got = derived_incidents(ss, None)
+    assert [(i.kind, i.start_s, i.end_s) for i in got] == [("pvc-full", 60.0, 120.0),
+                                                           ("quota-rejection", 120.0, 120.0)]

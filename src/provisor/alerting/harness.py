@@ -141,7 +141,55 @@ def _twin(policy_path: Path | None, name: str, seed: int, days: float
     epoch = float(sim.START_EPOCH)
     incidents = [gen.Incident(i.kind, epoch + i.start_s, epoch + i.end_s, dict(i.labels),
                               i.detail) for i in result.ground_truth]
+    incidents += derived_incidents(result.series(), policy_path)
     return result.series(), incidents
+
+
+#: What a twin scenario's fault window stands for: an episode of an alert for one of these
+#: kinds that starts inside the window is a true positive (the window never counts as a miss).
+SCENARIO_KINDS: dict[str, tuple[str, ...]] = {
+    "scenario:quota-cut": ("quota-high", "quota-rejection", "pod-pending"),
+    "scenario:memory-leak": ("memory-high", "oom-kill"),
+    "scenario:spike": ("hpa-maxed", "quota-high", "quota-rejection", "pod-pending",
+                       "cpu-high", "cpu-throttled"),
+    "scenario:node-loss": ("controller-unavailable", "pod-pending"),
+    "scenario:drain": ("controller-unavailable", "pod-pending"),
+    "scenario:rolling-upgrade": ("controller-unavailable", "pod-pending"),
+}
+
+
+def derived_incidents(series: Any, policy_path: Path | None) -> list[Any]:
+    """Ground truth the twin does not record, read from its own series with the policy's
+    thresholds (as the twin derives ``cpu-high`` and friends): ``pvc-full`` while a
+    workspace's used / capacity is above ``alerts.pvc_usage.threshold``, and
+    ``quota-rejection`` at each increment of ``provisor_quota_rejections_total`` (the
+    creations quota admission refused)."""
+    import numpy as np
+
+    from provisor.policy import load_policy
+
+    pol = load_policy(policy_path)
+    out: list[Any] = []
+    for used in series.select("kubelet_volume_stats_used_bytes"):
+        cap = series.get({**used.labels, "__name__": "kubelet_volume_stats_capacity_bytes"})
+        if cap is None or len(cap) != len(used):
+            continue
+        with np.errstate(divide="ignore", invalid="ignore"):
+            over = (cap.values > 0) & (used.values / cap.values > pol.alerts.pvc_usage.threshold)
+        labels = {"namespace": used.get("namespace"),
+                  "persistentvolumeclaim": used.get("persistentvolumeclaim")}
+        for i0, i1 in gen.spans(over):
+            out.append(gen.Incident("pvc-full", float(used.timestamps[i0]),
+                                    float(used.timestamps[i1]), labels, "derived: used > "
+                                    f"{pol.alerts.pvc_usage.threshold:g} of capacity"))
+    for rej in series.select("provisor_quota_rejections_total"):
+        d = np.diff(rej.values)
+        for i in np.nonzero(d > 0)[0].tolist():
+            t = float(rej.timestamps[i + 1])
+            out.append(gen.Incident("quota-rejection", t, t,
+                                    {"namespace": rej.get("namespace")},
+                                    "derived: provisor_quota_rejections_total increased"))
+    return out
 
 
 def load_rule_file(path: str | Path) -> RuleSet:
@@ -257,7 +305,7 @@ def run_alert_test(policy: Policy, rule_files: Sequence[str | Path] = (),
                     kinds.setdefault(a, ())
                 score(result.firings, incidents, kinds, grace, min_incident_s=min_incident_s,
                       eval_interval_s=eval_s, scenario=f"{name}/{seed}",
-                      into=report.scores[rs.name])
+                      into=report.scores[rs.name], context_kinds=SCENARIO_KINDS)
     return report
 
 

@@ -40,7 +40,7 @@ import numpy as np
 from provisor.policy.model import Policy
 from provisor.series import MetricMeta, Series, SeriesSet
 
-__all__ = ["Incident", "Scenario", "SCENARIOS", "generate", "START_EPOCH"]
+__all__ = ["Incident", "Scenario", "SCENARIOS", "generate", "spans", "START_EPOCH"]
 
 #: 2026-01-05T00:00:00Z: the generated clock's second 0 (the twin's epoch too).
 START_EPOCH = 1767571200.0
@@ -127,7 +127,7 @@ class _Rec:
         return ss
 
 
-def _spans(mask: np.ndarray) -> list[tuple[int, int]]:
+def spans(mask: np.ndarray) -> list[tuple[int, int]]:
     """[(first, last)] index spans where ``mask`` is true."""
     out = []
     i, n = 0, len(mask)
@@ -251,10 +251,10 @@ def generate(policy: Policy, scenario: Scenario | str, seed: int = 0, *,
                                ("cpu-throttled", r.cpu > lim_cpu * 1.0 + 1e-9),
                                ("cpu-above-request",
                                 used_cpu / req_cpu > al.cpu_request.threshold)):
-                for i0, i1 in _spans(mask):
+                for i0, i1 in spans(mask):
                     inc.append(Incident(kind, float(times[r.running + i0]),
                                         float(times[r.running + i1]), pod_l, "burst"))
-        for i0, i1 in _spans(r.ws / lim_mem > al.memory.threshold):
+        for i0, i1 in spans(r.ws / lim_mem > al.memory.threshold):
             inc.append(Incident("memory-high", float(times[r.running + i0]),
                                 float(times[r.running + i1]), pod_l, "working set"))
         if r is pend:
@@ -362,7 +362,7 @@ def _quota(rec: _Rec, policy: Policy, runs: list[_Run], n: int, times: np.ndarra
         rec.put("kube_resourcequota", {**base, "type": "hard"}, idx, np.full(n, hard))
         rec.put("kube_resourcequota", {**base, "type": "used"}, idx, used[key])
         if hard > 0:
-            for a, b in _spans(used[key] / hard > policy.alerts.quota.threshold):
+            for a, b in spans(used[key] / hard > policy.alerts.quota.threshold):
                 inc.append(Incident("quota-high", float(times[a]), float(times[b]),
                                     {"namespace": ns, "resourcequota": policy.quota.name,
                                      "resource": key}, "used above the threshold"))

@@ -171,7 +171,8 @@ def _compatible(fl: Mapping[str, str], il: Mapping[str, str]) -> bool:
 def score(firings: Sequence[Firing], incidents: Iterable[IncidentLike],
           alert_kinds: Mapping[str, tuple[str, ...]], grace: Mapping[str, float], *,
           min_incident_s: float = 900.0, eval_interval_s: float = 60.0, scenario: str = "",
-          into: Score | None = None) -> Score:
+          into: Score | None = None,
+          context_kinds: Mapping[str, tuple[str, ...]] | None = None) -> Score:
     """Score one scenario's ``firings`` against its ``incidents`` (added to ``into`` when
     given, so scenarios and seeds accumulate).
 
@@ -181,7 +182,11 @@ def score(firings: Sequence[Firing], incidents: Iterable[IncidentLike],
         min_incident_s: shortest condition incident counted for recall.
         eval_interval_s: the evaluation interval (an episode may start up to two of them
             before its incident: the sampling grid).
+        context_kinds: incident kind -> the kinds it stands for (a twin scenario's fault
+            window): an episode of an alert for one of them that starts inside the window
+            (plus grace) is a true positive; such incidents never count as misses.
     """
+    context_kinds = context_kinds or {}
     out = into or Score({})
     incs = list(incidents)
     for name, kinds in alert_kinds.items():
@@ -198,6 +203,7 @@ def score(firings: Sequence[Firing], incidents: Iterable[IncidentLike],
         g = grace.get(name, 0.0)
         tol = 2 * eval_interval_s
         targets = [i for i in incs if i.kind in sc.kinds]
+        context = [i for i in incs if set(context_kinds.get(i.kind, ())) & set(sc.kinds)]
         first_hit: dict[int, float] = {}
         for f in eps:
             fl = dict(f.labels)
@@ -206,6 +212,8 @@ def score(firings: Sequence[Firing], incidents: Iterable[IncidentLike],
                 if i.start_s - tol <= f.start_s <= i.end_s + g and _compatible(fl, i.labels):
                     hit = True
                     first_hit[k] = min(first_hit.get(k, f.start_s), f.start_s)
+            if not hit:
+                hit = any(i.start_s - tol <= f.start_s <= i.end_s + g for i in context)
             if hit:
                 sc.tp += 1
             else:
