@@ -16,10 +16,11 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from provisor.cli import PolicyArg, _console, _fail, _load_policy
+from provisor.cli import PolicyArg, _console, _fail, _load_policy, app
 
 alerts_app = typer.Typer(help="Measure alert accuracy on scenarios with ground truth.",
                          no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
 
 
 def _pct(v: float | None) -> str:

@@ -144,12 +144,19 @@ Labels = Annotated[dict[str, str], PlainValidator(_labels),
 Duration = Annotated[str, PlainValidator(_duration), WithJsonSchema({"type": "string"})]
 
 
+#: Largest value of a Kubernetes int32 field (replicas, utilization targets, scaling policy
+#: values, IntOrString integers): the API server rejects anything above it.
+INT32_MAX = 2**31 - 1
+
+
 def _int_or_percent(value: Any) -> int | str:
     if isinstance(value, bool):
         raise ValueError(f"expected an integer or a percentage such as '50%', got {value!r}")
     if isinstance(value, int):
         if value < 0:
             raise ValueError("must be >= 0")
+        if value > INT32_MAX:
+            raise ValueError(f"must be <= {INT32_MAX} (an int32 field in Kubernetes)")
         return value
     if isinstance(value, str) and re.fullmatch(r"\d+%", value):
         if int(value[:-1]) > 100:
@@ -522,7 +529,7 @@ class LimitRangePolicy(_Model):
 
 class ScalingPolicy(_Model):
     type: Literal["Pods", "Percent"]
-    value: int = Field(gt=0)
+    value: int = Field(gt=0, le=INT32_MAX)
     period_seconds: int = Field(gt=0, le=1800)
 
 
@@ -574,15 +581,15 @@ class HpaPolicy(_Model):
             interval plus the metrics pipeline).
     """
 
-    min_replicas: int = Field(ge=1)
-    max_replicas: int = Field(ge=1)
-    cpu_utilization: int | None = Field(default=None, gt=0)
-    memory_utilization: int | None = Field(default=None, gt=0)
+    min_replicas: int = Field(ge=1, le=INT32_MAX)
+    max_replicas: int = Field(ge=1, le=INT32_MAX)
+    cpu_utilization: int | None = Field(default=None, gt=0, le=INT32_MAX)
+    memory_utilization: int | None = Field(default=None, gt=0, le=INT32_MAX)
     external: ExternalMetricTarget | None = None
     scale_up: ScalingRules | None = None
     scale_down: ScalingRules | None = None
-    responsiveness_goal_seconds: int = Field(default=300, gt=0)
-    metrics_delay_seconds: int = Field(default=60, ge=0)
+    responsiveness_goal_seconds: int = Field(default=300, gt=0, le=INT32_MAX)
+    metrics_delay_seconds: int = Field(default=60, ge=0, le=INT32_MAX)
 
     @model_validator(mode="after")
     def _consistent(self) -> "HpaPolicy":
@@ -655,7 +662,7 @@ class DeploymentRef(_Model):
     name: DnsSubdomain
     namespace: DnsLabel
     pod_labels: Labels = Field(min_length=1)
-    containers: int = Field(default=1, ge=1)
+    containers: int = Field(default=1, ge=1, le=INT32_MAX)
 
 
 class ExternalWorkload(_Model):
@@ -940,6 +947,25 @@ class DashboardPolicy(_Model):
     time_from: str = "now-6h"
 
 
+class Prices(_Model):
+    """What capacity costs, for the savings ``provisor recommend`` reports (money in the
+    user's currency; the defaults are *examples* close to on-demand public-cloud list prices
+    in 2025 -- about USD 0.03 per vCPU-hour, 0.004 per GiB-hour of memory and 0.10 per
+    GiB-month of SSD storage -- set your own).
+
+    Attributes:
+        cpu_core_hour: price of one core (vCPU) requested for one hour.
+        memory_gib_hour: price of one GiB of memory requested for one hour.
+        storage_gib_month: price of one GiB of persistent storage for one month (730 h).
+        currency: label printed next to the amounts.
+    """
+
+    cpu_core_hour: float = Field(default=0.031611, ge=0)
+    memory_gib_hour: float = Field(default=0.004237, ge=0)
+    storage_gib_month: float = Field(default=0.10, ge=0)
+    currency: str = "USD"
+
+
 # --------------------------------------------------------------------------------------
 # The policy
 # --------------------------------------------------------------------------------------
@@ -974,6 +1000,7 @@ class Policy(_Model):
     dashboard: DashboardPolicy
     #: what ``provisor simulate`` runs on this platform (optional; see provisor.policy.workload)
     workload: Workload | None = None
+    prices: Prices = Field(default_factory=Prices)
 
     # -- derived --------------------------------------------------------------------
     def tier_of(self, agent: str) -> Tier:
