@@ -67,7 +67,7 @@ def test_every_threshold_and_hold_comes_from_the_policy() -> None:
     text = text.replace("throttling: {threshold: 0.25, for: 15m",
                         "throttling: {threshold: 0.4, for: 20m")
     text = text.replace("pod_pending: {for: 10m", "pod_pending: {for: 7m")
-    text = text.replace("pvc_filling: {window: 30m, horizon: 2h, min_usage: 0.5",
+    text = text.replace("pvc_filling: {window: 30m, horizon: 1h, min_usage: 0.75",
                         "pvc_filling: {window: 1h, horizon: 4h, min_usage: 0.6")
     text = text.replace("labels: {release: kube-prometheus-stack}", "labels: {release: prom}")
     p = parse_policy_text(text, "p.yaml")

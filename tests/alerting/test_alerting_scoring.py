@@ -44,12 +44,14 @@ def test_tp_fp_fn_precision_recall_delay():
     assert [a["alert"] for a in j["alerts"]] == ["Mem", "Mystery", "Oom"]
 
 
-def test_an_episode_that_began_before_the_incident_is_not_a_detection():
+def test_an_episode_that_began_before_the_incident_is_a_false_positive():
+    # an alert that is always on was not caused by the incident: a false positive; it was
+    # firing during the incident, so the incident is not missed (delay 0)
     inc = [Incident("cpu-high", 5000, 7000, {"pod": "a"})]
     s = score([_f("Cpu", 0, 9000, pod="a")], inc, {"Cpu": ("cpu-high",)}, {"Cpu": 600.0},
               eval_interval_s=60)
     a = s.alerts["Cpu"]
-    assert (a.tp, a.fp, a.fn) == (0, 1, 1)
+    assert (a.tp, a.fp, a.fn, a.delays_s) == (0, 1, 0, [0])
     # within two evaluation intervals before the start is the sampling grid: a detection
     s = score([_f("Cpu", 4900, 9000, pod="a")], inc, {"Cpu": ("cpu-high",)}, {"Cpu": 600.0},
               eval_interval_s=60)

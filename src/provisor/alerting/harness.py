@@ -162,8 +162,9 @@ def derived_incidents(series: Any, policy_path: Path | None) -> list[Any]:
     """Ground truth the twin does not record, read from its own series with the policy's
     thresholds (as the twin derives ``cpu-high`` and friends): ``pvc-full`` while a
     workspace's used / capacity is above ``alerts.pvc_usage.threshold``, and
-    ``quota-rejection`` at each increment of ``provisor_quota_rejections_total`` (the
-    creations quota admission refused)."""
+    ``quota-rejection`` over each burst of increments of
+    ``provisor_quota_rejections_total`` (the creations quota admission refused; increments
+    less than ``alerts.quota_rejections.lookback`` apart are one burst)."""
     import numpy as np
 
     from provisor.policy import load_policy
@@ -182,11 +183,19 @@ def derived_incidents(series: Any, policy_path: Path | None) -> list[Any]:
             out.append(gen.Incident("pvc-full", float(used.timestamps[i0]),
                                     float(used.timestamps[i1]), labels, "derived: used > "
                                     f"{pol.alerts.pvc_usage.threshold:g} of capacity"))
+    gap = duration_seconds(pol.alerts.quota_rejections.lookback)
     for rej in series.select("provisor_quota_rejections_total"):
         d = np.diff(rej.values)
-        for i in np.nonzero(d > 0)[0].tolist():
-            t = float(rej.timestamps[i + 1])
-            out.append(gen.Incident("quota-rejection", t, t,
+        times = [float(rej.timestamps[i + 1]) for i in np.nonzero(d > 0)[0].tolist()]
+        # one incident per burst: increments less than the alert's lookback apart
+        bursts: list[list[float]] = []
+        for t in times:
+            if bursts and t - bursts[-1][1] < gap:
+                bursts[-1][1] = t
+            else:
+                bursts.append([t, t])
+        for t0, t1 in bursts:
+            out.append(gen.Incident("quota-rejection", t0, t1,
                                     {"namespace": rej.get("namespace")},
                                     "derived: provisor_quota_rejections_total increased"))
     return out

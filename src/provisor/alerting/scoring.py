@@ -13,7 +13,9 @@ Definitions (per alert ``A`` with the incident kinds ``K(A)`` it is meant to cat
   its lookback). An episode that began before the incident was not caused by it: an alert
   that is always on (a threshold below normal load) detects nothing;
 * **TP**: episodes that match an incident; **FP**: episodes that match none;
-* **FN**: *significant* incidents of a kind in ``K(A)`` that no episode matches. Instant
+* an incident is **detected** when a compatible episode fires at some time inside
+  ``[i.start_s, i.end_s + grace]`` (an episode already firing counts, with delay 0);
+* **FN**: *significant* incidents of a kind in ``K(A)`` that are not detected. Instant
   kinds (``oom-kill``, ``quota-rejection``) are always significant; a condition (CPU above
   80% of the limit, ...) is significant when it lasts at least ``min_incident_s`` (default
   900 s: longer than the spec's holds of 5-10 minutes plus the 5-minute rate window; a
@@ -209,9 +211,13 @@ def score(firings: Sequence[Firing], incidents: Iterable[IncidentLike],
             fl = dict(f.labels)
             hit = False
             for k, i in enumerate(targets):
-                if i.start_s - tol <= f.start_s <= i.end_s + g and _compatible(fl, i.labels):
+                if not _compatible(fl, i.labels):
+                    continue
+                if i.start_s - tol <= f.start_s <= i.end_s + g:
                     hit = True
-                    first_hit[k] = min(first_hit.get(k, f.start_s), f.start_s)
+                if f.start_s <= i.end_s + g and f.end_s >= i.start_s:
+                    # firing during the incident (or within grace after it): detected
+                    first_hit[k] = min(first_hit.get(k, f.start_s), max(f.start_s, i.start_s))
             if not hit:
                 hit = any(i.start_s - tol <= f.start_s <= i.end_s + g for i in context)
             if hit:

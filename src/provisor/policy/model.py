@@ -899,7 +899,7 @@ class AlertPolicy(_Model):
     pvc_usage: RatioAlert = _default_alert(
         RatioAlert, threshold=0.9, **{"for": "5m"}, severity="warning")
     pvc_filling: PvcFillAlert = _default_alert(
-        PvcFillAlert, window="30m", horizon="2h", min_usage=0.5, **{"for": "10m"},
+        PvcFillAlert, window="30m", horizon="1h", min_usage=0.75, **{"for": "10m"},
         severity="warning")
     hpa_maxed: HeldAlert = _default_alert(HeldAlert, **{"for": "15m"}, severity="warning")
     hpa_inactive: HeldAlert = _default_alert(HeldAlert, **{"for": "10m"}, severity="warning")
