@@ -217,7 +217,8 @@ def score(firings: Sequence[Firing], incidents: Iterable[IncidentLike],
                     hit = True
                 if f.start_s <= i.end_s + g and f.end_s >= i.start_s:
                     # firing during the incident (or within grace after it): detected
-                    first_hit[k] = min(first_hit.get(k, f.start_s), max(f.start_s, i.start_s))
+                    at = max(f.start_s, i.start_s)
+                    first_hit[k] = min(first_hit.get(k, at), at)
             if not hit:
                 hit = any(i.start_s - tol <= f.start_s <= i.end_s + g for i in context)
             if hit:
