@@ -55,7 +55,7 @@ def test_an_episode_that_began_before_the_incident_is_a_false_positive():
     # within two evaluation intervals before the start is the sampling grid: a detection
     s = score([_f("Cpu", 4900, 9000, pod="a")], inc, {"Cpu": ("cpu-high",)}, {"Cpu": 600.0},
               eval_interval_s=60)
-    assert (s.alerts["Cpu"].tp, s.alerts["Cpu"].delays_s) == (1, [-100])
+    assert (s.alerts["Cpu"].tp, s.alerts["Cpu"].delays_s) == (1, [0])
 
 
 def test_scores_accumulate_over_scenarios():
