@@ -138,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="best of N for parse and check")
     ap.add_argument("--skip-recommend", action="store_true",
                     help="skip the recommend section (bench/recommend.py)")
+    ap.add_argument("--skip-forecast", action="store_true",
+                    help="skip the forecast section (bench/forecast_bench.py)")
     args = ap.parse_args(argv)
 
     from rich.console import Console
@@ -198,6 +200,11 @@ def main(argv: list[str] | None = None) -> int:
         import recommend as recommend_bench
 
         ok = recommend_bench.run(con) and ok
+    if not args.skip_forecast:
+        sys.path.insert(0, str(HERE))
+        import forecast_bench
+
+        forecast_bench.run(con)
     return 0 if ok else 1
 
 

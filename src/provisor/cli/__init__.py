@@ -3,7 +3,9 @@ function, prints.
 
 Commands::
 
-    provisor plan [POLICY] [-o DIR] [--force]       render, check the render, summarise
+    provisor plan [POLICY] [-o DIR] [--force]       render, check, simulate, forecast, report
+    provisor forecast (--series FILE... | --prometheus URL) [--horizon 30d] [--backtest]
+    provisor report [POLICY | PATH...] [--series FILE... | --prometheus URL] [-o FILE]
     provisor render [POLICY] -o DIR [--force]        write the bundle (a kustomize base)
     provisor --version | -h | --help                  (every command takes -h/--help)
     provisor check PATH... [--format text|json|sarif] [--fail-on error|warning|info]
@@ -327,7 +329,19 @@ def plan(
     except PlanError as exc:
         raise _fail(str(exc)) from None
     print_plan(result, _console())
+    _plan_report(result)
     raise typer.Exit(result.check.exit_code(fail_on))
+
+
+def _plan_report(result) -> None:
+    """The plan's last step: the report beside the bundle; its path is the last line."""
+    from provisor.report import write_plan_report
+
+    try:
+        path = write_plan_report(result)
+    except OSError as exc:
+        raise _fail(f"{result.out_dir}: cannot write the report: {exc.strerror or exc}") from None
+    _console().print(f"report: [bold]{path}[/] (open it in a browser; report.md beside it)")
 
 
 @policy_app.command("show")
@@ -541,3 +555,7 @@ def _internal_error(exc: BaseException, debug: bool) -> int:
 
 __all__ = ["app", "main"]
 
+
+# Commands in their own modules register themselves on ``app`` when imported.
+from provisor.cli import forecast as _forecast_cmd  # noqa: E402,F401
+from provisor.cli import report as _report_cmd  # noqa: E402,F401

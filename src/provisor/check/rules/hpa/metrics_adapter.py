@@ -6,7 +6,13 @@ from collections.abc import Iterator
 
 from provisor.check.context import Context, Hit, dig
 from provisor.check.registry import rule
-from provisor.check.rules.hpa._common import hpas, metrics, source_field
+from provisor.check.rules.hpa._common import (
+    hpas,
+    metric_name,
+    metric_path,
+    metrics,
+    source_field,
+)
 
 #: metric source type -> the aggregated API the HPA controller reads it from
 #: (pkg/controller/podautoscaler/metrics/client.go: customMetricsClient, externalMetricsClient).
@@ -47,10 +53,13 @@ def check(ctx: Context) -> Iterator[Hit]:
 
     **Fix.** Ship the adapter (its `APIService` `v1beta1.custom.metrics.k8s.io` /
     `v1beta1.external.metrics.k8s.io`) with the bundle or check it together with the cluster's
-    add-ons, and make sure its rules expose this metric name.
+    add-ons, and make sure its rules expose this metric name. (The HPAs KEDA writes for its
+    ScaledObjects are served by KEDA's own metrics server and are not reported.)
     """
     groups: set[str] | None = None
     for d in hpas(ctx):
+        if str(d.meta.get("generated_from", "")).startswith("ScaledObject/"):
+            continue  # KEDA's own metrics server serves the HPAs it writes
         for i, m in metrics(d.obj):
             mtype = m.get("type")
             api = API_OF.get(mtype) if isinstance(mtype, str) else None
@@ -63,10 +72,10 @@ def check(ctx: Context) -> Iterator[Hit]:
             field = source_field(m.get("type")) or ""
             name = dig(m, field, "metric", "name")
             what = f"{mtype} metric" + (f" {name!r}" if isinstance(name, str) else "")
-            yield Hit(d, f"metric {i}: cannot verify that the {what} can be read: it is served by "
+            yield Hit(d, f"{metric_name(d.obj, i)}: cannot verify that the {what} can be read: it is served by "
                          f"{api}, and no APIService in the checked set registers that API (a "
                          f"metrics adapter such as prometheus-adapter or KEDA); without one the "
                          f"HPA reports ScalingActive=False and this metric never acts",
                       fix=f"install an adapter serving {api} (check its APIService together "
                           f"with the HPA) and expose this metric name in its rules",
-                      path=("spec", "metrics", i, "type"))
+                      path=metric_path(d.obj, i, "type"))
