@@ -876,9 +876,10 @@ class AlertPolicy(_Model):
         quota_rejections, throttling, cpu_request, pvc_usage, pvc_filling, hpa_maxed,
         hpa_inactive, vpa_capped, pod_pending, controller_availability: the alerts the spec
             needs but does not have (see ``provisor.render.monitoring``).
-        vpa_metric_prefix: name prefix of the VPA series (kube-state-metrics < 2.9:
-            ``kube_verticalpodautoscaler``; a CustomResourceState config reproducing them
-            usually ``kube_customresource_verticalpodautoscaler``).
+        vpa_metric_prefix: name prefix of the VPA series: kube-state-metrics >= 2.9 exports
+            them only through a CustomResourceState config, whose default prefix gives
+            ``kube_customresource_verticalpodautoscaler`` (the default here);
+            kube-state-metrics < 2.9: ``kube_verticalpodautoscaler``.
     """
 
     rule_name: DnsSubdomain
@@ -907,7 +908,7 @@ class AlertPolicy(_Model):
     pod_pending: HeldAlert = _default_alert(HeldAlert, **{"for": "10m"}, severity="warning")
     controller_availability: HeldAlert = _default_alert(
         HeldAlert, **{"for": "5m"}, severity="critical")
-    vpa_metric_prefix: str = "kube_verticalpodautoscaler"
+    vpa_metric_prefix: str = "kube_customresource_verticalpodautoscaler"
 
     @field_validator("runbook_base_url")
     @classmethod

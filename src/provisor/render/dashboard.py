@@ -254,11 +254,12 @@ def dashboard_model(policy: Policy) -> dict[str, Any]:
         _stat("Controller availability (target 99.9%)", "percentunit",
               "Spec success metric: share of the range in which every platform PDB had its "
               "minimum of healthy pods.",
-              f"avg_over_time((\n  min (kube_poddisruptionbudget_status_current_healthy"
-              f'{{poddisruptionbudget=~"{pdbs}"}}\n'
-              f"  - on (namespace, poddisruptionbudget)\n"
-              f"  kube_poddisruptionbudget_status_desired_healthy"
-              f'{{poddisruptionbudget=~"{pdbs}"}}) >= bool 0\n)[$__range:])', max_=1),
+              f"avg_over_time((\n  min (min by (namespace, poddisruptionbudget) ("
+              f'kube_poddisruptionbudget_status_current_healthy{{poddisruptionbudget=~"{pdbs}"}})'
+              f"\n  - on (namespace, poddisruptionbudget)\n"
+              f"  max by (namespace, poddisruptionbudget) ("
+              f"kube_poddisruptionbudget_status_desired_healthy"
+              f'{{poddisruptionbudget=~"{pdbs}"}})) >= bool 0\n)[$__range:])', max_=1),
     ]
 
     builder = (

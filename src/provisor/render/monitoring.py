@@ -275,9 +275,11 @@ def _hpa_sel(policy: Policy, w: ExternalWorkload, *extra: str) -> str:
 def hpa_maxed_expr(policy: Policy) -> str:
     """The platform's HPAs running at their maxReplicas."""
     on = "on (namespace, horizontalpodautoscaler)"
-    parts = [f"(\n  kube_horizontalpodautoscaler_status_current_replicas{_hpa_sel(policy, w)}\n"
+    by = "max by (namespace, horizontalpodautoscaler)"
+    parts = [f"(\n  {by} (kube_horizontalpodautoscaler_status_current_replicas"
+             f"{_hpa_sel(policy, w)})\n"
              f"  >= {on}\n"
-             f"  kube_horizontalpodautoscaler_spec_max_replicas{_hpa_sel(policy, w)}\n)"
+             f"  {by} (kube_horizontalpodautoscaler_spec_max_replicas{_hpa_sel(policy, w)})\n)"
              for _, w in policy.external_workloads()]
     return "\nor\n".join(parts) + "\n"
 
@@ -365,8 +367,10 @@ def controller_availability_expr(policy: Policy) -> str:
     for _, w in policy.external_workloads():
         sel = _sel(f'namespace="{w.deployment.namespace}"',
                    f'poddisruptionbudget="{pdb_name(w)}"')
-        parts.append(f"(\n  kube_poddisruptionbudget_status_current_healthy{sel}\n"
-                     f"  < {on}\n  kube_poddisruptionbudget_status_desired_healthy{sel}\n)")
+        by = "min by (namespace, poddisruptionbudget)"
+        parts.append(f"(\n  {by} (kube_poddisruptionbudget_status_current_healthy{sel})\n"
+                     f"  < {on}\n  max by (namespace, poddisruptionbudget) "
+                     f"(kube_poddisruptionbudget_status_desired_healthy{sel})\n)")
     return "\nor\n".join(parts) + "\n"
 
 
