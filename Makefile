@@ -70,7 +70,8 @@ bench: $(STAMP)
 clean:
 	rm -rf $(VENV) $(OUT) build dist src/*.egg-info
 
-## docs: regenerate docs/rules/ from the rule docstrings
+## docs: regenerate docs/rules/ from the rule docstrings and docs/runbooks/ from provisor.render.runbooks
 docs: $(STAMP)
 	$(BIN)/python tools/gen_rule_docs.py
+	$(BIN)/python tools/gen_runbooks.py
 	$(BIN)/python -m provisor.sim.workload > docs/workload.schema.json

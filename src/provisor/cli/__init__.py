@@ -402,6 +402,7 @@ def policy_validate(
 # Commands kept in their own modules register themselves on ``app`` when imported.
 from provisor.cli import recommend as _recommend  # noqa: E402,F401
 from provisor.cli import simulate as _simulate  # noqa: E402,F401
+from provisor.cli import alerts as _alerts  # noqa: E402,F401
 
 
 class _Interrupted(SystemExit):
