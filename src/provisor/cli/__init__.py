@@ -258,6 +258,10 @@ def policy_validate(
     raise typer.Exit(2)
 
 
+# commands in modules of their own register themselves on ``app`` when imported
+from provisor.cli import sweep as _sweep  # noqa: E402,F401
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
