@@ -52,3 +52,4 @@ clean:
 ## docs: regenerate docs/rules/ from the rule docstrings
 docs: $(STAMP)
 	$(BIN)/python tools/gen_rule_docs.py
+	$(BIN)/python -m provisor.sim.workload > docs/workload.schema.json

@@ -49,6 +49,7 @@ from pydantic import (
     ValidationInfo,
 )
 
+from provisor.policy.workload import Workload
 from provisor.quantity import Quantity, QuantityError
 
 # --------------------------------------------------------------------------------------
@@ -322,10 +323,33 @@ class NamespacePolicy(_Model):
     labels: Labels = Field(default_factory=dict)
 
 
+class NodePool(_Model):
+    """``count`` identical nodes for the digital twin (``provisor simulate``).
+
+    ``cpu``/``memory``/``pods``: the node's capacity; ``reserved``: what kube-reserved,
+    system-reserved and the hard eviction threshold keep back, so allocatable = capacity -
+    reserved (``kubectl get node -o yaml`` shows both). ``labels`` are added to each node;
+    nodes are named ``<name>-<i>``.
+    """
+
+    name: DnsLabel = "node"
+    count: int = Field(default=1, ge=1, le=100000)
+    cpu: Qty
+    memory: Qty
+    pods: int = Field(default=110, ge=1)
+    reserved: CpuMemory | None = None
+    labels: Labels = Field(default_factory=dict)
+
+
 class ClusterPolicy(_Model):
-    """The cluster the namespace lives in (spec: "40 CPU cores, 160GB memory")."""
+    """The cluster the namespace lives in (spec: "40 CPU cores, 160GB memory").
+
+    ``nodes`` (optional): node pools for ``provisor simulate``; unset, the twin uses 5 equal
+    nodes that add up to ``capacity``.
+    """
 
     capacity: CpuMemory
+    nodes: list[NodePool] | None = None
 
 
 # --------------------------------------------------------------------------------------
@@ -871,6 +895,8 @@ class Policy(_Model):
     agent_vpa: VpaPolicy
     alerts: AlertPolicy
     dashboard: DashboardPolicy
+    #: what ``provisor simulate`` runs on this platform (optional; see provisor.policy.workload)
+    workload: Workload | None = None
 
     # -- derived --------------------------------------------------------------------
     def tier_of(self, agent: str) -> Tier:
