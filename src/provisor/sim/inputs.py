@@ -12,7 +12,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from provisor.policy.model import Policy
 
 from pydantic import ValidationError
 
@@ -278,7 +281,7 @@ def inputs_from_policy(pol: Any, source: str = "") -> SimInputs:
                      workload=wl, source=source or f"policy {pol.name}")
 
 
-def load_inputs(policy: Path | None = None, paths: Sequence[str] = (), *,
+def load_inputs(policy: "Path | Policy | None" = None, paths: Sequence[str] = (), *,
                 nodes: Sequence[str] = (), workload: Path | None = None,
                 scenarios: Sequence[str] = ()) -> SimInputs:
     """Resolve the twin's inputs (see the package docstring). Raises ``SimInputError``."""
@@ -309,6 +312,10 @@ def load_inputs(policy: Path | None = None, paths: Sequence[str] = (), *,
             else:
                 objects.append(o)
         source = ", ".join(paths)
+    elif policy is not None and not isinstance(policy, (str, Path)):
+        pol = policy            # a Policy object (sweep and tune variants)
+        objects = policy_objects(pol)
+        source = f"policy {pol.name}"
     else:
         try:
             pol = load_policy(policy)

@@ -1,0 +1,213 @@
+"""``provisor sweep`` and ``provisor tune``: the file formats (errors by file, line and field),
+grid expansion and content keys, aggregation statistics, a real Dask LocalCluster run with
+the cache and a failing run, the plot, and tune's search and cost arithmetic."""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from provisor.policy import load_policy
+from provisor.sim.sweep import (
+    Aggregate,
+    RunResult,
+    SweepFileError,
+    aggregate,
+    load_sweep,
+    plot_sweep,
+    run_sweep,
+    sweep_csv,
+    sweep_json,
+    t_quantile_975,
+)
+from provisor.sim.tune import _lattice, fit_quota, load_tune, monthly_cost, Range
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _write(tmp_path: Path, text: str, name: str = "sweep.yaml") -> Path:
+    p = tmp_path / name
+    p.write_text(textwrap.dedent(text))
+    return p
+
+
+# ------------------------------------------------------------------ the file
+
+
+def test_example_expands_in_grid_order():
+    spec, runs = load_sweep(REPO / "examples" / "sweep.yaml")
+    assert len(runs) == 3 * 2 * 2 * 2
+    assert [r.index for r in runs] == list(range(len(runs)))
+    first = runs[0]
+    assert dict(first.variant) == {"quota.hard.requests.memory": "96Gi",
+                                   "agents.rex.max_concurrency": 1}
+    assert (first.scenario, first.seed) == ("steady", 0)
+    # the capacity plan's objection is kept as a note, and the variant is still simulated
+    assert any("96Gi" in n for n in runs[0].notes)
+    assert not any(r.notes for r in runs if dict(r.variant)["quota.hard.requests.memory"] == "144Gi"
+                   and dict(r.variant)["agents.rex.max_concurrency"] == 1)
+    keys = [r.key for r in runs]
+    assert len(set(keys)) == len(keys)                    # every run its own content key
+    assert keys == [r.key for r in load_sweep(REPO / "examples" / "sweep.yaml")[1]]
+
+
+@pytest.mark.parametrize("body,where", [
+    ("days: 1\ngrid:\n  agnets.rex.max_concurrency: [1]\n", "did you mean 'agents'"),
+    ("days: -1\n", ":1: days:"),
+    ("days: 1\nseeds: [1, 1]\n", ":2: seeds:"),
+    ("days: 1\nbogus: 3\n", ":2: bogus:"),
+    ("days: 1\nscenarios:\n  s: [no-such-file.yaml]\n", ":3: scenarios.s.0:"),
+    ("- a list\n", "a sweep file is a mapping"),
+])
+def test_bad_files_name_line_and_field(tmp_path, body, where):
+    p = _write(tmp_path, body)
+    with pytest.raises(SweepFileError) as exc:
+        load_sweep(p)
+    assert str(p) in str(exc.value) and where in str(exc.value)
+
+
+def test_hostile_sweep_file_goes_through_the_hardened_reader(tmp_path):
+    bomb = _write(tmp_path, 'a: &a ["x","x","x","x","x","x","x","x","x"]\n' + "".join(
+        f'{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n'
+        for p, c in zip("abcdefgh", "bcdefghi")))
+    with pytest.raises(SweepFileError, match="alias"):
+        load_sweep(bomb)
+
+
+# ------------------------------------------------------------------ statistics
+
+
+def test_t_quantiles_match_the_table():
+    # Student's t, two-sided 95%: df 1 -> 12.706, 2 -> 4.303, 10 -> 2.228, 30 -> 2.042
+    for df, want in ((1, 12.706), (2, 4.303), (10, 2.228), (30, 2.042)):
+        assert t_quantile_975(df) == pytest.approx(want, abs=5e-4)
+
+
+def _fake_results():
+    _, runs = load_sweep(REPO / "examples" / "sweep.yaml")
+    out = []
+    for r in runs[:4]:                      # one variant: 2 scenarios x 2 seeds
+        v = 0.5 + 0.1 * r.seed
+        out.append(RunResult(r, {"cpu-utilization": {"value": v, "unit": "ratio",
+                                                     "target": "0.6..0.8",
+                                                     "status": "pass" if 0.6 <= v <= 0.8 else "fail"}}))
+    return out
+
+
+def test_aggregate_mean_ci_and_pass_rate():
+    aggs = aggregate(_fake_results())
+    a = [x for x in aggs if x.scenario == "steady"][0]
+    assert isinstance(a, Aggregate)
+    assert a.n == 2 and a.mean == pytest.approx(0.55)
+    sd = math.sqrt(((0.5 - 0.55) ** 2 + (0.6 - 0.55) ** 2) / 1)
+    assert a.std == pytest.approx(sd)
+    half = 12.706204736 * sd / math.sqrt(2)
+    assert a.ci_low == pytest.approx(0.55 - half, rel=1e-6)
+    assert a.ci_high == pytest.approx(0.55 + half, rel=1e-6)
+    assert a.pass_rate == 0.5
+    csv_text = sweep_csv(aggs)
+    assert csv_text.splitlines()[0].startswith("quota.hard.requests.memory,agents.rex.max_concurrency,")
+
+
+# ------------------------------------------------------------------ a real Dask run
+
+
+@pytest.mark.slow
+def test_sweep_on_a_local_cluster_with_cache(tmp_path):
+    p = _write(tmp_path, """\
+        days: 0.05
+        seeds: 2
+        grid:
+          agents.rex.max_concurrency: [1, 2]
+        scenarios:
+          steady: [steady]
+    """)
+    spec, runs = load_sweep(p)
+    cache = tmp_path / "cache"
+    seen = []
+    results = run_sweep(runs, workers=2, cache_dir=cache,
+                        progress=lambda r, done, total: seen.append((done, total)))
+    assert [r.spec.index for r in results] == [0, 1, 2, 3]
+    assert seen[-1] == (4, 4) and not any(r.error for r in results)
+    assert all("cpu-utilization" in r.metrics for r in results)
+    # a second sweep over the same file reruns nothing
+    again = run_sweep(runs, workers=1, cache_dir=cache)
+    assert all(r.cached for r in again)
+    assert [r.metrics for r in again] == [r.metrics for r in results]
+    # the same seed gives the same numbers (determinism across workers)
+    text = sweep_json(spec, results, aggregate(results))
+    assert text == sweep_json(spec, again, aggregate(again))
+    out = tmp_path / "plot.svg"
+    plot_sweep(spec, results, out)
+    first = out.read_bytes()
+    plot_sweep(spec, results, out, overwrite=True)
+    assert out.read_bytes() == first                       # deterministic SVG
+    with pytest.raises(FileExistsError):
+        plot_sweep(spec, results, out)
+
+
+@pytest.mark.slow
+def test_a_failing_run_is_reported_not_dropped(tmp_path):
+    wl = _write(tmp_path, "this: is not a workload\n", "bad-workload.yaml")
+    p = _write(tmp_path, f"""\
+        days: 0.05
+        seeds: 1
+        workloads: {{good: null, bad: {wl.name}}}
+    """)
+    _, runs = load_sweep(p)
+    results = run_sweep(runs, workers=1, cache_dir=None)
+    by = {r.spec.workload: r for r in results}
+    assert by["good"].error is None
+    assert by["bad"].error and "workload" in by["bad"].error.lower()
+    doc = json.loads(sweep_json(load_sweep(p)[0], results, aggregate(results)))
+    assert doc["failed_runs"] == 1
+
+
+# ------------------------------------------------------------------ tune
+
+
+def test_lattice_keeps_units():
+    assert _lattice("x", Range(min="500m", max="2", step="250m")) == [
+        "500m", "750m", "1", "1250m", "1500m", "1750m", "2"]
+    assert _lattice("x", Range(min="6Gi", max="12Gi", step="2Gi")) == ["6Gi", "8Gi", "10Gi", "12Gi"]
+    assert _lattice("x", Range(min=1, max=3, step=1)) == [1, 2, 3]
+    with pytest.raises(ValueError):
+        _lattice("x", Range(min="2", max="1", step="1"))
+
+
+def test_cost_and_quota_fit_arithmetic():
+    pol = load_policy(None)
+    total, detail = monthly_cost(pol)
+    hard = pol.quota.hard
+    cores = float(hard["requests.cpu"].value)
+    gib = float(hard["requests.memory"].value) / 2**30
+    assert detail["cpu"] == pytest.approx(cores * pol.prices.cpu_core_hour * 730)
+    assert detail["memory"] == pytest.approx(gib * pol.prices.memory_gib_hour * 730)
+    assert total == pytest.approx(sum(detail.values()))
+    fit = fit_quota(pol)
+    planned = pol.planned_demand()
+    need = planned["requests.memory"] * (1 + pol.quota.buffer)
+    assert fit["quota.hard.requests.memory"] == f"{math.ceil(need / 2**30)}Gi"
+
+
+@pytest.mark.slow
+def test_tune_finds_a_cheaper_feasible_policy(tmp_path):
+    p = _write(tmp_path, """\
+        days: 0.1
+        seeds: 2
+        search:
+          tiers.quality.claude-3-5-sonnet.requests.cpu: {min: 250m, max: "1", step: 250m}
+        targets: [quota-failed-runs, oom-kills]
+        budget: 8
+    """, "tune.yaml")
+    tuner = load_tune(p)
+    result = tuner.run(workers=2, cache_dir=tmp_path / "cache")
+    assert result.best is not None and result.best.feasible
+    assert result.best.cost <= result.baseline.cost
+    assert result.saving is not None and result.saving >= 0
+    assert not result.best.check_errors
+    assert len(result.tried) <= 8
