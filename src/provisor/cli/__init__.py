@@ -265,7 +265,8 @@ def policy_validate(
     raise typer.Exit(2)
 
 
-# Commands in their own modules (registered on ``app`` when imported).
+# Commands kept in their own modules register themselves on ``app`` when imported.
+from provisor.cli import recommend as _recommend  # noqa: E402,F401
 from provisor.cli import simulate as _simulate  # noqa: E402,F401
 from provisor.cli import sweep as _sweep  # noqa: E402,F401
 

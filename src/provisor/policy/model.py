@@ -863,6 +863,25 @@ class DashboardPolicy(_Model):
     time_from: str = "now-6h"
 
 
+class Prices(_Model):
+    """What capacity costs, for the savings ``provisor recommend`` reports (money in the
+    user's currency; the defaults are *examples* close to on-demand public-cloud list prices
+    in 2025 -- about USD 0.03 per vCPU-hour, 0.004 per GiB-hour of memory and 0.10 per
+    GiB-month of SSD storage -- set your own).
+
+    Attributes:
+        cpu_core_hour: price of one core (vCPU) requested for one hour.
+        memory_gib_hour: price of one GiB of memory requested for one hour.
+        storage_gib_month: price of one GiB of persistent storage for one month (730 h).
+        currency: label printed next to the amounts.
+    """
+
+    cpu_core_hour: float = Field(default=0.031611, ge=0)
+    memory_gib_hour: float = Field(default=0.004237, ge=0)
+    storage_gib_month: float = Field(default=0.10, ge=0)
+    currency: str = "USD"
+
+
 # --------------------------------------------------------------------------------------
 # The policy
 # --------------------------------------------------------------------------------------
@@ -897,6 +916,7 @@ class Policy(_Model):
     dashboard: DashboardPolicy
     #: what ``provisor simulate`` runs on this platform (optional; see provisor.policy.workload)
     workload: Workload | None = None
+    prices: Prices = Field(default_factory=Prices)
 
     # -- derived --------------------------------------------------------------------
     def tier_of(self, agent: str) -> Tier:
