@@ -45,6 +45,7 @@ lint: $(STAMP)
 ## bench: speed and memory benchmarks, printing ratios against baselines measured in the same run
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/sim.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist src/*.egg-info

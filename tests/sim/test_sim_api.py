@@ -241,3 +241,49 @@ def test_cli_simulate(tmp_path):
     assert res.exit_code == 0 and "Scorecard" in res.output and "not computed" in res.output
     res = runner.invoke(app, ["simulate", "--nodes", "x"])
     assert res.exit_code == 2
+
+
+def test_scenario_and_workload_files(tmp_path):
+    sc = tmp_path / "cut.yaml"
+    sc.write_text("name: my-cut\ndescription: quota down to 10% for an hour\nfaults:\n"
+                  "  - {kind: quota-cut, at_s: 3600, duration_s: 3600, factor: 0.1}\n")
+    nums = tmp_path / "durations.txt"
+    nums.write_text("# seconds\n600\n900\n1200\n")
+    wl = tmp_path / "wl.yaml"
+    wl.write_text(
+        "workload:\n  arrivals: {rate_per_hour: 4}\n  workflows:\n  - name: w\n    stages:\n"
+        "    - name: impl\n      agent: [rex, blaze]\n      duration: {kind: empirical, file: durations.txt}\n"
+        "      cpu: {base: 1500m}\n      memory: {start: 1Gi, peak: {kind: constant, value: 4294967296}}\n")
+    inp = load_inputs(workload=wl, scenarios=[str(sc), "spike"])
+    d = inp.workload.workflows[0].stages[0].duration
+    assert d.kind == "empirical" and d.values == [600.0, 900.0, 1200.0]
+    assert [s.name for s in inp.scenarios] == ["my-cut", "spike"]
+    r = simulate(inp, days=0.2, seed=0)
+    cut = [i for i in r.ground_truth if i.kind == "scenario:quota-cut"]
+    assert cut and cut[0].start_s == 3600 and cut[0].end_s == 7200
+    assert r.summary["quota_rejections"] > 0
+    bad = tmp_path / "badsc.yaml"
+    bad.write_text("name: x\nfaults:\n  - {kind: meteor, at_s: 1}\n")
+    with pytest.raises(SimInputError) as e:
+        load_inputs(scenarios=[str(bad)])
+    assert e.value.line == 3 and "faults" in e.value.field
+
+
+def test_cli_simulate_policy_file_and_manifests(tmp_path, shared):
+    from typer.testing import CliRunner
+
+    from provisor.cli import app
+    from provisor.policy import default_policy_path
+
+    pol = tmp_path / "my-policy.yaml"
+    pol.write_text(default_policy_path().read_text().replace("max_concurrency: 2\n    image", "max_concurrency: 1\n    image", 1))
+    runner = CliRunner()
+    res = runner.invoke(app, ["simulate", str(pol), "--days", "0.1", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["source"] == str(pol)
+    # manifests: the spec's seed folder has no agent PodTemplates, so no run can start
+    res = runner.invoke(app, ["simulate", str(shared / "seed" / "manifests"), "--days", "0.1",
+                              "--format", "json"])
+    assert res.exit_code == 0, res.output
+    j = json.loads(res.output)
+    assert j["summary"]["runs_completed"] == 0 and j["summary"]["workflows_failed"] == j["summary"]["workflows_arrived"]

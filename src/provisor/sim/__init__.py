@@ -60,6 +60,7 @@ class SimResult:
     source: str = ""
     scenarios: list[dict[str, Any]] = field(default_factory=list)
     _series: "SeriesSet | None" = None
+    _recorded: Any = None
 
     def series(self) -> "SeriesSet":
         """The recorded series (cAdvisor, kube-state-metrics, kubelet volume stats,
@@ -67,7 +68,10 @@ class SimResult:
         (``START_EPOCH`` + simulated seconds)."""
         from provisor.series import SeriesSet
 
-        return self._series if self._series is not None else SeriesSet()
+        if self._series is None:
+            self._series = self._recorded.build() if self._recorded is not None else SeriesSet()
+            self._recorded = None
+        return self._series
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON form (docs/simulate.md): every number's unit is in its key or in
@@ -103,7 +107,7 @@ def simulate(inputs: SimInputs, *, days: float = 7.0, seed: int = 0,
             "faults": [f.model_dump(exclude_none=True) for f in s.faults]} for s in inputs.scenarios]
     return SimResult(scorecard=build_scorecard(eng), ground_truth=incidents,
                      summary=build_summary(eng), days=float(days), seed=int(seed),
-                     source=inputs.source, scenarios=scs, _series=eng.recorder.series_set())
+                     source=inputs.source, scenarios=scs, _recorded=eng.recorder.data())
 
 
 __all__ = [

@@ -51,6 +51,7 @@ from provisor.sim.recorder import Recorder
 Z95 = 1.6448536269514722
 EPOCH = 0.0
 PHASES = ("Pending", "Running", "Succeeded", "Failed", "Unknown")
+PHASE_CODE = {p: i for i, p in enumerate(PHASES)}
 CORE = 1000.0
 
 
@@ -93,7 +94,7 @@ def _labels_match(selector: dict[str, Any] | None, labels: dict[str, str]) -> bo
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)
 class AgentClass:
     """A PodTemplate with ``provisor.dev/max-concurrency``: one agent class."""
 
@@ -106,7 +107,7 @@ class AgentClass:
     pvc_templates: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(eq=False)
 class Workflow:
     wid: int
     spec_index: int
@@ -115,7 +116,7 @@ class Workflow:
     done: bool = False
 
 
-@dataclass
+@dataclass(eq=False)
 class Run:
     """One agent run (a Job): its stage, draws, pods and failures."""
 
@@ -136,7 +137,7 @@ class Run:
     state: str = "waiting"  # waiting | creating | kueue | pod | done | failed
 
 
-@dataclass
+@dataclass(eq=False)
 class Pod:
     uid: int
     name: str
@@ -175,7 +176,7 @@ class Pod:
     lost: bool = False
 
 
-@dataclass
+@dataclass(eq=False)
 class Deployment:
     name: str
     namespace: str
@@ -245,6 +246,7 @@ class Engine:
         self.wf_id = 0
         self.run_id = 0
         self.active_runs = 0
+        self.retrying = 0
         self.fault_windows: list[tuple[float, float]] = []
         self._faults()
 
@@ -309,9 +311,10 @@ class Engine:
             m = _meta(h)
             ns = m.get("namespace") or "default"
             ref = (h.get("spec") or {}).get("scaleTargetRef") or {}
-            d = self.deployments.get((ns, ref.get("name", "")))
-            if d is None or ref.get("kind") not in ("Deployment", "StatefulSet"):
+            target = self.deployments.get((ns, ref.get("name", "")))
+            if target is None or ref.get("kind") not in ("Deployment", "StatefulSet"):
                 continue
+            d = target
             hh = set_defaults_horizontal_pod_autoscaler(h)
             hh = dict(hh)
             hh["metadata"] = {**_meta(hh), "namespace": ns}
@@ -389,6 +392,7 @@ class Engine:
         self.s_written_total = np.zeros(n, np.float64)
         self.s_pvc_size = np.zeros(n, np.float64)
         self.s_sched = np.zeros(n, bool)
+        self.s_phase = np.zeros(n, np.int64)
         self.s_kreq_cpu = np.zeros(n, np.float64)
         self.s_kreq_mem = np.zeros(n, np.float64)
         self.s_klim_cpu = np.zeros(n, np.float64)
@@ -423,8 +427,14 @@ class Engine:
         self.s_inburst[s] = False
         self.s_running[s] = False
         self.s_sched[s] = False
+        self.s_phase[s] = 0
         pod.slot = s
         return s
+
+    def _phase(self, pod: Pod, phase: str) -> None:
+        pod.phase = phase
+        if pod.slot >= 0:
+            self.s_phase[pod.slot] = PHASE_CODE[phase]
 
     def _free_slot(self, pod: Pod) -> None:
         s = pod.slot
@@ -671,7 +681,7 @@ class Engine:
             used = q["status"]["used"]
             for k, d in delta.items():
                 cur = _q(used.get(k, "0")).value - d.value
-                used[k] = str(Quantity.from_value(max(cur, 0)))
+                used[k] = str(Quantity.from_value(cur if cur > 0 else 0))
         self._quota_freed()
 
     def _run_pod_template(self, run: Run) -> dict[str, Any]:
@@ -745,6 +755,7 @@ class Engine:
             run.retry_backoff = q.retry_initial_s if run.retry_backoff == 0 else min(run.retry_backoff * 2, q.retry_max_s)
             run.state = "creating"
             run.attempts -= 0
+            self.retrying += 1
             self.at(self.t + run.retry_backoff, "retry", run)
         else:
             run.state = "kueue"
@@ -752,12 +763,14 @@ class Engine:
 
     @property
     def kueue(self) -> list[Run]:
-        k = getattr(self, "_kueue", None)
+        k: list[Run] | None = getattr(self, "_kueue", None)
         if k is None:
-            k = self._kueue = []
+            k = []
+            self._kueue = k
         return k
 
     def _retry_run(self, run: Run) -> None:
+        self.retrying -= 1
         if run.state == "creating":
             self._create_run_pod(run)
 
@@ -858,14 +871,10 @@ class Engine:
     def _check_exhaustion(self) -> None:
         """Recovery from resource exhaustion: an episode lasts while some pod is unschedulable
         or some run is held back by a quota rejection."""
-        held = bool(self.pending) or bool(self.kueue) or any(
-            r.state == "creating" for r in self._retrying())
+        held = bool(self.pending) or bool(self.kueue) or self.retrying > 0
         if not held and self.exhaust_since is not None:
             self.exhaustion.append(self.t - self.exhaust_since)
             self.exhaust_since = None
-
-    def _retrying(self) -> list[Run]:
-        return [e.data for e in self.heap if e.kind == "retry"] if self.w.queueing.mode == "retry" else []
 
     def _node_add(self, pod: Pod, n: int, sign: int) -> None:
         self.req_cpu[n] += sign * pod.cpu_req
@@ -897,14 +906,15 @@ class Engine:
             if not (self.schedulable[i] and self.node_ready[i]):
                 continue
             infos.append(NodeInfo(self.node_objs[i], [self._pod_for_k8s(p) for p in self.node_pods[i] if not p.terminating]))
-        statuses = {ni.node["metadata"]["name"]: Status("Unschedulable", ("Insufficient resources",)) for ni in infos}
+        statuses = {self.node_names[i]: Status("Unschedulable", ("Insufficient resources",))
+                    for i in range(self.N) if self.schedulable[i] and self.node_ready[i]}
         res = preempt(self._pod_for_k8s(pod), infos, statuses, self._pdbs_now())
         if not res.nominated_node_name:
             return False
         byname = {(p.namespace, p.name): p for ps in self.node_pods for p in ps}
         for v in res.victims:
-            m = _meta(v)
-            victim = byname.get((m.get("namespace"), m.get("name")))
+            m = dict(v.get("metadata") or {})
+            victim = byname.get((str(m.get("namespace", "")), str(m.get("name", ""))))
             if victim is not None and not victim.terminating:
                 self.acc["preemptions"] += 1
                 self._terminate(victim, "Preempted", grace=True)
@@ -927,7 +937,7 @@ class Engine:
         if pod.terminating or pod.node < 0 or pod.slot < 0:
             return
         s = pod.slot
-        pod.phase = "Running"
+        self._phase(pod, "Running")
         if pod.started is None:
             pod.started = self.t
         self.s_running[s] = True
@@ -1146,7 +1156,7 @@ class Engine:
 
     def _pod_failed(self, pod: Pod, reason: str) -> None:
         """A run pod ended Failed: the Job creates a new one after its backoff, or fails."""
-        pod.phase = "Failed"
+        self._phase(pod, "Failed")
         self._release_pod(pod)
         run = pod.run
         if run is None:
@@ -1192,7 +1202,7 @@ class Engine:
             self.acc["pvc_runs"] += 1
             self.acc["pvc_unused_sum"] += max(1.0 - min(run.written, pod.pvc_size) / pod.pvc_size, 0.0)
             self.s_written[s] = min(run.written, pod.pvc_size)
-        pod.phase = "Succeeded"
+        self._phase(pod, "Succeeded")
         pod.terminated_reason = "Completed"
         self._release_pod(pod)
         run.state = "done"
@@ -1261,7 +1271,6 @@ class Engine:
         gp = float((pod.obj.get("spec") or {}).get("terminationGracePeriodSeconds",
                                                      kl.DEFAULT_TERMINATION_GRACE_PERIOD))
         if pod.run is not None:
-            run = pod.run
             # the run's work is lost; the Job counts the pod as failed
             if pod.slot >= 0:
                 self.s_running[pod.slot] = False
@@ -1275,7 +1284,7 @@ class Engine:
         if pod.run is not None and pod.run.pod is pod and pod.run.state == "pod":
             self._pod_failed(pod, pod.last_reason or "Deleted")
             return
-        pod.phase = "Failed" if pod.last_reason in ("Evicted", "OOMKilled") else "Succeeded"
+        self._phase(pod, "Failed" if pod.last_reason in ("Evicted", "OOMKilled") else "Succeeded")
         self._release_pod(pod)
         if pod.deploy is not None:
             try:
@@ -1301,9 +1310,7 @@ class Engine:
             sent = {"apiVersion": "v1", "kind": "Pod",
                     "metadata": {"name": f"{d.name}-{d.hash}-{d.seq:05d}", "namespace": d.namespace,
                                  "labels": dict(meta.get("labels") or {}),
-                                 "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet",
-                                                      "name": f"{d.name}-{d.hash}", "controller": True,
-                                                      "uid": f"rs-{d.name}"}]},
+                                 "ownerReferences": [self._owner_ref(d)]},
                     "spec": dict(tmpl.get("spec") or {})}
             sent = self.vpa.initial(sent, d.name)
             try:
@@ -1327,6 +1334,14 @@ class Engine:
                         -(p.created))
             for p in sorted(live, key=rank)[: len(live) - d.replicas]:
                 self._terminate(p, "ScaledDown", grace=True)
+
+    @staticmethod
+    def _owner_ref(d: Deployment) -> dict[str, Any]:
+        if d.obj.get("kind") == "StatefulSet":
+            return {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": d.name, "controller": True,
+                    "uid": f"dep-{d.name}"}
+        return {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": f"{d.name}-{d.hash}",
+                "controller": True, "uid": f"rs-{d.name}"}
 
     def _hpa_sync(self) -> None:
         from provisor.k8s.hpa import PodMetric, StaticMetricsClient, reconcile_autoscaler
@@ -1405,14 +1420,29 @@ class Engine:
         if not self.pdbs:
             return []
         pods = [self._pod_for_k8s(p) for p in self._all_pods() if not p.terminating]
-        ctrls = [d.obj for _, d in sorted(self.deployments.items())]
-        for d in self.deployments.values():
-            d.obj.setdefault("spec", {})["replicas"] = d.replicas
+        ctrls = []
+        for _, d in sorted(self.deployments.items()):
+            ctrls.extend(self._controller_objects(d))
         out = []
         for pdb in self.pdbs:
             st = pdb_status(pdb, pods, ctrls, now=self.t)
             out.append(st.apply(pdb, now=self.t))
         return out
+
+    def _controller_objects(self, d: Deployment) -> list[dict[str, Any]]:
+        """The Deployment (its current ``spec.replicas``) and the ReplicaSet that owns its pods,
+        with the uids and controller references the disruption controller follows."""
+        dep = {**d.obj, "metadata": {**_meta(d.obj), "namespace": d.namespace, "uid": f"dep-{d.name}"},
+               "spec": {**(d.obj.get("spec") or {}), "replicas": d.replicas}}
+        kind = d.obj.get("kind", "Deployment")
+        if kind != "Deployment":
+            return [dep]
+        rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
+              "metadata": {"name": f"{d.name}-{d.hash}", "namespace": d.namespace, "uid": f"rs-{d.name}",
+                           "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": d.name,
+                                                "uid": f"dep-{d.name}", "controller": True}]},
+              "spec": {"replicas": d.replicas}}
+        return [dep, rs]
 
     def _fault_start(self, sc: Scenario, i: int) -> None:
         f = sc.faults[i]
@@ -1512,7 +1542,7 @@ class Engine:
             if dec.allowed:
                 self.acc["drain_evictions"] += 1
                 if dec.updated_pdb is not None:
-                    self._record_disrupted(dec.updated_pdb)
+                    self._record_disrupted(dict(dec.updated_pdb))
                 self._terminate(p, "Evicted", grace=True)
             else:
                 blocked += 1

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from provisor.policy.model import Policy
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from provisor.policy.workload import Empirical, Scenario, Workload
 from provisor.quantity import Quantity, QuantityError
@@ -207,7 +207,7 @@ def _resolve_empirical(model: Any, base: Path) -> Any:
         if not vals:
             raise SimInputError(str(p), 0, "file", "no numbers")
         return Empirical(values=vals)
-    if hasattr(model, "model_fields"):
+    if isinstance(model, BaseModel):
         updates = {}
         for name in type(model).model_fields:
             v = getattr(model, name)

@@ -68,6 +68,29 @@ HELP: dict[str, tuple[str, str]] = {
 PHASES = ("Pending", "Running", "Succeeded", "Failed", "Unknown")
 PHASE_CODE = {p: i for i, p in enumerate(PHASES)}
 
+#: per-pod series: key -> (metric, label family, extra labels)
+POD_SERIES: dict[str, tuple[str, str, dict[str, str]]] = {
+    "cpu_total": ("container_cpu_usage_seconds_total", "cadvisor", {"cpu": "total"}),
+    "ws": ("container_memory_working_set_bytes", "cadvisor", {}),
+    "oom": ("container_oom_events_total", "cadvisor", {}),
+    "periods": ("container_cpu_cfs_periods_total", "cadvisor", {}),
+    "throttled": ("container_cpu_cfs_throttled_periods_total", "cadvisor", {}),
+    "mem_limit": ("container_spec_memory_limit_bytes", "cadvisor", {}),
+    "req_cpu": ("kube_pod_container_resource_requests", "ksm", {"resource": "cpu", "unit": "core"}),
+    "req_mem": ("kube_pod_container_resource_requests", "ksm", {"resource": "memory", "unit": "byte"}),
+    "lim_cpu": ("kube_pod_container_resource_limits", "ksm", {"resource": "cpu", "unit": "core"}),
+    "lim_mem": ("kube_pod_container_resource_limits", "ksm", {"resource": "memory", "unit": "byte"}),
+    "restarts": ("kube_pod_container_status_restarts_total", "ksm", {}),
+    "pvc_req": ("kube_persistentvolumeclaim_resource_requests_storage_bytes", "pvc-ksm", {}),
+    "pvc_cap": ("kubelet_volume_stats_capacity_bytes", "pvc-kubelet", {}),
+    "pvc_used": ("kubelet_volume_stats_used_bytes", "pvc-kubelet", {}),
+    **{f"phase{i}": ("kube_pod_status_phase", "phase", {"phase": ph}) for i, ph in enumerate(PHASES)},
+}
+POD_KEYS = list(POD_SERIES)
+POD_CODE = {k: i for i, k in enumerate(POD_KEYS)}
+N_POD_CODES = len(POD_KEYS)
+POD_BASE = 1 << 40
+
 # per-slot metrics: name -> (value getter key)
 _SLOT = ("cpu_total", "ws", "periods", "throttled", "mem_limit", "oom")
 
@@ -78,7 +101,7 @@ class Recorder:
         self.labels: list[dict[str, str]] = []
         self.index: dict[tuple[tuple[str, str], ...], int] = {}
         self.chunk_sid: list[np.ndarray] = []
-        self.chunk_t: list[np.ndarray] = []
+        self.chunk_t: list[float] = []
         self.chunk_v: list[np.ndarray] = []
         self.counters: dict[int, float] = {}
         self.slot_sids: dict[str, np.ndarray] = {}
@@ -88,6 +111,10 @@ class Recorder:
         self.events: list[Incident] = []
         self._node_sids: list[tuple[np.ndarray, np.ndarray]] | None = None
         self.reason_slots: set[int] = set()
+        self.pod_info: dict[int, tuple[str, str, str, str, str]] = {}
+        self._pend_sid: list[np.ndarray] = []
+        self._pend_v: list[np.ndarray] = []
+        self._pending_t: float | None = None
         self._plan: tuple[np.ndarray, list[Any]] | None = None
         self._qcache: dict[str, float] = {}
 
@@ -118,46 +145,30 @@ class Recorder:
         return {**KSM, "namespace": pod.namespace, "pod": pod.name, "container": pod.container}
 
     def pod_created(self, pod: "Pod") -> None:
+        """Register the pod's series. Per-pod series ids are ``POD_BASE + uid * N_POD_CODES +
+        code`` (labels are built only in ``series_set``), so a pod costs no dict work here."""
         s = pod.slot
-        c = {**CADVISOR, "namespace": pod.namespace, "pod": pod.name, "container": pod.container,
-             "image": _image(pod)}
-        self._slot_arr("cpu_total")[s] = self.sid("container_cpu_usage_seconds_total", {**c, "cpu": "total"})
-        self._slot_arr("ws")[s] = self.sid("container_memory_working_set_bytes", c)
-        self._slot_arr("oom")[s] = self.sid("container_oom_events_total", c)
-        if pod.cpu_lim > 0:
-            self._slot_arr("periods")[s] = self.sid("container_cpu_cfs_periods_total", c)
-            self._slot_arr("throttled")[s] = self.sid("container_cpu_cfs_throttled_periods_total", c)
-        else:
-            self._slot_arr("periods")[s] = -1
-            self._slot_arr("throttled")[s] = -1
-        self._slot_arr("mem_limit")[s] = self.sid("container_spec_memory_limit_bytes", c)
-        k = self.ksm_labels(pod)
-        for key, metric, res, unit, v in (
-                ("req_cpu", "kube_pod_container_resource_requests", "cpu", "core", pod.cpu_req),
-                ("req_mem", "kube_pod_container_resource_requests", "memory", "byte", pod.mem_req),
-                ("lim_cpu", "kube_pod_container_resource_limits", "cpu", "core", pod.cpu_lim),
-                ("lim_mem", "kube_pod_container_resource_limits", "memory", "byte", pod.mem_lim)):
-            self._slot_arr(key)[s] = self.sid(metric, {**k, "resource": res, "unit": unit}) if v > 0 else -1
-        pk = {**KSM, "namespace": pod.namespace, "pod": pod.name, "uid": f"uid-{pod.uid}"}
-        for i, ph in enumerate(PHASES):
-            self._slot_arr(f"phase{i}")[s] = self.sid("kube_pod_status_phase", {**pk, "phase": ph})
-        self._slot_arr("restarts")[s] = self.sid("kube_pod_container_status_restarts_total", k)
         e = self.eng
+        base = POD_BASE + pod.uid * N_POD_CODES
+        pvc = pod.pvcs[0]["metadata"]["name"] if pod.pvcs else ""
+        self.pod_info[pod.uid] = (pod.namespace, pod.name, pod.container, _image(pod), pvc)
+        has = {"cpu_total": True, "ws": True, "oom": True, "mem_limit": True,
+               "periods": pod.cpu_lim > 0, "throttled": pod.cpu_lim > 0,
+               "req_cpu": pod.cpu_req > 0, "req_mem": pod.mem_req > 0,
+               "lim_cpu": pod.cpu_lim > 0, "lim_mem": pod.mem_lim > 0, "restarts": True,
+               "pvc_req": bool(pvc), "pvc_cap": bool(pvc), "pvc_used": bool(pvc),
+               **{f"phase{i}": True for i in range(len(PHASES))}}
+        for key, code in POD_CODE.items():
+            self._slot_arr(key)[s] = base + code if has[key] else -1
         e.s_kreq_cpu[s] = pod.cpu_req / 1000.0
         e.s_kreq_mem[s] = pod.mem_req
         e.s_klim_cpu[s] = pod.cpu_lim / 1000.0
         e.s_klim_mem[s] = pod.mem_lim
         e.s_restarts[s] = 0.0
-        if pod.pvcs:
-            pvc = pod.pvcs[0]["metadata"]["name"]
-            pl = {"namespace": pod.namespace, "persistentvolumeclaim": pvc}
-            self._slot_arr("pvc_req")[s] = self.sid(
-                "kube_persistentvolumeclaim_resource_requests_storage_bytes", {**KSM, **pl})
-            self._slot_arr("pvc_cap")[s] = self.sid("kubelet_volume_stats_capacity_bytes", {**KUBELET, **pl})
-            self._slot_arr("pvc_used")[s] = self.sid("kubelet_volume_stats_used_bytes", {**KUBELET, **pl})
-        else:
-            for key in ("pvc_req", "pvc_cap", "pvc_used"):
-                self._slot_arr(key)[s] = -1
+
+    def _pod_labels(self, sid: int) -> dict[str, str]:
+        return pod_labels(self.pod_info, sid)
+
 
     def _reasons(self, pod: "Pod", t: float) -> None:
         """Terminated / last-terminated reason series of one pod (few pods have them)."""
@@ -179,8 +190,7 @@ class Recorder:
                          ("lim_cpu", e.s_klim_cpu), ("lim_mem", e.s_klim_mem),
                          ("restarts", e.s_restarts)):
             self._emit(self._slot_arr(key)[slots], t, src[slots])
-        codes = np.array([PHASE_CODE[p.phase] if p is not None else 4
-                          for p in (e.s_pod[int(x)] for x in slots)], np.int64)
+        codes = e.s_phase[slots]
         for i in range(len(PHASES)):
             self._emit(self._slot_arr(f"phase{i}")[slots], t, (codes == i).astype(np.float64))
         pv = self._slot_arr("pvc_req")[slots]
@@ -231,10 +241,25 @@ class Recorder:
     # -- sampling ------------------------------------------------------------------------------
 
     def _emit(self, sids: np.ndarray, t: float, vals: np.ndarray) -> None:
-        """Buffer samples of time ``t`` (series id -1 = no such series, dropped at the end)."""
-        self.chunk_sid.append(sids)
-        self.chunk_t.append(t)
-        self.chunk_v.append(np.array(vals, np.float64))
+        """Buffer samples of time ``t`` (series id -1 = no such series, dropped at the end).
+        Samples of one time are merged into one chunk (``_flush``) so that long runs keep
+        two arrays per scrape, not one per metric."""
+        if self._pending_t is not None and self._pending_t != t:
+            self._flush()
+        self._pending_t = t
+        keep = sids >= 0
+        self._pend_sid.append(sids[keep])
+        self._pend_v.append(np.asarray(vals, np.float64)[keep])
+
+    def _flush(self) -> None:
+        if self._pending_t is None:
+            return
+        sid = np.concatenate(self._pend_sid) if len(self._pend_sid) > 1 else self._pend_sid[0]
+        if sid.size:
+            self.chunk_sid.append(sid)
+            self.chunk_t.append(self._pending_t)
+            self.chunk_v.append(np.concatenate(self._pend_v) if len(self._pend_v) > 1 else self._pend_v[0])
+        self._pend_sid, self._pend_v, self._pending_t = [], [], None
 
     def _slot_samples(self, slots: np.ndarray, t: float) -> None:
         e = self.eng
@@ -268,12 +293,12 @@ class Recorder:
         if self._plan is None:
             self._plan = self._build_plan()
         sids_a, getters = self._plan
-        vals = np.array([g() for g in getters], np.float64)
+        plan_vals = np.array([g() for g in getters], np.float64)
         for q in e.quota_list:
             self._quota_conditions(q, t)
         cs = sorted(self.counters)
         self._emit(np.concatenate((sids_a, np.array(cs, np.int64))), t,
-                   np.concatenate((vals, np.array([self.counters[i] for i in cs], np.float64))))
+                   np.concatenate((plan_vals, np.array([self.counters[i] for i in cs], np.float64))))
 
     def _build_plan(self) -> tuple[np.ndarray, list[Any]]:
         e = self.eng
@@ -378,6 +403,33 @@ class Recorder:
                                                                  "resource": key[2]}, ""))
         _ = e
 
+    def data(self) -> "RecordedSeries":
+        """The recorded samples, detached from the engine (``RecordedSeries.build()`` makes
+        the ``SeriesSet``)."""
+        self._flush()
+        return RecordedSeries(list(self.labels), dict(self.pod_info), self.chunk_sid,
+                              self.chunk_t, self.chunk_v)
+
+
+class RecordedSeries:
+    """Raw samples: series ids, scrape times, values; label sets for registry ids and pod info
+    for pod-scoped ids. ``build()`` turns them into a ``SeriesSet`` (the slow part for runs
+    with many pods, so ``SimResult.series()`` does it on first use)."""
+
+    def __init__(self, labels: list[dict[str, str]], pod_info: dict[int, tuple[str, str, str, str, str]],
+                 chunk_sid: list[np.ndarray], chunk_t: list[float], chunk_v: list[np.ndarray]) -> None:
+        self.labels = labels
+        self.pod_info = pod_info
+        self.chunk_sid = chunk_sid
+        self.chunk_t = chunk_t
+        self.chunk_v = chunk_v
+
+    def _pod_labels(self, sid: int) -> dict[str, str]:
+        return pod_labels(self.pod_info, sid)
+
+    def build(self) -> "SeriesSet":
+        return self.series_set()
+
     def series_set(self) -> "SeriesSet":
         """All recorded samples as a ``SeriesSet`` (one series per label set; a sample
         recorded twice at the same time keeps the last)."""
@@ -403,8 +455,10 @@ class Recorder:
         bounds = np.flatnonzero(np.diff(sid)) + 1
         starts = np.concatenate(([0], bounds))
         ends = np.concatenate((bounds, [sid.size]))
-        for a, b in zip(starts, ends):
-            out.add(Series(self.labels[int(sid[a])], ts[a:b], vs[a:b]))
+        for a, b in zip(starts.tolist(), ends.tolist()):
+            i = int(sid[a])
+            labels = self._pod_labels(i) if i >= POD_BASE else self.labels[i]
+            out.add(Series(labels, ts[a:b], vs[a:b]))
         return out
 
 
@@ -420,3 +474,22 @@ def _num(v: Any) -> float:
         return float(Quantity.parse(v).value) if not isinstance(v, (int, float)) else float(v)
     except (ValueError, TypeError):
         return 0.0
+
+
+def pod_labels(pod_info: dict[int, tuple[str, str, str, str, str]], sid: int) -> dict[str, str]:
+    """The label set of a pod-scoped series id."""
+    uid, code = divmod(sid - POD_BASE, N_POD_CODES)
+    ns, pod, container, image, pvc = pod_info[uid]
+    key = POD_KEYS[code]
+    name, kind, extra = POD_SERIES[key]
+    if kind == "cadvisor":
+        lab = {**CADVISOR, "namespace": ns, "pod": pod, "container": container, "image": image}
+    elif kind == "ksm":
+        lab = {**KSM, "namespace": ns, "pod": pod, "container": container}
+    elif kind == "phase":
+        lab = {**KSM, "namespace": ns, "pod": pod, "uid": f"uid-{uid}"}
+    elif kind == "pvc-ksm":
+        lab = {**KSM, "namespace": ns, "persistentvolumeclaim": pvc}
+    else:
+        lab = {**KUBELET, "namespace": ns, "persistentvolumeclaim": pvc}
+    return {"__name__": name, **lab, **extra}

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from provisor.sim.model import Metric, Scorecard
+from provisor.sim.model import Metric, Scorecard, Status
 
 if TYPE_CHECKING:
     from provisor.sim.engine import Engine
@@ -23,7 +23,7 @@ def _ratio(a: float, b: float) -> float | None:
     return a / b if b > 0 else None
 
 
-def _status(ok: bool | None) -> str:
+def _status(ok: bool | None) -> Status:
     return "not-computed" if ok is None else ("pass" if ok else "fail")
 
 

@@ -37,6 +37,7 @@ class VpaLoop:
         self.aggs: dict[tuple[str, str], Any] = {}
         self.states: dict[int, Any] = {}
         self.recs: dict[str, dict[str, Any]] = {}
+        self.stale: set[str] = set()
         self.evictions = 0
 
     def _mode(self, v: dict[str, Any]) -> str:
@@ -53,13 +54,7 @@ class VpaLoop:
         """Feed one sample per running container, then recompute the recommendations."""
         if not self.by_owner:
             return
-        from provisor.k8s.vpa import (
-            AggregateContainerState,
-            ContainerState,
-            ContainerUsageSample,
-            apply_vpa_policy,
-            map_to_list_of_recommended_container_resources,
-        )
+        from provisor.k8s.vpa import AggregateContainerState, ContainerState, ContainerUsageSample
 
         e = self.eng
         t = e.t
@@ -81,7 +76,18 @@ class VpaLoop:
                 cs.add_sample(ContainerUsageSample(t, int(e.s_alloc[p.slot]), "cpu"))
                 cs.add_sample(ContainerUsageSample(t, int(e.s_ws[p.slot]), "memory"))
                 touched.add(owner)
+        # The recommendation is a pure function of the aggregated samples, which change only
+        # here: mark it stale and compute it when read (admission, the updater), which gives
+        # exactly what the recommender loop would have published after this step.
         for owner in sorted(touched):
+            self.stale.add(owner)
+        self._update()
+
+    def _recommend(self, owner: str) -> dict[str, Any] | None:
+        from provisor.k8s.vpa import apply_vpa_policy, map_to_list_of_recommended_container_resources
+
+        if owner in self.stale:
+            self.stale.discard(owner)
             v = self.by_owner[owner]
             states = {c: a for (o, c), a in sorted(self.aggs.items(), key=lambda kv: kv[0]) if o == owner}
             recs = self.recommender.get_recommended_pod_resources(states)
@@ -89,10 +95,10 @@ class VpaLoop:
             capped = apply_vpa_policy(rec, (v.get("spec") or {}).get("resourcePolicy"), None)
             if capped is not None:
                 self.recs[owner] = capped
-        self._update()
+        return self.recs.get(owner)
 
     def _bounds(self, owner: str, container: str) -> dict[str, Any] | None:
-        rec = self.recs.get(owner)
+        rec = self._recommend(owner)
         if not rec:
             return None
         for r in rec.get("containerRecommendations") or ():
@@ -118,7 +124,7 @@ class VpaLoop:
         """The admission controller: requests from the recommendation's target (limits kept
         proportional for RequestsAndLimits). Returns the pod (a new dict when changed)."""
         v = self.by_owner.get(owner)
-        if v is None or self._mode(v) == "Off" or owner not in self.recs:
+        if v is None or self._mode(v) == "Off" or self._recommend(owner) is None:
             return pod
         spec = dict(pod.get("spec") or {})
         containers = []
@@ -160,7 +166,7 @@ class VpaLoop:
         from provisor.k8s.disruption import evict
 
         e = self.eng
-        for owner in sorted(self.recs):
+        for owner in sorted(set(self.recs) | self.stale):
             v = self.by_owner[owner]
             if self._mode(v) not in ("Recreate", "Auto"):
                 continue

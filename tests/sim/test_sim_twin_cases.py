@@ -84,6 +84,8 @@ def test_case02_scenario_b_no_scale_down_inside_tolerance(shared):
     (1, {"minAvailable": "100%"}, False),
     (2, {"maxUnavailable": 0}, False),
     (2, {"minAvailable": 1}, True),           # one disruption allowed: the drain completes
+    (2, {"minAvailable": "50%"}, True),       # percent: expected pods from the Deployment's scale
+    (2, {"maxUnavailable": 1}, True),
 ])
 def test_case09_drain_blocked_by_pdb(shared, replicas, pdb_spec, finishes):
     dep, pdb = _objs(shared, "case-09.yaml")
