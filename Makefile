@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= provisor-out
 
-.PHONY: run test bench venv system-deps docs clean
+.PHONY: run test bench venv system-deps docs clean fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ system-deps:
 ## test: set up everything the tests need and run the suite
 test: $(STAMP) system-deps
 	$(BIN)/pytest
+
+## fuzz: the fuzz tests (pytest -m fuzz: everything under tests/fuzz/ and every test marked
+## fuzz) with a long budget; `make test` runs them too, bounded. FUZZ_EXAMPLES sets the
+## examples per test (env PROVISOR_FUZZ_EXAMPLES).
+FUZZ_EXAMPLES ?= 2000
+fuzz: $(STAMP) system-deps
+	PROVISOR_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -m fuzz -p no:cacheprovider tests
 
 ## lint: type-check the package (mypy, config in pyproject.toml) and run ruff's pyflakes rules
 .PHONY: lint

@@ -73,3 +73,11 @@ def prometheus_with(tmp_path):
     yield start
     for s in started:
         s.stop()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test under ``tests/fuzz/`` is a fuzz test (``make fuzz`` runs ``-m fuzz``)."""
+    fuzz_dir = Path(__file__).resolve().parent / "fuzz"
+    for item in items:
+        if Path(str(item.fspath)).resolve().is_relative_to(fuzz_dir):
+            item.add_marker(pytest.mark.fuzz)

@@ -4,6 +4,7 @@ written, and summarise.
     run_plan(policy, out_dir, *, force=False, policy_path=None, simulate_days=7.0,
              progress=None) -> PlanResult
     print_plan(result, console) -> None
+    validate_policy(path) -> list[PolicyProblem]     # `provisor policy validate FILE`
 
 The check reads the bundle back from disk (``provisor.manifests.load``), so findings point at
 the files a user applies, and the plan judges exactly what ``kubectl apply -k`` would get.
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from provisor.check import CheckResult
-    from provisor.policy import Policy
+    from provisor.policy import Policy, PolicyProblem
     from provisor.render import Bundle, Departure
     from provisor.sim import SimResult
 
@@ -120,8 +121,8 @@ def print_plan(result: PlanResult, console: "Console") -> None:
 
     from provisor.check.output import render as render_findings
 
-    console.print(f"[bold]provisor plan[/] policy [cyan]{result.policy_name}[/] "
-                  f"({result.policy_source})")
+    console.print(f"[bold]provisor plan[/] policy [cyan]{escape(result.policy_name)}[/] "
+                  f"({escape(result.policy_source)})", highlight=False)
     if result.departures:
         console.print(f"[bold]Departures from the spec[/] ({len(result.departures)}): where "
                       f"this policy differs from the spec's values, and why")
@@ -131,7 +132,7 @@ def print_plan(result: PlanResult, console: "Console") -> None:
             console.print(f"      [dim]{escape(d.why)}[/]", highlight=False)
     kinds = Table("kind", "objects", title="Objects", title_justify="left")
     for kind, n in result.objects.items():
-        kinds.add_row(kind, str(n))
+        kinds.add_row(escape(kind), str(n))
     kinds.add_row("[bold]total[/]", f"[bold]{sum(result.objects.values())}[/]")
     console.print(kinds)
     findings = result.check.findings
@@ -149,7 +150,76 @@ def print_plan(result: PlanResult, console: "Console") -> None:
         console.print(scorecard_table(sim))
         for line in summary_lines(sim):
             console.print(f"  {line}", markup=False, highlight=False)
-    console.print(f"bundle: [bold]{result.out_dir}/[/] ({len(result.bundle.files)} resource "
-                  f"files; apply with kubectl apply -k {result.out_dir})")
+    out = escape(str(result.out_dir))
+    console.print(f"bundle: [bold]{out}/[/] ({len(result.bundle.files)} resource "
+                  f"files; apply with kubectl apply -k {out})", highlight=False)
 
+
+#: Rule families of the check whose findings on a render point at one policy field.
+_FAMILY_FIELD: dict[str, tuple[str, ...]] = {
+    "quota": ("quota", "hard"),
+    "limitrange": ("limit_range",),
+    "vpa": ("agent_vpa",),
+    "alert": ("alerts",),
+    "promql": ("alerts",),
+    "dashboard": ("dashboard",),
+    "priority": ("priority_classes",),
+    "storage": ("workspace_classes",),
+}
+
+
+def validate_policy(path: str | Path) -> list["PolicyProblem"]:
+    """Every problem of a policy file, as ``provisor policy validate`` reports them: the
+    model's problems (field path and line), and when there are none, every error finding of
+    provisor's own check on the policy's render, so that whatever validates also renders
+    and checks clean (the render is written to a private temporary folder, checked as
+    ``plan`` checks it, and removed).
+
+    Returns:
+        The problems, empty when the policy is valid. A render finding is reported at the
+        policy field it comes from where the rule family says so (``quota/*`` at
+        ``quota.hard``, the quota key itself when the message names it), else at
+        ``<render>``.
+    """
+    import tempfile
+
+    from provisor.check import run_check
+    from provisor.manifests import load
+    from provisor.policy import PolicyProblem, load_policy, validate_policy_file
+    from provisor.policy.load import _line_of
+    from provisor.render import render, write_bundle
+    from provisor.safeyaml import InputError, load_yaml_document
+
+    problems = validate_policy_file(path)
+    if problems:
+        return problems
+    policy = load_policy(path)
+    bundle = render(policy)
+    with tempfile.TemporaryDirectory(prefix="provisor-validate-") as tmp:
+        out = Path(tmp) / "bundle"
+        write_bundle(bundle, out)
+        result = run_check(load([str(out)]))
+        errors = [f for f in result.findings if f.severity == "error"]
+        prefix = str(out) + "/"
+        try:
+            doc = load_yaml_document(Path(path))
+            node = doc.node if doc is not None else None
+        except InputError:
+            node = None
+        hard = [str(k) for k in getattr(policy.quota, "hard", {})]
+        out_problems = []
+        for f in errors:
+            family = f.rule.split("/", 1)[0]
+            loc = _FAMILY_FIELD.get(family)
+            if loc == ("quota", "hard"):
+                named = [k for k in hard if f" {k} " in f" {f.message} "]
+                if named:
+                    loc = ("quota", "hard", max(named, key=len))
+            file = f.file[len(prefix):] if f.file.startswith(prefix) else f.file
+            what = f"{f.object.kind}/{f.object.name}" if f.object.kind else file
+            msg = (f"the render of this policy fails provisor check ({f.rule} on {what} in "
+                   f"{file}): {f.message}")
+            out_problems.append(PolicyProblem(".".join(loc) if loc else "<render>", str(path),
+                                              _line_of(node, loc) if loc else 0, msg))
+    return out_problems
 

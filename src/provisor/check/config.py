@@ -131,6 +131,14 @@ def find_config(start: Path | None = None) -> Path | None:
     return None
 
 
+def _did_you_mean(given: str, known: set[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest known rule id (difflib), or ""."""
+    import difflib
+
+    close = difflib.get_close_matches(given, sorted(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def load_config(path: str | Path | None, known_rules: set[str] | None = None) -> Config:
     """Parse a ``.provisor.yaml``; ``None`` gives the defaults.
 
@@ -171,7 +179,7 @@ def load_config(path: str | Path | None, known_rules: set[str] | None = None) ->
                 raise err(p, "expected a list of rule ids or family/* globs")
             for i, x in enumerate(v):
                 if known_rules is not None and "*" not in x and x not in known_rules:
-                    raise err((*p, i), f"unknown rule {x!r}")
+                    raise err((*p, i), f"unknown rule {x!r}{_did_you_mean(x, known_rules)}")
             cfg.disable = list(v)
         elif k == "severity":
             if not isinstance(v, dict):
@@ -180,7 +188,7 @@ def load_config(path: str | Path | None, known_rules: set[str] | None = None) ->
                 if sev not in SEVERITY_RANK:
                     raise err((*p, rid), f"severity must be error, warning or info, not {sev!r}")
                 if known_rules is not None and rid not in known_rules:
-                    raise err((*p, rid), f"unknown rule {rid!r}")
+                    raise err((*p, rid), f"unknown rule {rid!r}{_did_you_mean(rid, known_rules)}")
             cfg.severity = dict(v)
         elif k == "exclude":
             if not isinstance(v, list):

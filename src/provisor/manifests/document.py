@@ -64,6 +64,7 @@ class Document:
 
     __slots__ = (
         "obj", "file", "line", "index", "item", "type", "meta", "_node", "_json", "_start", "_prefix",
+        "_index",
     )
 
     def __init__(
@@ -92,6 +93,8 @@ class Document:
         self._json = json_source
         self._start = json_start
         self._prefix = prefix
+        # Position index of the large mappings of ``_node``, built on first use (line_of).
+        self._index: dict[int, dict[str, tuple[Any, Any]]] | None = None
 
     # -- convenience -----------------------------------------------------------------------
     @property
@@ -143,7 +146,9 @@ class Document:
         path = tuple(path)
         try:
             if self._node is not None:
-                return _yaml_line(self._node, path, self.line)
+                if self._index is None:
+                    self._index = {}
+                return _yaml_line(self._node, path, self.line, self._index)
             if self._json is not None:
                 from provisor.manifests.jsonpos import line_in_tree
 
@@ -196,7 +201,33 @@ def _find_member(node: Any, key: str) -> tuple[Any, Any] | None:
     return found
 
 
-def _yaml_line(root: Any, path: tuple[str | int, ...], default: int) -> int:
+#: Mappings with more keys than this get a key -> (key node, value node) index the first time
+#: a position inside them is asked for, so locating many findings in one large mapping is
+#: linear overall instead of one scan of the mapping per finding.
+_INDEX_MIN_KEYS = 16
+
+
+def _member_index(node: Any) -> dict[str, tuple[Any, Any]]:
+    """Explicit members of a MappingNode by their JSON key (the last occurrence wins, as in
+    construction); merge-key (``<<``) members are left to :func:`_find_member`."""
+    index: dict[str, tuple[Any, Any]] = {}
+    for k, v in node.value:
+        if k.tag == _MERGE_TAG or k.__class__.__name__ != "ScalarNode":
+            continue
+        if k.tag == _STR_TAG:
+            index[k.value] = (k, v)
+        else:
+            from provisor.manifests.loader import _construct_scalar, _key_text
+
+            index[_key_text(_construct_scalar(k))] = (k, v)
+    return index
+
+
+def _yaml_line(root: Any, path: tuple[str | int, ...], default: int,
+               cache: dict[int, dict[str, tuple[Any, Any]]] | None = None) -> int:
+    """Line of ``path`` in a composed YAML tree (see :meth:`Document.line_of`). ``cache``
+    keeps the member index of large mappings between calls (keyed by node identity; the tree
+    is kept alive by its document, so identities stay valid)."""
     line = default
     node = root
     for step in path:
@@ -204,7 +235,16 @@ def _yaml_line(root: Any, path: tuple[str | int, ...], default: int) -> int:
         if cname == "MappingNode":
             if isinstance(step, bool):
                 break
-            hit = _find_member(node, str(step))
+            key = str(step)
+            if cache is not None and len(node.value) > _INDEX_MIN_KEYS:
+                index = cache.get(id(node))
+                if index is None:
+                    index = cache[id(node)] = _member_index(node)
+                hit = index.get(key)
+                if hit is None:
+                    hit = _find_member(node, key)  # merged members, or absent
+            else:
+                hit = _find_member(node, key)
             if hit is None:
                 break
             line = _node_line(hit[0])

@@ -29,7 +29,8 @@ resolver: ``y``/``Y``/``n``/``N``/``yes``/``no``/``on``/``off``/``true``/``false
 booleans; ``~``/``null``/empty are null; integers are Go ``strconv.ParseInt(s, 0, 64)`` after
 removing ``_`` (so ``0x1F``, ``0o17``, ``0b101`` and leading-zero octal ``017`` are integers), then
 unsigned 64-bit, then floats matching ``^[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?$``
-(so ``1e3`` is the float 1000.0, as kubectl sends it); ``.inf``/``.nan`` forms are floats;
+(so ``1e3`` is the float 1000.0, as kubectl sends it; ``1e400``, beyond float64, stays a
+string, as go-yaml's failed ``ParseFloat`` leaves it); ``.inf``/``.nan`` forms are floats;
 timestamps stay strings (go-yaml v2 keeps a timestamp decoded into ``interface{}`` as its text);
 YAML 1.1 base-60 numbers (``1:30``) stay strings. Quoted scalars are strings. ``<<`` merge keys
 are honoured with PyYAML's/go-yaml's precedence (explicit keys win; in ``<<: [*a, *b]`` the
@@ -61,10 +62,11 @@ from __future__ import annotations
 import codecs
 import gc
 import json
+import math
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO, cast
 
@@ -174,10 +176,14 @@ def _mark_kustomize_patches(docs: Documents) -> None:
             continue
         base = os.path.dirname(d.file)
         refs: list[Any] = []
-        for p in d.obj.get("patches") or []:
+        # A field of the wrong type (``patches: foo``) is the schema's finding
+        # (schema.kustomization_errors); here it simply names no patch file.
+        patches = d.obj.get("patches")
+        for p in patches if isinstance(patches, list) else ():
             if isinstance(p, dict) and isinstance(p.get("path"), str):
                 refs.append(p["path"])
-        for p in d.obj.get("patchesStrategicMerge") or []:
+        psm = d.obj.get("patchesStrategicMerge")
+        for p in psm if isinstance(psm, list) else ():
             if isinstance(p, str) and "\n" not in p:
                 refs.append(p)
         for r in refs:
@@ -199,20 +205,34 @@ def _load_paths(paths: Iterable[str | Path], lim: Limits, stdin: TextIO | None,
             _load_stdin(stdin if stdin is not None else sys.stdin, lim, out)
             continue
         if os.path.isdir(given):
-            for f in _walk(given):
+            files, errors = _walk(given)
+            for f in files:
                 out.files.append(f)
                 _load_file(f, lim, out)
+            out.findings.extend(errors)
             continue
         out.files.append(given)
-        if not os.path.exists(given):
+        if not os.path.lexists(given):
             out.findings.append(_finding("input/not-found", given, 0, "no such file or directory"))
             continue
         _load_file(given, lim, out)
 
 
-def _walk(top: str) -> list[str]:
+def _walk(top: str) -> tuple[list[str], list[Finding]]:
+    """The manifest files under ``top`` (sorted by path components) and an
+    ``input/unreadable`` finding for every folder that could not be listed (never skipped
+    without a word). Files that are not regular (FIFOs, sockets, devices) are listed too: the
+    reader refuses them without blocking."""
     found: list[tuple[tuple[str, ...], str]] = []
-    for dirpath, dirnames, filenames in os.walk(top):
+    errors: list[Finding] = []
+
+    def onerror(e: OSError) -> None:
+        where = e.filename if isinstance(e.filename, str) else top
+        errors.append(_finding("input/unreadable", where, 0,
+                               f"cannot list this folder: {e.strerror or e}; its files were "
+                               "not checked"))
+
+    for dirpath, dirnames, filenames in os.walk(top, onerror=onerror):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         rel = os.path.relpath(dirpath, top)
         parts = () if rel == "." else tuple(rel.split(os.sep))
@@ -221,7 +241,8 @@ def _walk(top: str) -> list[str]:
                 continue
             found.append((parts + (name,), os.path.join(dirpath, name)))
     found.sort()
-    return [f for _, f in found]
+    errors.sort(key=lambda f: f.file)
+    return [f for _, f in found], errors
 
 
 def _finding(rule: str, file: str, line: int, message: str, severity: Severity = "error",
@@ -236,18 +257,12 @@ def _finding(rule: str, file: str, line: int, message: str, severity: Severity =
 
 
 def _load_file(path: str, lim: Limits, out: Documents) -> None:
+    from provisor.safeyaml import InputError, read_file_bytes
+
     try:
-        size = os.stat(path).st_size
-        if size > lim.max_file_bytes:
-            out.findings.append(_too_large_file(path, size, lim))
-            return
-        with open(path, "rb") as fh:
-            data = fh.read(lim.max_file_bytes + 1)
-    except OSError as e:
-        out.findings.append(_finding("input/unreadable", path, 0, f"cannot read: {e.strerror or e}"))
-        return
-    if len(data) > lim.max_file_bytes:
-        out.findings.append(_too_large_file(path, len(data), lim))
+        data = read_file_bytes(path, limits=lim)
+    except InputError as e:
+        out.findings.append(e.finding())
         return
     _load_bytes(data, path, lim, out)
 
@@ -329,10 +344,28 @@ def _load_bytes(data: bytes, path: str, lim: Limits, out: Documents) -> None:
         return
     stripped = text.lstrip(" \t\r\n")
     is_json_name = path.lower().endswith(".json")
-    if is_json_name or stripped[:1] in ("{", "["):
-        if _load_json(text, path, lim, out, final=is_json_name):
+    first = len(out.findings)
+    if not ((is_json_name or stripped[:1] in ("{", "[")) and
+            _load_json(text, path, lim, out, final=is_json_name)):
+        _load_yaml(text, path, lim, out)
+    if "{{" in text:
+        _template_hint(out, first)
+
+
+#: Appended to a parse error of a file that holds ``{{ ... }}``: an unrendered Helm chart
+#: template (or another Go template) rather than a manifest.
+TEMPLATE_HINT = ("; the file holds unrendered template syntax ({{ }}): render it first "
+                 "(helm template CHART | provisor check -) and check the output")
+
+
+def _template_hint(out: Documents, first: int) -> None:
+    for i in range(first, len(out.findings)):
+        f = out.findings[i]
+        if f.rule == "input/parse-error":
+            out.findings[i] = Finding(rule=f.rule, severity=f.severity, file=f.file,
+                                      line=f.line, object=f.object,
+                                      message=f.message + TEMPLATE_HINT, fix=f.fix)
             return
-    _load_yaml(text, path, lim, out)
 
 
 # --------------------------------------------------------------------------------------------
@@ -523,7 +556,9 @@ def _resolve_plain(value: str) -> str:
     plain = value.replace("_", "") if "_" in value else value
     if _go_int(plain) is not None:
         return _INT
-    if _YAML_STYLE_FLOAT.match(plain):
+    if _YAML_STYLE_FLOAT.match(plain) and not math.isinf(float(plain)):
+        # Go's ParseFloat fails with ErrRange beyond float64 (``1e400``); go-yaml v2 then
+        # falls through to a string (resolve.go), so such a scalar stays text.
         return _FLOAT
     return _STR
 
@@ -792,13 +827,46 @@ def _yaml_message(err: Any) -> str:
     return " ".join(msg.split())
 
 
-def _load_yaml(text: str, path: str, lim: Limits, out: Documents) -> None:
+class RawYamlDocument:
+    """One YAML document as :func:`iter_yaml` yields it: ``obj`` (the decoded value, ``None``
+    for an empty document), ``node`` (the composed node tree, marks reduced to 1-based
+    lines), ``line`` (1-based start line) and ``index`` (0-based position in the stream)."""
+
+    __slots__ = ("obj", "node", "line", "index")
+
+    def __init__(self, obj: Any, node: Any, line: int, index: int) -> None:
+        self.obj = obj
+        self.node = node
+        self.line = line
+        self.index = index
+
+
+def _reader_error_line(err: Any, text: str) -> int:
+    """1-based line of a libyaml reader error (a control character, invalid text): its
+    ``position`` is an offset into the UTF-8 encoding of the text."""
+    pos = getattr(err, "position", None)
+    if not isinstance(pos, int) or pos < 0:
+        return 0
+    return text.encode("utf-8", "surrogatepass")[:pos].count(b"\n") + 1
+
+
+def iter_yaml(text: str, path: str, lim: Limits) -> Iterator["RawYamlDocument | Finding"]:
+    """Compose and construct the YAML stream ``text`` document by document with every input
+    limit enforced; yields a :class:`RawYamlDocument` per document (empty ones included, with
+    ``obj=None``) and a :class:`~provisor.findings.Finding` (rules ``input/*``) per problem.
+    A syntax error ends the stream (nothing after it can be trusted); a document over a limit
+    is skipped and the next one is read. Never raises for bad input."""
     global _LOADER
     yaml = _yaml_module()
     if _LOADER is None:
         _LOADER = _make_loader_class()
     aliases_possible = "*" in text
-    loader = _LOADER(text)
+    try:
+        loader = _LOADER(text)
+    except yaml.YAMLError as e:  # the reader checks the first buffer on construction
+        yield _finding("input/parse-error", path, _reader_error_line(e, text),
+                       f"invalid YAML: {_yaml_message(e)}")
+        return
     index = 0
     try:
         while True:
@@ -806,6 +874,11 @@ def _load_yaml(text: str, path: str, lim: Limits, out: Documents) -> None:
                 if not loader.check_node():
                     break
                 node = loader.get_node()
+            except yaml.reader.ReaderError as e:
+                line = _reader_error_line(e, text)
+                msg = _yaml_message(e)
+                yield _finding("input/parse-error", path, line, f"invalid YAML: {msg}")
+                return
             except yaml.YAMLError as e:
                 msg = _yaml_message(e)
                 rule = "input/too-deep" if "maximum nesting depth" in msg else "input/parse-error"
@@ -813,9 +886,14 @@ def _load_yaml(text: str, path: str, lim: Limits, out: Documents) -> None:
                     msg = f"nested deeper than libyaml's limit of 1000 levels; refused ({msg})"
                 else:
                     msg = f"invalid YAML: {msg}"
-                out.findings.append(_finding(rule, path, _mark_line(e), msg))
+                yield _finding(rule, path, _mark_line(e), msg)
+                return
+            except RecursionError:
+                yield _finding("input/too-deep", path, 0,
+                               f"document {index + 1} is nested too deeply to parse; refused")
                 return
             if node is None:
+                yield RawYamlDocument(None, None, 0, index)
                 index += 1
                 continue
             line = node_line(node)
@@ -823,70 +901,76 @@ def _load_yaml(text: str, path: str, lim: Limits, out: Documents) -> None:
             try:
                 obj = _build(node, lim, aliases_possible, dups)
             except _TooDeep as e:
-                out.findings.append(_finding(
+                yield _finding(
                     "input/too-deep", path, node_line(e.node),
                     f"document {index + 1} is nested deeper than {lim.max_depth} levels "
                     "(Limits.max_depth); refused",
-                ))
+                )
                 index += 1
                 continue
             except _TooMany as e:
                 if e.message == "chars":
-                    out.findings.append(_finding(
+                    yield _finding(
                         "input/alias-bomb", path, node_line(e.node),
                         f"document {index + 1} expands through YAML aliases to more than "
                         f"{lim.max_expanded_chars:,} characters of text "
                         "(Limits.max_expanded_chars): an alias bomb; refused",
-                    ))
+                    )
                 elif aliases_possible and _has_alias_growth(node):
-                    out.findings.append(_finding(
+                    yield _finding(
                         "input/alias-bomb", path, node_line(e.node),
                         f"document {index + 1} expands through YAML aliases to more than "
                         f"{lim.max_nodes:,} nodes (Limits.max_nodes): an alias bomb; refused",
-                    ))
+                    )
                 else:
-                    out.findings.append(_finding(
+                    yield _finding(
                         "input/too-large", path, line,
                         f"document {index + 1} has more than {lim.max_nodes:,} nodes "
                         "(Limits.max_nodes); refused",
-                    ))
+                    )
                 index += 1
                 continue
             except _Recursive as e:
-                out.findings.append(_finding(
+                yield _finding(
                     "input/parse-error", path, node_line(e.node),
                     f"document {index + 1}: an alias refers to a node that contains it "
                     "(recursive YAML); refused",
-                ))
+                )
                 index += 1
                 continue
             except _LoadError as e:
-                out.findings.append(_finding(
+                yield _finding(
                     "input/parse-error", path, node_line(e.node),
                     f"document {index + 1}: {e.message}",
-                ))
+                )
                 index += 1
                 continue
             except RecursionError:
-                out.findings.append(_finding(
+                yield _finding(
                     "input/too-deep", path, line,
                     f"document {index + 1} is nested too deeply to load; refused",
-                ))
+                )
                 index += 1
                 continue
             for knode, key in dups:
-                out.findings.append(_finding(
+                yield _finding(
                     "input/duplicate-key", path, node_line(knode),
                     f"key {key!r} is given more than once in the same mapping; the last one wins "
                     "here, and kubectl's strict field validation rejects the object",
-                ))
-            if obj is None:  # an empty document ("---" alone, or only comments)
-                index += 1
-                continue
-            _emit(Document(obj, path, line, index, "unrecognized", node=node), out)
+                )
+            yield RawYamlDocument(obj, node, line, index)
             index += 1
     finally:
         loader.dispose()
+
+
+def _load_yaml(text: str, path: str, lim: Limits, out: Documents) -> None:
+    for item in iter_yaml(text, path, lim):
+        if isinstance(item, Finding):
+            out.findings.append(item)
+        elif item.obj is not None:  # None: an empty document ("---" alone, or only comments)
+            _emit(Document(item.obj, path, item.line, item.index, "unrecognized", node=item.node),
+                  out)
 
 
 def _has_alias_growth(root: Any) -> bool:

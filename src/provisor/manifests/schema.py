@@ -728,8 +728,9 @@ class SchemaValidator:
             return []
         if doc.api_version.startswith("kustomize.config.k8s.io/"):
             # kustomize's own build configuration (Kustomization, Component): read by
-            # `kubectl kustomize`, never sent to the API server, so no cluster schema applies.
-            return []
+            # `kubectl kustomize`, never sent to the API server, so no cluster schema applies;
+            # only the shape kustomize's decoder needs is checked.
+            return kustomization_findings(doc)
         status, errs = self.validate_object(doc.obj)
         if status == "invalid" and doc.meta.get("kustomize_patch"):
             errs = [e for e in errs if not _patch_tolerates(e)]
@@ -799,3 +800,89 @@ def validate(doc: Any, *, kubernetes_version: str | None = None) -> list[Finding
         UnsupportedVersionError: no bundled schemas for ``kubernetes_version``.
     """
     return validator_for(kubernetes_version).validate(doc)
+
+
+# Field types of kustomize's ``Kustomization`` (sigs.k8s.io/kustomize api/types/
+# kustomization.go): its JSON decoder rejects a field of another type, so `kubectl kustomize`
+# fails on such a file.
+_KUSTOMIZE_STRINGS = ("namePrefix", "nameSuffix", "namespace")
+_KUSTOMIZE_STRING_MAPS = ("commonLabels", "commonAnnotations", "openapi")
+_KUSTOMIZE_STRING_LISTS = ("resources", "components", "crds", "bases", "configurations",
+                           "generators", "transformers", "validators", "buildMetadata",
+                           "patchesStrategicMerge")
+_KUSTOMIZE_OBJECT_LISTS = ("labels", "patchesJson6902", "patches", "images", "imageTags",
+                           "replacements", "replicas", "vars", "configMapGenerator",
+                           "secretGenerator", "helmCharts", "helmChartInflationGenerator")
+_KUSTOMIZE_OBJECTS = ("metadata", "sortOptions", "helmGlobals", "generatorOptions",
+                      "inventory")
+
+
+def _json_type(v: Any) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, (int, float)):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, list):
+        return "list"
+    return "mapping"
+
+
+def kustomization_errors(obj: Any) -> list[SchemaError]:
+    """Type errors in a ``Kustomization``/``Component`` (fields of the wrong JSON type, as
+    kustomize's decoder would reject them: ``patches: foo``, ``resources: [1]``). A missing
+    or null field is fine (``omitempty``). Follows kustomize ``api/types/kustomization.go``."""
+    if not isinstance(obj, dict):
+        return []
+    errs: list[SchemaError] = []
+
+    def bad(path: Path_, want: str, got: Any) -> None:
+        errs.append(SchemaError(path, f"{field_path(path)}: expected {want}, got "
+                                      f"{_json_type(got)}"))
+
+    for key in _KUSTOMIZE_STRINGS:
+        v = obj.get(key)
+        if v is not None and not isinstance(v, str):
+            bad((key,), "string", v)
+    for key in _KUSTOMIZE_STRING_MAPS:
+        v = obj.get(key)
+        if v is None:
+            continue
+        if not isinstance(v, dict):
+            bad((key,), "a mapping of strings", v)
+            continue
+        for k, item in v.items():
+            if item is not None and not isinstance(item, str):
+                bad((key, k), "string", item)
+    for key in _KUSTOMIZE_STRING_LISTS + _KUSTOMIZE_OBJECT_LISTS:
+        v = obj.get(key)
+        if v is None:
+            continue
+        if not isinstance(v, list):
+            bad((key,), "a list", v)
+            continue
+        want_str = key in _KUSTOMIZE_STRING_LISTS
+        for i, item in enumerate(v):
+            if want_str and not isinstance(item, str):
+                bad((key, i), "string", item)
+            elif not want_str and not isinstance(item, dict):
+                bad((key, i), "mapping", item)
+    for key in _KUSTOMIZE_OBJECTS:
+        v = obj.get(key)
+        if v is not None and not isinstance(v, dict):
+            bad((key,), "mapping", v)
+    return errs[:_MAX_ERRORS_PER_OBJECT]
+
+
+def kustomization_findings(doc: Any) -> list[Finding]:
+    """``schema/invalid`` findings for :func:`kustomization_errors` of a document."""
+    ref = doc.ref
+    what = f"{ref.kind or 'Kustomization'} {ref.name or doc.file}".rstrip()
+    return [Finding(rule="schema/invalid", severity="error", file=doc.file,
+                    line=doc.line_of(e.path), object=ref,
+                    message=f"{what} is invalid: {e.message} (kustomize cannot read it)")
+            for e in kustomization_errors(doc.obj)]
+

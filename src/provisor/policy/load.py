@@ -1,10 +1,14 @@
 """Reading a policy file: YAML with line marks, pydantic validation, problems by field and line.
 
-The file is parsed once with PyYAML's C parser (``CSafeLoader``): the node tree keeps each
-key's line (``node.start_mark``), and the same loader constructs the plain data. A pydantic
-error location such as ``("agents", "rex", "tier")`` is then looked up in the node tree to
-give the line of the ``tier:`` key; when the field is missing, the line of the nearest
-existing parent.
+The file is read through the hardened reader every provisor file reader shares
+(:mod:`provisor.safeyaml`: regular files only, a 1 MiB size limit, binary detection, alias
+expansion, nesting depth, control characters with their line), and plain scalars are typed as
+Kubernetes types them (go-yaml v2: ``1e3`` is a number, ``yes`` a boolean, ``1e400`` text).
+The composed node tree keeps each key's line; a pydantic error location such as
+``("agents", "rex", "tier")`` is looked up in it to give the line of the ``tier:`` key; when
+the field is missing, the line of the nearest existing parent. A file that is some other kind
+of YAML (a Kubernetes manifest, a rule file, a dashboard) is said to be so before any field
+error.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
+
+from provisor.manifests.loader import node_line
 
 if TYPE_CHECKING:
     from provisor.policy.model import Policy
@@ -135,60 +141,93 @@ def dump_policy(policy: "Policy", fmt: str = "yaml") -> str:
 
 
 _SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+#: The input limits a policy file is read with: the manifest loader's, with a 1 MiB size limit.
+def _limits() -> Any:
+    from provisor.manifests.limits import Limits
+
+    return Limits(max_file_bytes=MAX_POLICY_BYTES)
 
 
 def _read(path: Path) -> str:
-    size = path.stat().st_size
-    if size > MAX_POLICY_BYTES:
-        raise PolicyError([PolicyProblem("<policy>", str(path), 0,
-                                         f"file is {size} bytes; a policy is at most "
-                                         f"{MAX_POLICY_BYTES} bytes")])
-    data = path.read_bytes()
+    """The text of a policy file, read through the hardened reader (regular files only,
+    size limit, binary detection).
+
+    Raises:
+        PolicyError: the file is refused (one problem at line 0 or at the bad byte's line).
+        OSError: never (unreadable files become a PolicyError too).
+    """
+    from provisor.safeyaml import InputError, read_text_file
+
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PolicyError([PolicyProblem("<policy>", str(path), 0,
-                                         f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
-                          ) from None
+        return read_text_file(path, limits=_limits())
+    except InputError as exc:
+        raise PolicyError([PolicyProblem("<policy>", str(path), exc.line, exc.message)]) from None
+
+
+_TEMPLATE_HINT = ("; the file holds unrendered template syntax ({{ }}): a policy is plain "
+                  "YAML, not a Helm template")
 
 
 def _parse(text: str, name: str) -> tuple["Policy | None", list[PolicyProblem]]:
     from pydantic import ValidationError
 
     from provisor.policy.model import Policy
+    from provisor.safeyaml import InputError, load_yaml_document
 
     try:
-        node, data = _compose(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 0
-        msg = " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
-        return None, [PolicyProblem("<policy>", name, line, f"invalid YAML: {msg}")]
-    except yaml.YAMLError as exc:
-        return None, [PolicyProblem("<policy>", name, 0, f"invalid YAML: {exc}")]
+        doc = load_yaml_document(text, source=name, limits=_limits(), allow_duplicate_keys=True)
+    except InputError as exc:
+        msg = exc.message
+        if "{{" in text and exc.rule == "input/parse-error":
+            msg += _TEMPLATE_HINT
+        return None, [PolicyProblem("<policy>", name, exc.line, msg)]
+    node = doc.node if doc is not None else None
+    data = doc.value if doc is not None else None
     problems = _duplicate_keys(node, name)
     if not isinstance(data, dict):
-        line = node.start_mark.line + 1 if node is not None else 1
+        line = doc.line if doc is not None else 1
         return None, problems + [PolicyProblem("<policy>", name, line,
                                                "a policy is a mapping of fields")]
+    alien = _not_a_policy(data)
+    if alien:
+        return None, problems + [PolicyProblem("<policy>", name, doc.line if doc else 1, alien)]
     try:
         policy = Policy.model_validate(data)
     except ValidationError as exc:
         return None, problems + _problems_of(exc, node, name)
+    except (OverflowError, RecursionError, ValueError) as exc:  # a value no field can hold
+        return None, problems + [PolicyProblem("<policy>", name, doc.line if doc else 1,
+                                               f"invalid value: {exc}")]
     if problems:
         return None, problems
     return policy, []
 
 
-def _compose(text: str) -> tuple[yaml.Node | None, Any]:
-    loader = _SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    finally:
-        loader.dispose()
-    return node, data
+def _not_a_policy(data: dict[str, Any]) -> str | None:
+    """Why ``data`` is some other kind of file (a manifest, a rule file, a dashboard, a
+    kustomization), or None when it may be a policy. Said before any field error, so a
+    user who gave the wrong file is told so instead of getting a dozen unknown fields."""
+    from provisor.manifests.loader import classify
+
+    if "tiers" in data or "agents" in data:
+        return None
+    dtype, _meta = classify(data)
+    if dtype == "kubernetes":
+        kind = data.get("kind")
+        what = f"a Kubernetes {kind} manifest" if isinstance(kind, str) and kind else \
+            "a Kubernetes manifest"
+        if str(data.get("apiVersion", "")).startswith("kustomize.config.k8s.io/"):
+            what = "a kustomization"
+        return (f"this file is not a policy (it looks like {what}); give `provisor check` "
+                "manifests, and `policy validate` a policy (start one with "
+                "`provisor policy show --source`)")
+    if dtype == "prometheus-rules":
+        return "this file is not a policy (it looks like a Prometheus rule file)"
+    if dtype == "grafana-dashboard":
+        return "this file is not a policy (it looks like a Grafana dashboard)"
+    return None
 
 
 def _duplicate_keys(node: yaml.Node | None, name: str, path: tuple[str, ...] = ()
@@ -200,7 +239,7 @@ def _duplicate_keys(node: yaml.Node | None, name: str, path: tuple[str, ...] = (
         for k, v in node.value:
             key = str(k.value)
             if key in seen:
-                out.append(PolicyProblem(".".join((*path, key)), name, k.start_mark.line + 1,
+                out.append(PolicyProblem(".".join((*path, key)), name, node_line(k),
                                          f"duplicate key {key!r}"))
             seen.add(key)
             out.extend(_duplicate_keys(v, name, (*path, key)))
@@ -214,19 +253,19 @@ def _line_of(node: yaml.Node | None, loc: tuple[str | int, ...]) -> int:
     """1-based line of the deepest node on ``loc`` (key line for mapping entries)."""
     if node is None:
         return 0
-    line = node.start_mark.line + 1
+    line = node_line(node)
     for part in loc:
         if isinstance(node, yaml.MappingNode):
             for k, v in node.value:
                 if str(k.value) == str(part):
-                    line, node = k.start_mark.line + 1, v
+                    line, node = node_line(k), v
                     break
             else:
                 return line
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and \
                 0 <= part < len(node.value):
             node = node.value[part]
-            line = node.start_mark.line + 1
+            line = node_line(node)
         else:
             return line
     return line
@@ -249,12 +288,79 @@ def _problems_of(exc: Any, node: yaml.Node | None, name: str) -> list[PolicyProb
             if msg.startswith(prefix):
                 msg = msg[len(prefix):]
         if err["type"] == "extra_forbidden":
-            msg = "unknown field"
+            msg = "unknown field" + _did_you_mean(loc)
         elif err["type"] == "missing":
             msg = "required field is missing"
         out.append(PolicyProblem(_dotted(loc), name, _line_of(node, loc), msg))
     out.sort(key=lambda p: (p.line, p.field))
     return out
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip ``Annotated`` and ``Optional``/unions with None from a type annotation."""
+    import typing
+
+    while True:
+        origin = typing.get_origin(tp)
+        args = typing.get_args(tp)
+        if origin is typing.Annotated:
+            tp = args[0]
+        elif args and origin is not dict and origin is not list and origin is not tuple and \
+                any(a is type(None) for a in args):
+            rest = [a for a in args if a is not type(None)]
+            tp = rest[0] if len(rest) == 1 else tp
+            if len(rest) != 1:
+                return tp
+        else:
+            return tp
+
+
+def _model_fields_at(loc: tuple[Any, ...]) -> list[str] | None:
+    """The field names (aliases where set) of the model that holds ``loc[-1]``, or None when
+    the location is not inside a model (e.g. a free-form mapping)."""
+    import typing
+
+    from pydantic import BaseModel
+
+    from provisor.policy.model import Policy
+
+    current: Any = Policy
+    for part in loc[:-1]:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            for fname, info in current.model_fields.items():
+                if part in (fname, info.alias):
+                    current = info.annotation
+                    break
+            else:
+                return None
+        elif typing.get_origin(current) in (dict, list, tuple):
+            args = typing.get_args(current)
+            if not args:
+                return None
+            current = args[-1] if typing.get_origin(current) is dict else args[0]
+        else:
+            return None
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [info.alias or fname for fname, info in current.model_fields.items()]
+    return None
+
+
+def _did_you_mean(loc: tuple[Any, ...]) -> str:
+    """``"; did you mean 'x'?"`` for an unknown field close to a known one (difflib), or ""."""
+    import difflib
+
+    if not loc:
+        return ""
+    try:
+        known = _model_fields_at(loc)
+    except Exception:  # noqa: BLE001 - a hint is never worth a crash
+        return ""
+    if not known:
+        return ""
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:

@@ -145,12 +145,19 @@ Labels = Annotated[dict[str, str], PlainValidator(_labels),
 Duration = Annotated[str, PlainValidator(_duration), WithJsonSchema({"type": "string"})]
 
 
+#: Largest value of a Kubernetes int32 field (replicas, utilization targets, scaling policy
+#: values, IntOrString integers): the API server rejects anything above it.
+INT32_MAX = 2**31 - 1
+
+
 def _int_or_percent(value: Any) -> int | str:
     if isinstance(value, bool):
         raise ValueError(f"expected an integer or a percentage such as '50%', got {value!r}")
     if isinstance(value, int):
         if value < 0:
             raise ValueError("must be >= 0")
+        if value > INT32_MAX:
+            raise ValueError(f"must be <= {INT32_MAX} (an int32 field in Kubernetes)")
         return value
     if isinstance(value, str) and re.fullmatch(r"\d+%", value):
         if int(value[:-1]) > 100:
@@ -523,7 +530,7 @@ class LimitRangePolicy(_Model):
 
 class ScalingPolicy(_Model):
     type: Literal["Pods", "Percent"]
-    value: int = Field(gt=0)
+    value: int = Field(gt=0, le=INT32_MAX)
     period_seconds: int = Field(gt=0, le=1800)
 
 
@@ -575,15 +582,15 @@ class HpaPolicy(_Model):
             interval plus the metrics pipeline).
     """
 
-    min_replicas: int = Field(ge=1)
-    max_replicas: int = Field(ge=1)
-    cpu_utilization: int | None = Field(default=None, gt=0)
-    memory_utilization: int | None = Field(default=None, gt=0)
+    min_replicas: int = Field(ge=1, le=INT32_MAX)
+    max_replicas: int = Field(ge=1, le=INT32_MAX)
+    cpu_utilization: int | None = Field(default=None, gt=0, le=INT32_MAX)
+    memory_utilization: int | None = Field(default=None, gt=0, le=INT32_MAX)
     external: ExternalMetricTarget | None = None
     scale_up: ScalingRules | None = None
     scale_down: ScalingRules | None = None
-    responsiveness_goal_seconds: int = Field(default=300, gt=0)
-    metrics_delay_seconds: int = Field(default=60, ge=0)
+    responsiveness_goal_seconds: int = Field(default=300, gt=0, le=INT32_MAX)
+    metrics_delay_seconds: int = Field(default=60, ge=0, le=INT32_MAX)
 
     @model_validator(mode="after")
     def _consistent(self) -> "HpaPolicy":
@@ -656,7 +663,7 @@ class DeploymentRef(_Model):
     name: DnsSubdomain
     namespace: DnsLabel
     pod_labels: Labels = Field(min_length=1)
-    containers: int = Field(default=1, ge=1)
+    containers: int = Field(default=1, ge=1, le=INT32_MAX)
 
 
 class ExternalWorkload(_Model):

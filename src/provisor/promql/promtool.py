@@ -53,16 +53,22 @@ class PromtoolResult:
     """What running promtool gave.
 
     Attributes:
-        available: promtool was found and ran.
+        available: promtool was found and ran to its end.
         ok: it reported success (exit code 0).
         problems: the errors, mapped to groups and rules.
-        message: why it did not run (not installed, timed out, ...), else "".
+        message: why it did not give an answer, else "".
+        status: which case it was, so a caller can say so: ``"ok"`` (the rules pass),
+            ``"rejected"`` (promtool ran and reported errors), ``"missing"`` (not installed:
+            no such binary on PATH or at the path given), ``"timeout"`` (killed after
+            ``timeout`` seconds), ``"failed"`` (installed but could not be run, crashed or was
+            killed by a signal, or exited non-zero without saying why).
     """
 
     available: bool
     ok: bool = False
     problems: list[PromtoolProblem] = field(default_factory=list)
     message: str = ""
+    status: str = "ok"
 
 
 def find_promtool(promtool: str = "promtool") -> str | None:
@@ -128,11 +134,12 @@ def check_rule_groups(groups: list[dict[str, Any]], promtool: str = "promtool",
 
     Returns:
         A :class:`PromtoolResult`; never raises for a missing binary, a timeout or a crash
-        (``available=False`` with ``message``).
+        (``available=False`` with ``status`` "missing", "timeout" or "failed" and a
+        ``message`` that says which).
     """
     exe = find_promtool(promtool)
     if exe is None:
-        return PromtoolResult(available=False,
+        return PromtoolResult(available=False, status="missing",
                               message=f"promtool ({promtool or 'disabled'}) is not installed")
     text, where = _write(groups)
     with tempfile.TemporaryDirectory(prefix="provisor-promtool-") as tmp:
@@ -144,16 +151,28 @@ def check_rule_groups(groups: list[dict[str, Any]], promtool: str = "promtool",
                                   capture_output=True, text=True, timeout=timeout,
                                   env={**os.environ, "LC_ALL": "C"})
         except subprocess.TimeoutExpired:
-            return PromtoolResult(available=False,
-                                  message=f"promtool did not finish within {timeout:g} s")
+            return PromtoolResult(available=False, status="timeout",
+                                  message=f"promtool ({exe}) is installed but timed out: it did "
+                                          f"not finish within {timeout:g} s and was killed")
         except OSError as exc:
-            return PromtoolResult(available=False, message=f"cannot run promtool: {exc}")
+            return PromtoolResult(available=False, status="failed",
+                                  message=f"promtool ({exe}) is installed but failed to start: "
+                                          f"{exc.strerror or exc}")
     out = proc.stdout + "\n" + proc.stderr
+    if proc.returncode < 0:
+        return PromtoolResult(available=False, status="failed",
+                              message=f"promtool ({exe}) is installed but failed: killed by "
+                                      f"signal {-proc.returncode}")
     problems = _parse(out, path, groups, where)
     if proc.returncode != 0 and not problems:
-        problems.append(PromtoolProblem(_clean(out, path) or
-                                        f"promtool exited with code {proc.returncode}"))
-    return PromtoolResult(available=True, ok=proc.returncode == 0, problems=problems)
+        detail = _clean(out, path)
+        if not detail or "FAILED" not in out:
+            return PromtoolResult(available=False, status="failed",
+                                  message=f"promtool ({exe}) is installed but failed: exit code "
+                                          f"{proc.returncode}" + (f": {detail}" if detail else ""))
+        problems.append(PromtoolProblem(detail))
+    return PromtoolResult(available=True, ok=proc.returncode == 0, problems=problems,
+                          status="ok" if proc.returncode == 0 else "rejected")
 
 
 def _parse(out: str, path: str, groups: list[dict[str, Any]],

@@ -12,6 +12,8 @@ reader never sees a half-written folder:
    fails), and the old one removed.
 
 Any failure before the rename removes the temporary folder and leaves ``out_dir`` untouched.
+A symlink at ``out_dir`` is never written through: without ``force`` it is refused, with
+``force`` the link itself is replaced by the bundle folder (its target is left as it is).
 """
 
 from __future__ import annotations
@@ -244,17 +246,26 @@ def write_bundle(bundle: Bundle, out_dir: str | Path, *, force: bool = False) ->
         OSError: the parent folder cannot be created or written.
     """
     out = Path(out_dir)
-    exists = out.exists() or out.is_symlink()
-    if exists and not out.is_dir():
-        raise NotADirectoryError(f"{out} exists and is not a folder")
-    non_empty = exists and any(out.iterdir())
-    if non_empty:
+    if out.is_symlink():
+        # Never write through a link: with --force the link itself is replaced by the bundle
+        # folder, and whatever it pointed to is left as it was.
         if not force:
             raise BundleExistsError(
-                f"{out} exists and is not empty; use --force to replace it")
-        why = _protected(out)
-        if why:
-            raise BundleExistsError(f"refusing to replace {out}: {why}")
+                f"{out} is a symbolic link; use --force to replace the link itself (its "
+                "target is left as it is)")
+        exists = non_empty = True
+    else:
+        exists = out.exists()
+        if exists and not out.is_dir():
+            raise NotADirectoryError(f"{out} exists and is not a folder")
+        non_empty = exists and any(out.iterdir())
+        if non_empty:
+            if not force:
+                raise BundleExistsError(
+                    f"{out} exists and is not empty; use --force to replace it")
+            why = _protected(out)
+            if why:
+                raise BundleExistsError(f"refusing to replace {out}: {why}")
     parent = out.absolute().parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
@@ -267,7 +278,11 @@ def write_bundle(bundle: Bundle, out_dir: str | Path, *, force: bool = False) ->
             os.rename(tmp, out)
             return out
         if _exchange(tmp, out):
-            shutil.rmtree(tmp)  # now holds the old bundle
+            # ``tmp`` now holds what ``out`` was: the old bundle, or the replaced symlink.
+            if tmp.is_symlink():
+                os.unlink(tmp)
+            else:
+                shutil.rmtree(tmp, ignore_errors=True)
             return out
         old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=parent))
         os.rename(out, old / "bundle")
@@ -280,7 +295,10 @@ def write_bundle(bundle: Bundle, out_dir: str | Path, *, force: bool = False) ->
         shutil.rmtree(old, ignore_errors=True)
         return out
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp.is_symlink():
+            os.unlink(tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 

@@ -85,6 +85,13 @@ class _Dumper(_BaseDumper):
 def _str_representer(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
     if "\n" in data:
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+    # PyYAML quotes what its own YAML 1.1 resolver would not read back as a string; kubectl
+    # reads with go-yaml v2, which also takes ``1e3``, ``0o17`` or ``0x1F`` for numbers. Quote
+    # every string go-yaml would not read as a string, so a label value "1e3" stays a string.
+    from provisor.manifests.loader import _STR, _resolve_plain
+
+    if _resolve_plain(data) != _STR:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="'")
     return dumper.represent_scalar("tag:yaml.org,2002:str", data)
 
 

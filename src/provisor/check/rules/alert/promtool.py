@@ -78,7 +78,8 @@ def _check_file(entries: list[tuple[Any, Path, int, dict[str, Any], ObjectRef]],
     result = check_rule_groups(groups, promtool, timeout)
     if not result.available:
         doc, base, gi, _g, ref = entries[0]
-        yield Hit(doc, f"promtool check rules did not run: {result.message}",
+        what = {"missing": "was skipped", "timeout": "timed out"}.get(result.status, "failed")
+        yield Hit(doc, f"promtool check rules {what}: {result.message}",
                   fix="check that promtool works (promtool --version)", path=(*base, gi),
                   obj=ref)
         return
