@@ -283,8 +283,10 @@ def inputs_from_policy(pol: Any, source: str = "") -> SimInputs:
 
 def load_inputs(policy: "Path | Policy | None" = None, paths: Sequence[str] = (), *,
                 nodes: Sequence[str] = (), workload: Path | None = None,
-                scenarios: Sequence[str] = ()) -> SimInputs:
-    """Resolve the twin's inputs (see the package docstring). Raises ``SimInputError``."""
+                scenarios: Sequence[str] = (), trace: Path | None = None) -> SimInputs:
+    """Resolve the twin's inputs (see the package docstring). ``trace``: a trace CSV whose pod
+    records replace the workload's arrivals (``provisor.sim.trace``; ``extra["trace"]``).
+    Raises ``SimInputError``."""
     from provisor.policy import PolicyError, load_policy
 
     pol = None
@@ -338,5 +340,14 @@ def load_inputs(policy: "Path | Policy | None" = None, paths: Sequence[str] = ()
     else:
         wl = default_workload()
     scs = tuple(load_scenario(s) for s in scenarios)
+    extra: dict[str, Any] = {}
+    if trace is not None:
+        from provisor.sim.trace import TraceError, load_trace
+
+        try:
+            extra["trace"] = load_trace(trace)
+        except TraceError as exc:
+            raise SimInputError(exc.file, exc.line, exc.column, exc.message) from None
+        source += f" + trace {trace}"
     return SimInputs(objects=tuple(objects), nodes=tuple(node_objs), workload=wl,
-                     scenarios=scs, source=source)
+                     scenarios=scs, source=source, extra=extra)

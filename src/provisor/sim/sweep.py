@@ -33,9 +33,10 @@ import json
 import math
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -103,8 +104,11 @@ class RunSpec:
     """One run of the sweep: what it varies and everything needed to run it on a worker.
 
     ``variant`` maps grid paths to values; ``policy_json`` is the full policy after the
-    overrides (so a worker needs no file of the user's); ``workload_yaml`` and
-    ``scenario_files`` hold file *contents* (name -> text), builtin scenario names stay names.
+    overrides (so a worker needs no file of the user's); ``workload_yaml`` holds the workload
+    as JSON (read and validated here, ``empirical`` files resolved), ``trace_csv`` the text of
+    a trace CSV (a workload file ending in ``.csv``: trace replay, docs/simulate.md), and
+    ``scenario_files`` each scenario file's model as JSON (path -> JSON); builtin scenario
+    names stay names.
     ``notes`` lists what a plan would refuse in this variant (its capacity problems: a quota
     below the planned load, say); such variants are simulated, to show what they do.
     """
@@ -121,13 +125,14 @@ class RunSpec:
     scenario_files: tuple[tuple[str, str], ...]
     nodes: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    trace_csv: str | None = None
 
     @property
     def key(self) -> str:
         """SHA-256 of the run's inputs' content (the cache key)."""
         blob = json.dumps({
             "provisor": PROVISOR_VERSION, "policy": self.policy_json,
-            "workload": self.workload_yaml, "scenarios": self.scenarios,
+            "workload": self.workload_yaml, "trace": self.trace_csv, "scenarios": self.scenarios,
             "scenario_files": self.scenario_files, "nodes": self.nodes, "days": self.days,
             "seed": self.seed}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()
@@ -213,10 +218,10 @@ def load_sweep(path: str | Path) -> tuple[SweepSpec, list[RunSpec]]:
                                  f"{exc.report()}") from None
         text = dump_policy(vp, "json")
         notes = tuple(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in vp.capacity_problems())
-        for (wname, wtext), (sname, (items, files)), seed in itertools.product(
+        for (wname, (wtext, trace)), (sname, (items, files)), seed in itertools.product(
                 workloads.items(), scen.items(), spec.seed_list()):
             runs.append(RunSpec(len(runs), variant, wname, sname, seed, spec.days, text, wtext,
-                                items, files, tuple(spec.nodes), notes))
+                                items, files, tuple(spec.nodes), notes, trace))
     return spec, runs
 
 
@@ -227,32 +232,54 @@ def _rel(base: Path, p: str) -> Path:
 
 def _resolve_inputs(path: Path, node: Any, workloads: Mapping[str, str | None],
                     scenarios: Mapping[str, Sequence[str]]
-                    ) -> tuple[dict[str, str | None],
+                    ) -> tuple[dict[str, tuple[str | None, str | None]],
                                dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...]]]]:
-    """Read the workload and scenario files a sweep or tune file names (relative to it):
-    ``({name: text or None}, {name: (items, ((file item, text), ...))})``; built-in scenario
-    names stay names.
+    """Read and validate the workload and scenario files a sweep or tune file names (relative
+    to it): ``({name: (workload JSON or None, trace CSV text or None)}, {name: (items,
+    ((file item, scenario JSON), ...))})``; built-in scenario names stay names. A workload
+    file ending in ``.csv`` is a trace (docs/simulate.md, "Trace replay").
 
     Raises:
-        SweepFileError: a file cannot be read, or a scenario is neither built in nor a file.
+        SweepFileError: a file cannot be read or is not a valid workload, trace or scenario
+            (its own file, line and field in the message, after the sweep file's), or a
+            scenario is neither built in nor a file.
     """
-    from provisor.safeyaml import InputError, read_text_file
+    from provisor.sim.inputs import SimInputError, load_scenario, load_workload
     from provisor.sim.scenarios import BUILTIN
+    from provisor.sim.trace import TraceError, load_trace
 
-    def read(p: str, what: tuple[str, ...]) -> str:
+    def fail(what: tuple[str, ...], exc: Exception) -> SweepFileError:
+        return SweepFileError(f"{path}:{_line_of(node, what)}: {'.'.join(what)}: {exc}")
+
+    wl: dict[str, tuple[str | None, str | None]] = {}
+    for name, p in workloads.items():
+        if not p:
+            wl[name] = (None, None)
+            continue
+        f = _rel(path.parent, p)
         try:
-            return read_text_file(_rel(path.parent, p))
-        except InputError as exc:
-            raise SweepFileError(f"{path}:{_line_of(node, what)}: {'.'.join(what)}: "
-                                 f"{exc}") from None
+            if f.suffix.lower() == ".csv":
+                from provisor.safeyaml import read_text_file
 
-    wl = {name: (read(p, ("workloads", name)) if p else None) for name, p in workloads.items()}
+                load_trace(f)
+                wl[name] = (None, read_text_file(f))
+            else:
+                wl[name] = (load_workload(f).model_dump_json(), None)
+        except (SimInputError, TraceError) as exc:
+            raise fail(("workloads", name), exc) from None
     sc: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...]]] = {}
     for name, items in scenarios.items():
         files = []
         for i, s in enumerate(items):
             if s not in BUILTIN:
-                files.append((s, read(s, ("scenarios", name, str(i)))))
+                f = _rel(path.parent, s)
+                if not f.is_file():
+                    raise fail(("scenarios", name, str(i)), f"{s!r} is neither a built-in "
+                               f"scenario ({', '.join(sorted(BUILTIN))}) nor a file")
+                try:
+                    files.append((s, load_scenario(str(f)).model_dump_json()))
+                except SimInputError as exc:
+                    raise fail(("scenarios", name, str(i)), exc) from None
         sc[name] = (tuple(items), tuple(files))
     return wl, sc
 
@@ -295,30 +322,29 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
         whatever the twin raises for inputs it cannot use (reported by the sweep as the
         run's error).
     """
-    import tempfile
+    import dataclasses
 
     from provisor import sim
     from provisor.policy.model import Policy
+    from provisor.policy.workload import Scenario, Workload
+    from provisor.sim.inputs import load_scenario
 
     t0 = time.perf_counter()
     policy = Policy.model_validate(json.loads(spec.policy_json),
                                    context={"capacity_checks": False})
-    with tempfile.TemporaryDirectory(prefix="provisor-sweep-") as tmp:
-        workload = None
-        if spec.workload_yaml is not None:
-            workload = Path(tmp) / "workload.yaml"
-            workload.write_text(spec.workload_yaml)
-        files = dict(spec.scenario_files)
-        scenarios = []
-        for i, s in enumerate(spec.scenarios):
-            if s in files:
-                p = Path(tmp) / f"scenario-{i}.yaml"
-                p.write_text(files[s])
-                scenarios.append(str(p))
-            else:
-                scenarios.append(s)
-        inputs = sim.load_inputs(policy, nodes=spec.nodes, workload=workload,
-                                 scenarios=scenarios)
+    inputs = sim.load_inputs(policy, nodes=spec.nodes)
+    files = dict(spec.scenario_files)
+    scenarios = tuple(Scenario.model_validate_json(files[s]) if s in files else load_scenario(s)
+                      for s in spec.scenarios)
+    changes: dict[str, Any] = {"scenarios": scenarios}
+    if spec.workload_yaml is not None:
+        changes["workload"] = Workload.model_validate_json(spec.workload_yaml)
+    if spec.trace_csv is not None:
+        from provisor.sim.trace import parse_trace
+
+        changes["extra"] = {**inputs.extra,
+                            "trace": parse_trace(spec.trace_csv, f"workload {spec.workload}")}
+    inputs = dataclasses.replace(inputs, **changes)
     result = sim.simulate(inputs, days=spec.days, seed=spec.seed)
     metrics = {m.id: {"value": _num(m.value), "unit": m.unit, "target": m.target,
                       "status": m.status} for m in result.scorecard.metrics}
@@ -378,10 +404,39 @@ def _cache_put(cache: Path | None, key: str, payload: dict[str, Any]) -> None:
         pass  # a cache that cannot be written only costs a rerun
 
 
+@contextmanager
+def dask_client(scheduler: str | None = None, workers: int | None = None) -> Iterator[Any]:
+    """A ``dask.distributed.Client``: connected to ``scheduler`` (``tcp://host:8786``), or to
+    a ``LocalCluster`` of ``workers`` single-threaded worker processes (default: the CPU
+    count) started here; both are closed on exit.
+
+    Raises:
+        OSError: the scheduler cannot be reached (dask's timeout, 30 s).
+    """
+    from dask.distributed import Client, LocalCluster
+
+    cluster = None
+    if scheduler:
+        client = Client(scheduler, timeout="30s")
+    else:
+        import logging
+
+        n = workers or os.cpu_count() or 1
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.ERROR)
+        client = Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
 def run_sweep(runs: Sequence[RunSpec], *, scheduler: str | None = None,
               workers: int | None = None, cache_dir: Path | None = None,
               progress: Callable[[RunResult, int, int], None] | None = None,
-              ) -> list[RunResult]:
+              client: Any = None) -> list[RunResult]:
     """Run every spec on dask.distributed and return the results in ``runs`` order.
 
     Args:
@@ -391,6 +446,8 @@ def run_sweep(runs: Sequence[RunSpec], *, scheduler: str | None = None,
             machine's CPU count) and closes it at the end.
         cache_dir: where finished results are kept by content key (``None``: no cache).
         progress: called as each run finishes: ``progress(result, done, total)``.
+        client: an open ``dask.distributed.Client`` to use (and leave open) instead of
+            ``scheduler``/``workers`` (``tune`` keeps one for its whole search).
 
     A run that raises is returned with ``error`` set (its exception type and message).
     """
@@ -408,21 +465,14 @@ def run_sweep(runs: Sequence[RunSpec], *, scheduler: str | None = None,
         else:
             todo.append(spec)
     if todo:
-        from dask.distributed import Client, LocalCluster, as_completed
+        from contextlib import nullcontext
 
-        cluster = None
-        if scheduler:
-            client = Client(scheduler, timeout="30s")
-        else:
-            import logging
+        from dask.distributed import as_completed
 
-            n = workers or os.cpu_count() or 1
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
-            client = Client(cluster)
-        try:
-            futures = {client.submit(run_one, spec, key=f"provisor-run-{spec.key}",
-                                     pure=False): spec for spec in todo}
+        ctx = nullcontext(client) if client is not None else dask_client(scheduler, workers)
+        with ctx as cl:
+            futures = {cl.submit(run_one, spec, key=f"provisor-run-{spec.key}-{spec.index}",
+                                 pure=False): spec for spec in todo}
             for fut in as_completed(list(futures)):
                 spec = futures[fut]
                 if fut.status == "error":
@@ -437,10 +487,6 @@ def run_sweep(runs: Sequence[RunSpec], *, scheduler: str | None = None,
                 fut.release()
                 if progress:
                     progress(r, len(results), total)
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
     return [results[s.index] for s in runs]
 
 

@@ -184,7 +184,7 @@ class Tuner:
     """Runs the search of one tune file. Build with :func:`load_tune`, then :meth:`run`."""
 
     def __init__(self, spec: TuneSpec, base: Any, dims: dict[str, list[GridValue]],
-                 workloads: dict[str, str | None],
+                 workloads: dict[str, tuple[str | None, str | None]],
                  scenarios: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...]]]):
         self.spec, self.base, self.dims = spec, base, dims
         self.workloads, self.scenarios = workloads, scenarios
@@ -250,10 +250,11 @@ class Tuner:
                               capacity_checks=False)
         text = dump_policy(pol, "json")
         out = []
-        for (wname, wtext), (sname, (items, files)), seed in itertools.product(
+        for (wname, (wtext, trace)), (sname, (items, files)), seed in itertools.product(
                 self.workloads.items(), self.scenarios.items(), self.spec.seed_list()):
             out.append(RunSpec(start_index + len(out), cand.point, wname, sname, seed,
-                               self.spec.days, text, wtext, items, files, tuple(self.spec.nodes)))
+                               self.spec.days, text, wtext, items, files, tuple(self.spec.nodes),
+                               trace_csv=trace))
         return out
 
     # -- judging --------------------------------------------------------------------------
