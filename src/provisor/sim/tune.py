@@ -28,13 +28,17 @@ workloads and scenarios: a lucky seed cannot win) and the candidate's render che
 error finding (``provisor check``'s rules on the rendered bundle).
 
 **Search**: a lattice per dimension (its ``min..max`` by ``step``, or its list), started from
-the base policy's values snapped to the lattice (the top corner when the base is not
-feasible). Each round evaluates, in parallel on Dask, every neighbour that moves one dimension
-down by the current stride (cheaper), and moves to the cheapest feasible one; when none is
-feasible the stride halves (a grid refined around the frontier), down to one lattice step.
-Candidates are cached by content like sweep runs, so a second tune costs nothing. Greedy
-descent finds a local optimum on the cost surface; the report lists every candidate tried, so
-the frontier can be read.
+the base policy's values snapped to the lattice (the top corner when those do not make a valid
+policy). Candidates are ordered by (feasible first, fewer violations -- failed target metrics
+counted per run, plus run and check errors --, lower cost). Each round evaluates, in parallel
+on one Dask client, every neighbour one stride away in one dimension (up or down; once the
+current point is feasible, only neighbours that cost less), and moves to the best one when it
+beats the current point; when none does, the stride halves (a grid refined around the
+frontier), down to one lattice step, then the search stops (or when ``budget`` candidates were
+evaluated). While infeasible the search first repairs (a memory request too small for the
+OOM target moves up), then descends in cost. Candidates are cached by content like sweep
+runs, so a second tune costs nothing. This finds a local optimum; the report lists every
+candidate tried, so the frontier can be read.
 """
 
 from __future__ import annotations
@@ -154,6 +158,7 @@ class Candidate:
     feasible: bool | None = None
     failed_targets: list[str] = field(default_factory=list)
     check_errors: list[str] = field(default_factory=list)
+    violation_count: int = 0
     runs: list[RunResult] = field(default_factory=list)
 
 
@@ -232,12 +237,12 @@ class Tuner:
             pol = apply_overrides(self.base, overrides, name="<candidate>",
                                   capacity_checks=False)
             if self.spec.quota == "fit":
-                pol = apply_overrides(pol, fit_quota(pol), name="<candidate>")
+                overrides.update(fit_quota(pol))
+            # the result must be a policy `policy validate` accepts (capacity checks on)
+            pol = apply_overrides(self.base, overrides, name="<candidate>")
         except PolicyError:
             return None
         cost, detail = monthly_cost(pol)
-        if self.spec.quota == "fit":
-            overrides.update(fit_quota(pol))
         return Candidate(point, overrides, cost, detail)
 
     def run_specs(self, cand: Candidate, start_index: int) -> list[RunSpec]:
@@ -264,29 +269,33 @@ class Tuner:
         from provisor.policy.overrides import apply_overrides
 
         failed: set[str] = set()
+        count = 0
         for r in cand.runs:
             if r.error:
                 failed.add(f"run error: {r.error}")
+                count += 1
                 continue
             for mid, m in r.metrics.items():
                 wanted = self.spec.targets == "all" or mid in self.spec.targets
                 if wanted and m.get("status") == "fail":
                     failed.add(mid)
+                    count += 1
+        cand.violation_count = count
         pol = apply_overrides(self.base, cand.overrides, name="<candidate>",
                               capacity_checks=False)
         cand.check_errors = render_check_errors(pol)
         cand.failed_targets = sorted(failed)
         cand.feasible = not failed and not cand.check_errors
 
-    def evaluate(self, cands: list[Candidate], *, scheduler: str | None, workers: int | None,
-                 cache_dir: Path | None, progress: Callable[[str], None] | None) -> None:
+    def evaluate(self, cands: list[Candidate], *, client: Any, cache_dir: Path | None,
+                 progress: Callable[[str], None] | None) -> None:
         specs: list[RunSpec] = []
         owner: list[Candidate] = []
         for c in cands:
             for s in self.run_specs(c, len(specs)):
                 specs.append(s)
                 owner.append(c)
-        results = run_sweep(specs, scheduler=scheduler, workers=workers, cache_dir=cache_dir)
+        results = run_sweep(specs, client=client, cache_dir=cache_dir)
         for c in cands:
             c.runs = []
         for r, c in zip(results, owner):
@@ -301,65 +310,84 @@ class Tuner:
             cache_dir: Path | None = None, progress: Callable[[str], None] | None = None
             ) -> "TuneResult":
         """Search (see the module doc) and return the best feasible candidate with the
-        baseline's evaluation."""
+        baseline's evaluation. One Dask client serves the whole search."""
+        from provisor.sim.sweep import dask_client
+
+        with dask_client(scheduler, workers) as client:
+            return self._search(client, cache_dir, progress)
+
+    def _search(self, client: Any, cache_dir: Path | None,
+                progress: Callable[[str], None] | None) -> "TuneResult":
         from provisor.policy.overrides import apply_overrides
+
+        def ev(cands: list[Candidate]) -> None:
+            self.evaluate(cands, client=client, cache_dir=cache_dir, progress=progress)
 
         budget = self.spec.budget
         # the baseline: the policy as given (its own quota), for the comparison
         baseline = Candidate((), {}, *monthly_cost(self.base))
-        todo_first = [baseline]
         start = self.start_index()
+        top = tuple(len(v) - 1 for v in self.dims.values())
         first = self.candidate(start)
-        if first is not None:
-            todo_first.append(first)
-        self.evaluate(todo_first, scheduler=scheduler, workers=workers, cache_dir=cache_dir,
-                      progress=progress)
-        used = len(todo_first)
-        tried: list[Candidate] = list(todo_first[1:])
-        current_idx, current = start, first
-        if current is None or not current.feasible:
-            top = tuple(len(v) - 1 for v in self.dims.values())
-            if top != start:
-                cand = self.candidate(top)
-                if cand is not None:
-                    self.evaluate([cand], scheduler=scheduler, workers=workers,
-                                  cache_dir=cache_dir, progress=progress)
-                    used += 1
-                    tried.append(cand)
-                    current_idx, current = top, cand
-        if current is None or not current.feasible:
+        current_idx = start
+        if first is None and top != start:
+            first, current_idx = self.candidate(top), top
+        batch = [baseline] + ([first] if first is not None else [])
+        ev(batch)
+        used = len(batch)
+        tried: list[Candidate] = batch[1:]
+        if first is None:
             return TuneResult(self.spec, self.base, baseline, None, tried)
+        current = first
         stride = max(1, max(len(v) for v in self.dims.values()) // 2)
         seen = {current_idx}
         while used < budget:
             neigh: list[tuple[tuple[int, ...], Candidate]] = []
-            for d in range(len(self.dims)):
-                if current_idx[d] == 0:
-                    continue
-                idx = list(current_idx)
-                idx[d] = max(0, idx[d] - stride)
-                t = tuple(idx)
-                if t in seen:
-                    continue
-                seen.add(t)
-                cand = self.candidate(t)
-                if cand is not None and cand.cost < current.cost:
+            for d, values in enumerate(self.dims.values()):
+                for step in (-stride, stride):
+                    idx = list(current_idx)
+                    idx[d] = min(max(idx[d] + step, 0), len(values) - 1)
+                    t = tuple(idx)
+                    if t == current_idx or t in seen:
+                        continue
+                    cand = self.candidate(t)
+                    if cand is None:
+                        seen.add(t)
+                        continue
+                    if current.feasible and cand.cost >= current.cost:
+                        continue            # cannot improve on a feasible point
                     neigh.append((t, cand))
             neigh = neigh[: max(0, budget - used)]
             if neigh:
-                self.evaluate([c for _, c in neigh], scheduler=scheduler, workers=workers,
-                              cache_dir=cache_dir, progress=progress)
+                seen.update(t for t, _ in neigh)
+                ev([c for _, c in neigh])
                 used += len(neigh)
                 tried += [c for _, c in neigh]
-                ok = sorted((c.cost, t, c) for t, c in neigh if c.feasible)
-                if ok:
-                    _, current_idx, current = ok[0][0], ok[0][1], ok[0][2]
+                better = sorted((_score(c), t, i) for i, (t, c) in enumerate(neigh)
+                                if _score(c) < _score(current))
+                if better:
+                    _, current_idx, i = better[0]
+                    current = neigh[i][1]
                     continue
             if stride == 1:
                 break
             stride = max(1, stride // 2)
+        if not current.feasible:
+            return TuneResult(self.spec, self.base, baseline, None, tried)
         best_policy = apply_overrides(self.base, current.overrides, name="<best>")
         return TuneResult(self.spec, self.base, baseline, current, tried, best_policy)
+
+
+def _score(c: Candidate) -> tuple[int, int, float]:
+    """The search's order: feasible first, then fewer violations (failed target metrics
+    counted per run, run errors and check errors), then lower cost."""
+    return (0 if c.feasible else 1, violations(c), round(c.cost, 9))
+
+
+def violations(c: Candidate) -> int:
+    """How far a candidate is from feasible: its failed (run, target metric) pairs, failed
+    runs and check errors."""
+    return c.violation_count + len(c.check_errors)
 
 
 def _key(v: Any) -> float:
@@ -474,8 +502,15 @@ def load_tune(path: str | Path) -> Tuner:
         base = load_policy((base_dir / spec.policy) if spec.policy else None)
     except (PolicyError, OSError) as exc:
         raise SweepFileError(f"{path}:{_line_of(node, ('policy',))}: policy: {exc}") from None
+    from provisor.policy.overrides import OverrideError, get_path
+
+    data = base.model_dump(mode="json", by_alias=True)
     dims: dict[str, list[GridValue]] = {}
     for p, dim in spec.search.items():
+        try:
+            get_path(data, p)
+        except OverrideError as exc:
+            raise SweepFileError(f"{path}:{_line_of(node, ('search', p))}: search: {exc}") from None
         try:
             dims[p] = sorted(_lattice(p, dim), key=_key)
         except ValueError as exc:
@@ -512,6 +547,7 @@ def tune_json(result: TuneResult) -> dict[str, Any]:
                 "cost_per_month": round(c.cost, 6),
                 "cost_detail": {k: round(v, 6) for k, v in sorted(c.cost_detail.items())},
                 "feasible": c.feasible, "failed_targets": c.failed_targets,
+                "violations": violations(c),
                 "check_errors": c.check_errors,
                 "metrics": {k: {"mean": v[0], "unit": v[1], "status": v[2]}
                             for k, v in mean_metrics(c).items()}}
