@@ -57,13 +57,13 @@ def sweep(
         raise _fail(f"--format must be text, json or csv, not {fmt!r}")
     for target in (out, plot):
         if target is not None and target.exists() and not force:
-            raise _fail(f"{escape(str(target))}: exists (use --force to replace it)")
+            raise _fail(f"{target}: exists (use --force to replace it)")
     if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
-        raise _fail(f"{escape(str(plot))}: --plot takes a .png or .svg file")
+        raise _fail(f"{plot}: --plot takes a .png or .svg file")
     try:
         spec, runs = load_sweep(file)
     except SweepFileError as exc:
-        raise _fail(escape(str(exc))) from None
+        raise _fail(str(exc)) from None
     cache_dir = None if no_cache else (cache or default_cache_dir())
     err = _console(stderr=True)
     with Progress(TextColumn("[bold]sweep[/]"), BarColumn(), MofNCompleteColumn(),
@@ -96,7 +96,7 @@ def sweep(
             with atomic_writer(out, overwrite=force) as fh:
                 fh.write(body.encode())
         except (OSError, FileExistsError) as exc:
-            raise _fail(f"{escape(str(out))}: {getattr(exc, 'strerror', None) or exc}") from None
+            raise _fail(f"{out}: {getattr(exc, 'strerror', None) or exc}") from None
     elif text is not None:
         typer.echo(text, nl=False)
     else:
@@ -121,7 +121,7 @@ def sweep(
         try:
             plot_sweep(spec, results, plot, overwrite=force)
         except (ValueError, FileExistsError, OSError) as exc:
-            raise _fail(f"{escape(str(plot))}: {exc}") from None
+            raise _fail(f"{plot}: {exc}") from None
     for r in failed:
         err.print(f"[bold red]run {r.spec.index} failed:[/] "
                   f"{escape(', '.join(f'{p}={v}' for p, v in r.spec.variant))} "
@@ -165,11 +165,11 @@ def tune(
     if fmt not in ("text", "json"):
         raise _fail(f"--format must be text or json, not {fmt!r}")
     if out is not None and out.exists() and not force:
-        raise _fail(f"{escape(str(out))}: exists (use --force to replace it)")
+        raise _fail(f"{out}: exists (use --force to replace it)")
     try:
         tuner = load_tune(file)
     except SweepFileError as exc:
-        raise _fail(escape(str(exc))) from None
+        raise _fail(str(exc)) from None
     err = _console(stderr=True)
     with err.status("tune: evaluating candidates") as status:
         result = tuner.run(scheduler=scheduler, workers=workers,
@@ -182,6 +182,9 @@ def tune(
         cur = result.base.prices.currency
         if result.best is None:
             con.print("[bold red]no candidate within the bounds meets every target[/]")
+            for point, why in result.invalid[:3]:
+                con.print(f"  not a valid policy: {escape(str(point))}: {escape(why)}",
+                          highlight=False)
         table = Table(title="tune: baseline against best")
         table.add_column("metric")
         table.add_column("baseline", justify="right")
@@ -208,7 +211,7 @@ def tune(
             with atomic_writer(out, overwrite=force) as fh:
                 fh.write(text.encode())
         except (OSError, FileExistsError) as exc:
-            raise _fail(f"{escape(str(out))}: {getattr(exc, 'strerror', None) or exc}") from None
+            raise _fail(f"{out}: {getattr(exc, 'strerror', None) or exc}") from None
         err.print(f"wrote {escape(str(out))}")
     raise typer.Exit(0 if result.best is not None else 1)
 

@@ -194,6 +194,8 @@ class Tuner:
         self.spec, self.base, self.dims = spec, base, dims
         self.workloads, self.scenarios = workloads, scenarios
         self.evaluated: dict[tuple, Candidate] = {}
+        #: points whose overrides do not make a valid policy, with the reason (reported)
+        self.invalid: dict[tuple[tuple[str, GridValue], ...], str] = {}
 
     # -- building candidates ------------------------------------------------------------
     def start_index(self) -> tuple[int, ...]:
@@ -240,7 +242,8 @@ class Tuner:
                 overrides.update(fit_quota(pol))
             # the result must be a policy `policy validate` accepts (capacity checks on)
             pol = apply_overrides(self.base, overrides, name="<candidate>")
-        except PolicyError:
+        except PolicyError as exc:
+            self.invalid[point] = exc.report()
             return None
         cost, detail = monthly_cost(pol)
         return Candidate(point, overrides, cost, detail)
@@ -314,7 +317,10 @@ class Tuner:
         from provisor.sim.sweep import dask_client
 
         with dask_client(scheduler, workers) as client:
-            return self._search(client, cache_dir, progress)
+            result = self._search(client, cache_dir, progress)
+        result.invalid = [(dict(p), why) for p, why in sorted(self.invalid.items(),
+                                                               key=lambda x: repr(x[0]))]
+        return result
 
     def _search(self, client: Any, cache_dir: Path | None,
                 progress: Callable[[str], None] | None) -> "TuneResult":
@@ -461,6 +467,8 @@ class TuneResult:
     best: Candidate | None
     tried: list[Candidate]
     best_policy: Any = None
+    #: lattice points skipped because they do not make a valid policy: (point, reason)
+    invalid: list[tuple[dict[str, Any], str]] = field(default_factory=list)
 
     @property
     def saving(self) -> float | None:
@@ -554,4 +562,5 @@ def tune_json(result: TuneResult) -> dict[str, Any]:
 
     return {"currency": result.base.prices.currency, "baseline": cand(result.baseline),
             "best": cand(result.best), "saving": result.saving,
-            "tried": [cand(c) for c in result.tried]}
+            "tried": [cand(c) for c in result.tried],
+            "invalid": [{"point": p, "reason": why} for p, why in result.invalid]}
