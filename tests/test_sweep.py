@@ -150,21 +150,72 @@ def test_sweep_on_a_local_cluster_with_cache(tmp_path):
         plot_sweep(spec, results, out)
 
 
-@pytest.mark.slow
-def test_a_failing_run_is_reported_not_dropped(tmp_path):
+def test_a_bad_workload_file_stops_the_sweep_before_anything_runs(tmp_path):
     wl = _write(tmp_path, "this: is not a workload\n", "bad-workload.yaml")
     p = _write(tmp_path, f"""\
         days: 0.05
         seeds: 1
         workloads: {{good: null, bad: {wl.name}}}
     """)
+    with pytest.raises(SweepFileError) as exc:
+        load_sweep(p)
+    msg = str(exc.value)
+    assert f"{p}:3: workloads.bad:" in msg and "bad-workload.yaml" in msg
+
+
+def test_workload_files_are_resolved_where_they_are(tmp_path):
+    # an empirical durations file next to the workload file (not next to the worker's cwd)
+    from provisor.policy import load_policy as lp
+
+    sub = tmp_path / "wl"
+    sub.mkdir()
+    (sub / "durations.txt").write_text("60\n120\n")
+    wl = lp(None).workload.model_dump(mode="json")
+    wl["workflows"][0]["stages"][0]["duration"] = {"kind": "empirical", "file": "durations.txt"}
+    import yaml
+
+    (sub / "w.yaml").write_text(yaml.safe_dump(wl))
+    p = _write(tmp_path, "days: 0.01\nseeds: 1\nworkloads: {emp: wl/w.yaml}\n")
     _, runs = load_sweep(p)
-    results = run_sweep(runs, workers=1, cache_dir=None)
-    by = {r.spec.workload: r for r in results}
-    assert by["good"].error is None
-    assert by["bad"].error and "workload" in by["bad"].error.lower()
-    doc = json.loads(sweep_json(load_sweep(p)[0], results, aggregate(results)))
-    assert doc["failed_runs"] == 1
+    doc = json.loads(runs[0].workload_yaml)
+    assert doc["workflows"][0]["stages"][0]["duration"]["values"] == [60.0, 120.0]
+    # the file's content is part of the run's identity (the cache key)
+    (sub / "durations.txt").write_text("60\n121\n")
+    assert load_sweep(p)[1][0].key != runs[0].key
+
+
+def test_a_trace_as_a_workload(tmp_path):
+    (tmp_path / "pods.csv").write_text("start,end,class,cpu_request,memory_request\n"
+                                       "0,300,batch,1,1Gi\n10,200,batch,500m,512Mi\n")
+    p = _write(tmp_path, "days: 0.01\nseeds: 1\nworkloads: {replay: pods.csv}\n")
+    _, runs = load_sweep(p)
+    assert runs[0].trace_csv is not None and runs[0].workload_yaml is None
+    from provisor.sim.sweep import run_one
+
+    out = run_one(runs[0])
+    assert out["summary"]["workflows_arrived"] == 2.0
+    (tmp_path / "pods.csv").write_text("start,end,class\n5,1,batch\n")
+    with pytest.raises(SweepFileError, match="pods.csv:2: end"):
+        load_sweep(p)
+
+
+@pytest.mark.slow
+def test_a_failing_run_is_reported_not_dropped(tmp_path):
+    import dataclasses
+
+    p = _write(tmp_path, """\
+        days: 0.05
+        seeds: 2
+    """)
+    spec, runs = load_sweep(p)
+    # a run whose inputs the twin refuses (here: a policy that no longer validates)
+    runs[1] = dataclasses.replace(runs[1], policy_json='{"name": "broken"}')
+    results = run_sweep(runs, workers=1, cache_dir=tmp_path / "cache")
+    assert results[0].error is None and results[0].metrics
+    assert results[1].error and "ValidationError" in results[1].error
+    doc = json.loads(sweep_json(spec, results, aggregate(results)))
+    assert doc["failed_runs"] == 1 and doc["runs"][1]["error"]
+    assert not list((tmp_path / "cache").glob(f"{runs[1].key}.json"))   # failures not cached
 
 
 # ------------------------------------------------------------------ tune
