@@ -530,7 +530,7 @@ class Engine:
             self._init_deployments()
         elif k == "arrival":
             self._arrival(ev.data)
-        elif k == "trace-arrival":
+        elif k == "trace-arrival" and self.trace is not None:
             self.trace.arrive(self, ev.data)
         elif k == "started":
             self._container_started(ev.data)
@@ -716,7 +716,7 @@ class Engine:
                "metadata": {"name": name, "namespace": cls.namespace, "labels": labels,
                             "annotations": dict(meta.get("annotations") or {})},
                "spec": spec}
-        if run.trace >= 0:
+        if run.trace >= 0 and self.trace is not None:
             pod = self.trace.pod_template(pod, run.trace)
         return self.vpa.initial(pod, cls.name)
 
@@ -987,7 +987,7 @@ class Engine:
             self.s_p_on[s] = min(p_off * share / (1 - share), 1.0) if share < 1 else 1.0
             self.s_noise[s] = st.memory.noise
             self.s_leak[s] = self._leak_for(run.cls.name)
-            if run.trace >= 0:
+            if run.trace >= 0 and self.trace is not None:
                 self.trace.started(self, s, run)
             lim = pod.cpu_lim
             full = lim <= 0 or max(st.cpu.burst, st.cpu.base) <= lim

@@ -50,6 +50,10 @@ class SweepFileError(ValueError):
     field."""
 
 
+def _default_workloads() -> dict[str, str | None]:
+    return {"default": None}
+
+
 class SweepSpec(BaseModel):
     """The sweep file's model (see the module doc). Unknown keys are errors."""
 
@@ -59,7 +63,7 @@ class SweepSpec(BaseModel):
     days: float = Field(1.0, gt=0, le=366)
     seeds: int | list[int] = Field(3)
     grid: dict[str, list[GridValue]] = Field(default_factory=dict)
-    workloads: dict[str, str | None] = Field(default_factory=lambda: {"default": None})
+    workloads: dict[str, str | None] = Field(default_factory=lambda: _default_workloads())
     scenarios: dict[str, list[str]] = Field(default_factory=lambda: {"steady": ["steady"]})
     nodes: list[str] = Field(default_factory=list)
 
@@ -248,7 +252,7 @@ def _resolve_inputs(path: Path, node: Any, workloads: Mapping[str, str | None],
     from provisor.sim.scenarios import BUILTIN
     from provisor.sim.trace import TraceError, load_trace
 
-    def fail(what: tuple[str, ...], exc: Exception) -> SweepFileError:
+    def fail(what: tuple[str, ...], exc: Exception | str) -> SweepFileError:
         return SweepFileError(f"{path}:{_line_of(node, what)}: {'.'.join(what)}: {exc}")
 
     wl: dict[str, tuple[str | None, str | None]] = {}
@@ -495,7 +499,7 @@ def run_sweep(runs: Sequence[RunSpec], *, scheduler: str | None = None,
 
 def t_quantile_975(df: int) -> float:
     """Student's t 97.5% quantile with ``df`` degrees of freedom (scipy.stats.t)."""
-    from scipy.stats import t
+    from scipy.stats import t  # type: ignore[import-untyped]
 
     return float(t.ppf(0.975, df))
 
@@ -546,9 +550,11 @@ def aggregate(results: Iterable[RunResult]) -> list[Aggregate]:
             n = int(vals.size)
             mean = float(vals.mean()) if n else None
             std = float(vals.std(ddof=1)) if n > 1 else (0.0 if n == 1 else None)
-            if n > 1:
-                half = t_quantile_975(n - 1) * std / math.sqrt(n)  # type: ignore[operator]
-                lo, hi = mean - half, mean + half  # type: ignore[operator]
+            lo: float | None
+            hi: float | None
+            if n > 1 and mean is not None and std is not None:
+                half = t_quantile_975(n - 1) * std / math.sqrt(n)
+                lo, hi = mean - half, mean + half
             elif n == 1:
                 lo = hi = mean
             else:

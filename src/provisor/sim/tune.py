@@ -56,6 +56,7 @@ from provisor.sim.sweep import (
     RunResult,
     RunSpec,
     SweepFileError,
+    _default_workloads,
     _line_of,
     run_sweep,
 )
@@ -80,7 +81,7 @@ class TuneSpec(BaseModel):
     policy: str | None = None
     days: float = Field(1.0, gt=0, le=366)
     seeds: int | list[int] = 3
-    workloads: dict[str, str | None] = Field(default_factory=lambda: {"default": None})
+    workloads: dict[str, str | None] = Field(default_factory=lambda: _default_workloads())
     scenarios: dict[str, list[str]] = Field(default_factory=lambda: {"steady": ["steady"]})
     nodes: list[str] = Field(default_factory=list)
     search: dict[str, Range | list[GridValue]] = Field(min_length=1)
@@ -257,7 +258,7 @@ class Tuner:
         pol = apply_overrides(self.base, cand.overrides, name="<candidate>",
                               capacity_checks=False)
         text = dump_policy(pol, "json")
-        out = []
+        out: list[RunSpec] = []
         for (wname, (wtext, trace)), (sname, (items, files)), seed in itertools.product(
                 self.workloads.items(), self.scenarios.items(), self.spec.seed_list()):
             out.append(RunSpec(start_index + len(out), cand.point, wname, sname, seed,
