@@ -262,3 +262,76 @@ def test_tune_finds_a_cheaper_feasible_policy(tmp_path):
     assert result.saving is not None and result.saving >= 0
     assert not result.best.check_errors
     assert len(result.tried) <= 8
+
+
+def _fake_tuner(tmp_path, search: str, feasible, budget: int = 40):
+    """A Tuner whose evaluation is a function of the candidate's point (no simulation): the
+    search logic alone."""
+    from provisor.sim.tune import Tuner
+
+    p = _write(tmp_path, f"days: 0.01\nseeds: 1\nsearch:\n{search}\nbudget: {budget}\n",
+               "tune.yaml")
+    t = load_tune(p)
+
+    class Fake(Tuner):
+        def evaluate(self, cands, *, client, cache_dir, progress):
+            for c in cands:
+                ok = c.point == () or feasible(dict(c.point))
+                c.runs = []
+                c.failed_targets = [] if ok else ["oom-kills"]
+                c.violation_count = 0 if ok else 1
+                c.check_errors = []
+                c.feasible = ok
+
+    f = Fake(t.spec, t.base, t.dims, t.workloads, t.scenarios)
+    return f, f._search(None, None, None)
+
+
+def _cores(v):
+    from provisor.quantity import Quantity
+
+    return float(Quantity.parse(str(v)).value)
+
+
+def test_tune_search_descends_to_the_cheapest_feasible_corner(tmp_path):
+    search = ("  tiers.implementation.claude-3-5-sonnet.requests.cpu: "
+              "{min: 250m, max: \"2\", step: 250m}\n"
+              "  tiers.testing.claude-3-5-sonnet.requests.cpu: {min: 500m, max: \"2\", step: 500m}")
+    impl = "tiers.implementation.claude-3-5-sonnet.requests.cpu"
+    test = "tiers.testing.claude-3-5-sonnet.requests.cpu"
+    tuner, res = _fake_tuner(tmp_path, search,
+                             lambda pt: _cores(pt[impl]) >= 1.0 and _cores(pt[test]) >= 1.5)
+    assert res.best is not None
+    assert dict(res.best.point) == {impl: "1", test: "1500m"}
+    assert res.saving is not None and res.saving > 0
+    assert len(res.tried) <= 40
+    points = [tuple(sorted(c.point)) for c in res.tried]
+    assert len(points) == len(res.tried)                      # no point evaluated twice
+    assert len({tuple(c.point) for c in res.tried}) == len(res.tried)
+
+
+def test_tune_search_repairs_an_infeasible_start(tmp_path):
+    # the base (16Gi) is infeasible; only 20Gi or more is: the search moves up, then stays
+    search = "  tiers.testing.claude-3-5-sonnet.requests.memory: {min: 8Gi, max: 24Gi, step: 4Gi}"
+    path = "tiers.testing.claude-3-5-sonnet.requests.memory"
+    body = search + ("\n  limit_range.container.max.memory: [24Gi]"
+                     "\n  limit_range.container.default.memory: [24Gi]"
+                     "\n  limit_range.container.default_request.memory: [24Gi]")
+    tuner, res = _fake_tuner(tmp_path, body, lambda pt: _cores(pt[path]) >= 20 * 2**30)
+    assert res.best is not None and dict(res.best.point)[path] == "20Gi"
+
+
+def test_tune_budget_and_no_feasible_point(tmp_path):
+    search = ("  tiers.implementation.claude-3-5-sonnet.requests.cpu: "
+              "{min: 250m, max: \"2\", step: 250m}")
+    tuner, res = _fake_tuner(tmp_path, search, lambda pt: False, budget=4)
+    assert res.best is None and len(res.tried) <= 3            # the baseline counts too
+
+
+def test_tune_file_errors(tmp_path):
+    p = _write(tmp_path, "search:\n  tiers.nope.requests.cpu: [1]\n", "tune.yaml")
+    with pytest.raises(SweepFileError, match=r"tune.yaml:2: search: .*no key 'nope'"):
+        load_tune(p)
+    p = _write(tmp_path, "search: {}\n", "tune.yaml")
+    with pytest.raises(SweepFileError, match="search"):
+        load_tune(p)
