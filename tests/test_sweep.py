@@ -335,3 +335,37 @@ def test_tune_file_errors(tmp_path):
     p = _write(tmp_path, "search: {}\n", "tune.yaml")
     with pytest.raises(SweepFileError, match="search"):
         load_tune(p)
+
+
+@pytest.mark.slow
+def test_sweep_and_tune_cli(tmp_path, cli):
+    p = _write(tmp_path, """\
+        days: 0.02
+        seeds: 1
+        grid:
+          agents.rex.max_concurrency: [1, 2]
+    """)
+    out, plot = tmp_path / "out.json", tmp_path / "plot.png"
+    r = cli("sweep", str(p), "--format", "json", "-o", str(out), "--plot", str(plot),
+            "--workers", "1", "--cache", str(tmp_path / "cache"), timeout=600)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(out.read_text())
+    assert len(doc["runs"]) == 2 and doc["failed_runs"] == 0
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+    r = cli("sweep", str(p), "-o", str(out), "--workers", "1")
+    assert r.returncode == 2 and "--force" in r.stderr            # never overwrites
+    t = _write(tmp_path, """\
+        days: 0.02
+        seeds: 1
+        search:
+          tiers.quality.claude-3-5-sonnet.requests.cpu: [500m, "1"]
+        targets: [quota-failed-runs]
+        budget: 3
+    """, "tune.yaml")
+    best = tmp_path / "best.yaml"
+    r = cli("tune", str(t), "-o", str(best), "--workers", "1", "--cache",
+            str(tmp_path / "cache"), timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert "saving" in r.stdout and best.read_text().startswith("# written by provisor tune")
+    r = cli("policy", "validate", str(best))
+    assert r.returncode == 0, r.stdout + r.stderr
