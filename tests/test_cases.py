@@ -1,4 +1,4 @@
-"""The eight incident cases of ../shared/cases, each checked on its own as its header says:
+"""The incident cases of ../shared/cases, each checked on its own as its header says:
 (rule, severity, object kind/name, and the facts the message must carry).
 
 Rule tests of each family cover the rest of each case's *kind* (e.g. case-09's
@@ -20,6 +20,8 @@ EXPECTED = {
                  ['"proxy"', "requests.cpu", "FailedGetResourceMetric"])],
     "case-02": [("hpa/memory-target", "warning", "HorizontalPodAutoscaler", "web",
                  ["memory", "80%"])],
+    "case-05": [("hpa/external-target-semantics", "warning", "HorizontalPodAutoscaler", "worker",
+                 ["queue_messages_ready", "AverageValue 75", "per pod", "ceil(total / 75)"])],
     "case-09": [("pdb/zero-disruptions", "error", "PodDisruptionBudget", "web",
                  ["minAvailable 1", "1 replica", "disruptionsAllowed"])],
     "case-10": [("limitrange/default-limit-below-request", "error", "Pod", "web",
@@ -38,6 +40,27 @@ EXPECTED = {
                  "request-ratio", ["ErrorBudgetBurn", "window"])],
     "case-16": [("promql/rate-on-gauge", "error", "PrometheusRule", "leak-alerts",
                  ["container_memory_working_set_bytes"])],
+    "case-14": [("alert/transient-state-for", "error", "PrometheusRule", "oom-alerts",
+                 ["OOMKilledA", "kube_pod_container_status_terminated_reason", "never fires"]),
+                ("alert/sticky-last-state", "warning", "PrometheusRule", "oom-alerts",
+                 ["OOMKilledB", "kube_pod_container_status_last_terminated_reason",
+                  "never resolves"])],
+    "case-29": [("hpa/target-api-version", "error", "HorizontalPodAutoscaler", "web",
+                 ['group ""', "FailedGetScale"]),
+                ("hpa/target-api-version", "error", "HorizontalPodAutoscaler", "worker",
+                 ["extensions/v1beta1", 'group "extensions"', "FailedGetScale"])],
+    "case-31": [("vpa/updates-blocked-min-replicas", "warning", "VerticalPodAutoscaler",
+                 "report-api", ["Recreate", "1 replica", "--min-replicas (default 2)",
+                                "too few replicas"])],
+    # the exporter version is not configured: the removal is a warning (header)
+    "case-21": [("promql/removed-metric", "warning", "PrometheusRule", "capacity",
+                 ["ClusterCpuRequestsHigh", "kube_pod_container_resource_requests_cpu_cores",
+                  "v2.0.0"]),
+                ("promql/removed-metric", "warning", "PrometheusRule", "capacity",
+                 ["ClusterCpuRequestsHigh", "kube_node_status_allocatable_cpu_cores"]),
+                ("promql/removed-metric", "warning", "PrometheusRule", "capacity",
+                 ["ContainerMemoryNearLimit",
+                  "kube_pod_container_resource_limits_memory_bytes"])],
 }
 
 

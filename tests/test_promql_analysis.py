@@ -331,7 +331,7 @@ def test_package_exports():
 
 def test_analysis_cached_and_kinds_listed():
     assert analyze("sum(x)") is analyze("sum(x)")
-    assert len(set(KINDS)) == len(KINDS) == 9
+    assert len(set(KINDS)) == len(KINDS) == 13
 
 
 def test_deep_expression_does_not_crash():

@@ -127,7 +127,8 @@ def run_check(
                 raw.extend(validator.validate(d))
 
     if rules:
-        ctx = Context(list(documents), cfg.settings, default_namespace=default_namespace)
+        ctx = Context(list(documents), cfg.settings, default_namespace=default_namespace,
+                      kubernetes_version=kubernetes_version)
         for r in load_rules().values():
             if not cfg.enabled(r.id):
                 continue
@@ -148,6 +149,8 @@ def run_check(
 
 
 def _finding(rule_id: str, severity: Any, hit: "Hit") -> Finding:
+    if hit.severity in SEVERITY_RANK:
+        severity = hit.severity
     d = hit.doc
     if d is None:
         return Finding(rule=rule_id, severity=severity, file="", line=0,

@@ -64,6 +64,13 @@ class Settings:
         nodes: the cluster's nodes when no Node objects are checked, one entry per node as
             its allocatable, e.g. ``"cpu=16,memory=64Gi,pods=110"``; repeat an entry for
             identical nodes.
+        exporter_versions: the exporter versions the cluster runs, ``exporter=version``
+            (``kube-state-metrics=2.13.0``, ``kubelet=1.30``; ``kubernetes=`` is the same as
+            ``kubelet=``), for the removed metric and label names
+            (:mod:`provisor.promql.exporters`); unset = unknown (removals assumed, reported
+            as warnings).
+        vpa_min_replicas: the VPA updater's ``--min-replicas`` (upstream default 2): it
+            evicts only from controllers with at least that many live pods.
     """
 
     responsiveness_seconds: float = 300.0
@@ -76,6 +83,8 @@ class Settings:
     promtool: str = "promtool"
     promtool_timeout_seconds: float = 60.0
     nodes: list[str] = field(default_factory=list)
+    exporter_versions: list[str] = field(default_factory=list)
+    vpa_min_replicas: int = 2
 
 
 @dataclass
@@ -234,5 +243,13 @@ def _settings(v: Any, p: tuple[str | int, ...], err: Any) -> Settings:
             raise err((*p, k), f"expected {type(cur).__name__}, got {val!r}")
         if isinstance(val, float) and val < 0:
             raise err((*p, k), "must be >= 0")
+        if k == "exporter_versions":
+            from provisor.promql.exporters import parse_exporter_versions
+
+            for i, entry in enumerate(val):
+                try:
+                    parse_exporter_versions([entry])
+                except ValueError as exc:
+                    raise err((*p, k, i), str(exc)) from None
         setattr(s, k, val)
     return s

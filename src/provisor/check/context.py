@@ -62,6 +62,8 @@ class Hit:
         path: the field path inside ``doc.obj`` to point at (its line is used), () for the
             document's first line.
         obj: overrides the object reference (e.g. for a rule inside a rule file).
+        severity: overrides the rule's default severity for this hit (e.g. a warning where
+            a fact could not be confirmed), or None; ``.provisor.yaml`` severities still win.
     """
 
     doc: "Document | None"
@@ -69,6 +71,7 @@ class Hit:
     fix: str | None = None
     path: Path = ()
     obj: ObjectRef | None = None
+    severity: str | None = None
 
 
 @dataclass(slots=True)
@@ -370,6 +373,8 @@ class Context:
         settings: thresholds and switches from ``.provisor.yaml`` (defaults otherwise).
         default_namespace: the namespace of objects that set none and are not grouped by a
             kustomization (``provisor check -n``); None judges each file on its own.
+        kubernetes_version: the Kubernetes version under check as given (``provisor check
+            --kubernetes-version``), None when not given (a current release is assumed).
         cache: the per-run cache for results rule families share (per namespace, per
             workload...). Keys are tuples starting with the family that fills them, e.g.
             ``("quota", "demand")``; lives as long as the Context (one check run).
@@ -382,6 +387,7 @@ class Context:
     settings: "Settings"
     default_namespace: str | None = None
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+    kubernetes_version: str | None = None
     _index: dict[tuple[str, str, str], "Document"] = field(default_factory=dict, repr=False)
     _admitted: dict[int, "PodAdmission"] = field(default_factory=dict, repr=False)
     _stored_limit_ranges: dict[str, list[dict[str, Any]]] | None = field(
@@ -401,6 +407,15 @@ class Context:
                 if isinstance(kind, str):
                     by_kind[kind].append(d)
                     self._index.setdefault((kind, namespace_of(obj), name_of(obj)), d)
+        # What controllers generate from the set (KEDA's HPAs and Jobs), judged alike.
+        from provisor.check.generated import generate
+
+        for g, ns in generate(by_kind, namespace_of):
+            if not name_of(g.obj) or not isinstance(g.obj.get("metadata"), dict) \
+                    or not g.obj["metadata"].get("namespace"):
+                _SCOPES[id(g.obj)] = ns
+            by_kind[g.kind].append(g)
+            self._index.setdefault((g.kind, ns, name_of(g.obj)), g)
         self.by_kind: dict[str, list[Document]] = dict(by_kind)
 
     def in_scope(self, namespace: str, file: str) -> bool:

@@ -26,6 +26,23 @@ Kinds:
 * ``cores-as-ratio``: a CPU-cores value compared with a threshold in (0, 1).
 * ``join-drops-namespace``: a join or an aggregation that keeps ``pod`` (or another name of
   a namespaced object) but not ``namespace``.
+* ``removed-metric``: a selector of a metric its exporter removed or renamed
+  (:mod:`provisor.promql.exporters`), which selects nothing.
+* ``removed-label``: a matcher, grouping or matching label that its exporter removed from the
+  series (cAdvisor's ``pod_name``/``container_name``).
+* ``join-duplicates``: a one-to-one or group_left/group_right operation whose "one" side is
+  raw kube-state-metrics or cAdvisor series that can repeat for one match group (several
+  containers or resources per pod; two exporter replicas differing only in ``instance``),
+  which Prometheus refuses at run time ("many-to-many matching not allowed").
+* ``dimension-mismatch``: a comparison between quantities of different dimensions: CPU
+  cores against bytes, or a fraction of a resource against a fraction of a count of objects
+  (requested CPU / allocatable CPU against (nodes - 1) / nodes).
+
+**No diagnosis of an expression that cannot produce series.** A sub-expression whose
+series cannot exist (it needs a removed metric, or a matcher that requires a removed label)
+is always empty; every other problem found on it would be a wrong diagnosis with a fix that
+changes nothing, so only the ``removed-*`` problems are reported for it
+(:meth:`_Analyzer.dead`; ``Analysis.empty`` says why a whole expression is always empty).
 
 The value *unit* of the expression (``Analysis.unit``: "cores", "bytes", "ratio", "percent",
 ...) is inferred too, for the alert and dashboard rules.
@@ -35,15 +52,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from provisor.promql import ast as A
 from provisor.promql.labels import Cons, Shape, ShapeBuilder, disjoint, matching_labels
 from provisor.promql.metrics import DEFAULT, Knowledge
 
+if TYPE_CHECKING:
+    from provisor.promql.exporters import LabelRemoval
+
 __all__ = [
     "Problem", "Analysis", "analyze", "KINDS", "PARSE_ERROR", "NEVER_MATCHES", "RATE_ON_GAUGE",
     "DERIV_ON_COUNTER", "DIVISION_BY_ZERO", "SUM_MIXES_UNLIMITED", "CADVISOR_DOUBLE_COUNT",
     "CORES_AS_RATIO", "JOIN_DROPS_NAMESPACE", "NAMESPACED_OBJECT_LABELS", "UNIT_NAMES",
+    "REMOVED_METRIC", "REMOVED_LABEL", "JOIN_DUPLICATES", "DIMENSION_MISMATCH",
 ]
 
 PARSE_ERROR = "parse-error"
@@ -55,8 +77,13 @@ SUM_MIXES_UNLIMITED = "sum-mixes-unlimited"
 CADVISOR_DOUBLE_COUNT = "cadvisor-pod-double-count"
 CORES_AS_RATIO = "cores-as-ratio"
 JOIN_DROPS_NAMESPACE = "join-drops-namespace"
+REMOVED_METRIC = "removed-metric"
+REMOVED_LABEL = "removed-label"
+JOIN_DUPLICATES = "join-duplicates"
+DIMENSION_MISMATCH = "dimension-mismatch"
 KINDS = (PARSE_ERROR, NEVER_MATCHES, RATE_ON_GAUGE, DERIV_ON_COUNTER, DIVISION_BY_ZERO,
-         SUM_MIXES_UNLIMITED, CADVISOR_DOUBLE_COUNT, CORES_AS_RATIO, JOIN_DROPS_NAMESPACE)
+         SUM_MIXES_UNLIMITED, CADVISOR_DOUBLE_COUNT, CORES_AS_RATIO, JOIN_DROPS_NAMESPACE,
+         REMOVED_METRIC, REMOVED_LABEL, JOIN_DUPLICATES, DIMENSION_MISMATCH)
 
 #: Labels that name a namespaced Kubernetes object: the same name can exist in several
 #: namespaces, so a join or grouping on one of them without ``namespace`` mixes objects.
@@ -99,12 +126,15 @@ class Problem:
         message: what is wrong, naming the metric(s) and labels involved.
         fix: how to fix it, or None.
         span: the offending sub-expression as PromQL text (no offsets are available).
+        severity: overrides the rule's default severity ("warning" for a removed metric when
+            the exporter version is not known), or None.
     """
 
     kind: str
     message: str
     fix: str | None = None
     span: str | None = None
+    severity: str | None = None
 
 
 @dataclass(slots=True)
@@ -118,6 +148,9 @@ class Analysis:
         problems: every problem found, in tree order.
         shape: the label shape of the whole expression (None when it did not parse).
         unit: the unit of the expression's value (see ``UNIT_NAMES``) or None when unknown.
+        empty: why the whole expression can never return a series (a removed metric or
+            label it needs), else None. Rules that judge what an expression *means* skip
+            such expressions: ``promql/removed-*`` already says what is wrong.
     """
 
     expr: str
@@ -127,6 +160,7 @@ class Analysis:
     shape: Shape | None = None
     unit: str | None = None
     metrics: frozenset[str] = field(default_factory=frozenset)
+    empty: str | None = None
 
     def of(self, kind: str) -> list[Problem]:
         """The problems of one kind."""
@@ -165,8 +199,10 @@ class _Analyzer:
         self.shapes = ShapeBuilder(knowledge, templated, single_vars)
         self.problems: list[Problem] = []
         self._units: dict[int, str | None] = {}
+        self._dead: dict[int, str | None] = {}
 
     def run(self, expr: str, root: A.Node) -> Analysis:
+        self._removed(root)
         for n in A.walk(root):
             if isinstance(n, A.Binary):
                 self._binary(n)
@@ -180,10 +216,128 @@ class _Analyzer:
         if unit is not None and unit.startswith("metric:"):
             unit = None  # only used to recognise x / x as a ratio
         return Analysis(expr, root, None, tuple(self.problems), self.shapes.shape(root),
-                        unit, metrics)
+                        unit, metrics, self.dead(root))
 
     def add(self, kind: str, message: str, fix: str | None, node: A.Node) -> None:
+        if self.dead(node) is not None:
+            return  # its series cannot exist: only the removed-* problems say so
         self.problems.append(Problem(kind, message, fix, A.render(node)))
+
+    # -- series that cannot exist ----------------------------------------------------------
+    def _dead_selector(self, sel: A.Selector) -> str | None:
+        from provisor.promql.exporters import removed_label, removed_metric
+
+        versions = self.k.exporter_versions
+        if sel.name:
+            hit = removed_metric(sel.name, versions)
+            if hit is not None:
+                r, _known = hit
+                return f"{sel.name} was removed in {r.exporter} v{r.version}"
+        for label, op, value in sel.matchers:
+            lhit = removed_label(sel.name, label, versions)
+            if lhit is not None and _needs_value(op, value, self.shapes.templated):
+                r2 = lhit[0]
+                return (f"the series of {sel.name} have no `{label}` label since "
+                        f"{'Kubernetes' if r2.exporter == 'kubelet' else r2.exporter} "
+                        f"{r2.version}, so `{label}{op}\"{value}\"` matches none")
+        return None
+
+    def dead(self, n: A.Node) -> str | None:
+        """Why ``n`` can never return a series (it needs a selector of a removed metric, or a
+        matcher requiring a removed label), else None. ``absent()`` of such a selector is
+        not dead (it is always 1), nor is a scalar."""
+        key = id(n)
+        if key in self._dead:
+            return self._dead[key]
+        out: str | None = None
+        if isinstance(n, A.Selector):
+            out = self._dead_selector(n)
+        elif isinstance(n, (A.Paren, A.Unary, A.Subquery)):
+            out = self.dead(n.expr)
+        elif isinstance(n, A.Aggregate):
+            out = self.dead(n.expr)
+        elif isinstance(n, A.Call):
+            if n.func not in ("absent", "absent_over_time") and n.returns in ("vector",
+                                                                                "matrix"):
+                for a in n.args:
+                    if self.shapes.shape(a).is_vector:
+                        out = self.dead(a)
+                        break
+        elif isinstance(n, A.Binary):
+            lv, rv = self.shapes.shape(n.lhs).is_vector, self.shapes.shape(n.rhs).is_vector
+            ld = self.dead(n.lhs) if lv else None
+            rd = self.dead(n.rhs) if rv else None
+            if n.op == "or":
+                out = ld if ld is not None and rd is not None else None
+            elif n.op == "unless":
+                out = ld
+            else:
+                out = ld or rd
+        self._dead[key] = out
+        return out
+
+    def _removed(self, root: A.Node) -> None:
+        from provisor.promql.exporters import removed_label, removed_metric
+
+        versions = self.k.exporter_versions
+        seen: set[tuple[str, str]] = set()
+        for n in A.walk(root):
+            if isinstance(n, A.Selector):
+                if n.name:
+                    hit = removed_metric(n.name, versions)
+                    if hit is not None and ("metric", n.name) not in seen:
+                        seen.add(("metric", n.name))
+                        r, known = hit
+                        repl = r.replacement_for(n.name)
+                        when = ("" if known else " (assumed: the exporter version is "
+                                "not set in .provisor.yaml settings.exporter_versions)")
+                        self.problems.append(Problem(
+                            REMOVED_METRIC,
+                            f"{n.name} is not exported by {r.exporter} since v{r.version}"
+                            f"{when} ({r.note}): the selector matches nothing, so every "
+                            "expression built on it is always empty (an alert on it can "
+                            "never fire, a panel stays blank).",
+                            (f"use {repl}" if repl else "read it from another source "
+                             "(e.g. kube-state-metrics CustomResourceStateMetrics)")
+                            + " (or set settings.exporter_versions if the cluster runs an "
+                              "older exporter)",
+                            A.render(n), None if known else "warning"))
+                for label, op, value in n.matchers:
+                    lhit = removed_label(n.name, label, versions)
+                    if lhit is not None and ("label", label) not in seen:
+                        seen.add(("label", label))
+                        self._removed_label_problem(lhit, label, n, n.name or "",
+                                                    f"`{label}{op}\"{value}\"`")
+            elif isinstance(n, A.Aggregate):
+                for label in (n.by or ()) + (n.without or ()):
+                    for m in sorted(self.shapes.shape(n.expr).metrics):
+                        lhit = removed_label(m, label, versions)
+                        if lhit is not None and ("label", label) not in seen:
+                            seen.add(("label", label))
+                            self._removed_label_problem(lhit, label, n, m,
+                                                        f"`{n.op}` grouping by `{label}`")
+            elif isinstance(n, A.Binary):
+                for label in (n.on or ()) + (n.ignoring or ()) + n.include:
+                    for m in sorted(self.shapes.shape(n).metrics):
+                        lhit = removed_label(m, label, versions)
+                        if lhit is not None and ("label", label) not in seen:
+                            seen.add(("label", label))
+                            self._removed_label_problem(lhit, label, n, m,
+                                                        f"matching on `{label}`")
+
+    def _removed_label_problem(self, hit: "tuple[LabelRemoval, bool]", label: str,
+                               node: A.Node, metric: str, where: str) -> None:
+        r, known = hit
+        who = "Kubernetes" if r.exporter == "kubelet" else r.exporter
+        self.problems.append(Problem(
+            REMOVED_LABEL,
+            f"{where}: the {metric} series have no `{label}` label since {who} {r.version} "
+            f"({r.note}); the value is in `{r.replacement}`. A matcher that needs "
+            f"`{label}` selects nothing, and grouping or matching on it merges every series "
+            "into one" + ("" if known else " (the kubelet version is not set in .provisor."
+                          "yaml settings.exporter_versions)") + ".",
+            f"use `{r.replacement}` instead of `{label}`", A.render(node),
+            None if known else "warning"))
 
     # -- binary operations ---------------------------------------------------------------
     def _binary(self, n: A.Binary) -> None:
@@ -192,10 +346,14 @@ class _Analyzer:
             if n.op != "or":
                 self._never_matches(n, lhs, rhs)
             self._join_namespace(n, lhs, rhs)
+            if n.op not in A.SET_OPS:
+                self._join_duplicates(n)
         if n.op == "/" and (lhs.is_vector or rhs.is_vector):
             self._division(n)
         if n.op in (">", ">=", "<", "<=") and not n.bool:
             self._cores_threshold(n, lhs, rhs)
+        if n.op in A.COMPARISON:
+            self._dimensions(n)
 
     def _never_matches(self, n: A.Binary, lhs: Shape, rhs: Shape) -> None:
         reasons: list[str] = []
@@ -311,6 +469,98 @@ class _Analyzer:
         self.add(JOIN_DROPS_NAMESPACE,
                  f"`{n.op}` matches on {', '.join(objs)} without namespace: {detail}.",
                  f"add namespace to the matching labels: on({on_keys})", n)
+
+    # -- duplicate series on the "one" side of a join ---------------------------------------
+    def _identity(self, sel: A.Selector) -> frozenset[str]:
+        """Labels that tell apart the series of ``sel`` for one object: kube-state-metrics'
+        documented identity labels (``unit`` goes with ``resource``), cAdvisor's
+        ``namespace``, ``pod``, ``container``."""
+        target = self.k.scrape_target(sel.name)
+        if target == "kube-state-metrics":
+            ids = set(self.k.present_labels(sel.name))
+        elif target == "kubelet" and self.k.is_cadvisor_per_container(sel.name):
+            ids = {"namespace", "pod", "container"}
+        else:
+            return frozenset()
+        shape = self.shapes.shape(sel)
+        fixed = {label for label in ids if shape.get(label).single}
+        if "resource" in fixed:
+            fixed.add("unit")
+        return frozenset(ids - fixed)
+
+    def _raw_one_side(self, n: A.Node) -> list[A.Selector]:
+        """Raw (not aggregated) selectors whose series a side passes through as they are:
+        through parentheses, unary minus, label-keeping functions and arithmetic with
+        scalars; an aggregation (other than topk/bottomk/limitk) makes the side unique."""
+        n = A.unparen(n)
+        if isinstance(n, A.Selector):
+            return [n] if n.name and self.k.scrape_target(n.name) in (
+                "kube-state-metrics", "kubelet") else []
+        if isinstance(n, (A.Unary, A.Subquery)):
+            return self._raw_one_side(n.expr)
+        if isinstance(n, A.Aggregate):
+            return self._raw_one_side(n.expr) if n.op in ("topk", "bottomk", "limitk") else []
+        if isinstance(n, A.Call):
+            if n.func in ("absent", "absent_over_time", "vector", "scalar", "histogram_quantile",
+                          "label_replace", "label_join"):
+                return []
+            for a in n.args:
+                if self.shapes.shape(a).is_vector:
+                    return self._raw_one_side(a)
+            return []
+        if isinstance(n, A.Binary):
+            lv, rv = self.shapes.shape(n.lhs).is_vector, self.shapes.shape(n.rhs).is_vector
+            if lv and not rv:
+                return self._raw_one_side(n.lhs)
+            if rv and not lv:
+                return self._raw_one_side(n.rhs)
+            if n.op in ("and", "unless"):
+                return self._raw_one_side(n.lhs)
+        return []
+
+    def _join_duplicates(self, n: A.Binary) -> None:
+        if n.on is None and not (n.ignoring and "instance" in n.ignoring):
+            return  # every label is compared: the series of one side stay distinct
+        sides = {"one-to-one": (n.lhs, n.rhs), "many-to-one": (n.rhs,),
+                 "one-to-many": (n.lhs,)}.get(n.card, ())
+        for side in sides:
+            for sel in self._raw_one_side(side):
+                reasons: list[str] = []
+                if n.on is not None:
+                    missing = sorted(self._identity(sel) - set(n.on))
+                    if missing:
+                        reasons.append(
+                            f"{sel.name} has one series per {', '.join(missing)} for each match "
+                            f"group (a pod with two containers gives two)")
+                ha = ("instance" not in n.on) if n.on is not None else True
+                if ha:
+                    reasons.append(
+                        f"two {self.k.target_name(self.k.scrape_target(sel.name) or '')} "
+                        "replicas (an HA pair, or a second scrape job) export each series "
+                        "twice, differing only in instance")
+                if not reasons:
+                    continue
+                if n.card == "one-to-one":
+                    role = "either side of a one-to-one match"
+                    how = ("group_left/group_right makes one side 'many', and aggregating "
+                           "the other")
+                else:
+                    role = "the 'one' side of " + (
+                        "group_left" if n.card == "many-to-one" else "group_right")
+                    how = "aggregating it"
+                self.add(JOIN_DUPLICATES,
+                         f"`{A.render(sel, 100)}` is {role} matched "
+                         + (f"on ({', '.join(n.on)})" if n.on is not None else
+                            f"ignoring ({', '.join(n.ignoring or ())})")
+                         + ", but can hold several series per match group: "
+                         + "; and ".join(reasons) + ". Prometheus then fails the whole "
+                         "evaluation with \"many-to-many matching not allowed: matching labels "
+                         "must be unique on one side\" (or \"multiple matches for labels\"), so "
+                         "the rule or panel returns an error instead of a value.",
+                         f"make it unique by {how}: e.g. `max by ({', '.join(n.on or ('namespace', 'pod'))}) "
+                         f"({sel.name}{{...}})`, or match on fewer labels that the series are "
+                         "unique by", n)
+                return
 
     # -- division ------------------------------------------------------------------------
     def _division(self, n: A.Binary) -> None:
@@ -437,6 +687,55 @@ class _Analyzer:
                  "divide by the CPU request (or limit) per container, e.g. `/ on(namespace, "
                  "pod, container) kube_pod_container_resource_requests{resource=\"cpu\"}`, "
                  "or write the threshold in cores on purpose", n)
+
+    def _quantity(self, n: A.Node) -> str | None:
+        """What ``n`` measures, for dimension checks: a unit of :data:`UNIT_NAMES`, or
+        "count" for a count of series (objects), optionally offset by a constant."""
+        n = A.unparen(n)
+        if isinstance(n, A.Aggregate) and n.op == "count":
+            return "count"
+        if isinstance(n, A.Binary) and n.op in ("+", "-"):
+            if A.const_value(n.rhs) is not None:
+                return self._quantity(n.lhs)
+            if A.const_value(n.lhs) is not None:
+                return self._quantity(n.rhs)
+        u = self.unit(n)
+        return u if u in _KNOWN_UNITS else None
+
+    def _fraction_of(self, n: A.Node) -> str | None:
+        """For ``x / y`` where both measure the same thing, what they measure."""
+        n = A.unparen(n)
+        if isinstance(n, A.Binary) and n.op == "/" and self.shapes.shape(n.lhs).is_vector \
+                and self.shapes.shape(n.rhs).is_vector:
+            a, b = self._quantity(n.lhs), self._quantity(n.rhs)
+            if a is not None and a == b:
+                return a
+        return None
+
+    def _dimensions(self, n: A.Binary) -> None:
+        if A.const_value(n.lhs) is not None or A.const_value(n.rhs) is not None:
+            return
+        fl, fr = self._fraction_of(n.lhs), self._fraction_of(n.rhs)
+        if fl and fr and fl != fr and "count" in (fl, fr):
+            res = fr if fl == "count" else fl
+            self.add(DIMENSION_MISMATCH,
+                     f"compares a fraction of {UNIT_NAMES.get(res, res)} with a fraction of a "
+                     "count of objects (e.g. (nodes - 1) / nodes): the two are equal only when "
+                     "every object has the same size, so on nodes of different sizes the "
+                     "threshold is wrong (losing the largest node removes more than 1/n of "
+                     "the capacity).",
+                     "compare like with like: e.g. `sum(requests) > sum(allocatable) - "
+                     "max(allocatable)` (capacity minus the largest node)", n)
+            return
+        lu, ru = self._quantity(n.lhs), self._quantity(n.rhs)
+        plain = {"cores", "bytes", "seconds", "bytes/s", "celsius"}
+        if lu in plain and ru in plain and lu != ru:
+            self.add(DIMENSION_MISMATCH,
+                     f"compares {UNIT_NAMES[lu]} (`{A.render(n.lhs, 80)}`) with "
+                     f"{UNIT_NAMES[ru]} (`{A.render(n.rhs, 80)}`): quantities of different "
+                     "dimensions, so the comparison has no meaning.",
+                     "compare each with a quantity of its own kind (e.g. CPU usage with the "
+                     "CPU request, memory with the memory limit)", n)
 
     # -- calls ---------------------------------------------------------------------------------
     def _call(self, n: A.Call) -> None:
@@ -584,6 +883,33 @@ class _Analyzer:
                 return lu if lu == ru else None
             return None
         return None
+
+
+def _needs_value(op: str, value: str, templated: bool) -> bool:
+    """A matcher ``label <op> value`` selects no series that lack ``label``. A Grafana
+    variable in an ``=``/``=~`` value counts as needing one: a variable filled from a label
+    no series carries has no values to offer."""
+    from provisor.promql.labels import has_template_var
+
+    if templated and has_template_var(value):
+        return op in ("=", "=~")
+    if op == "=":
+        return value != ""
+    if op == "=~":
+        import re
+
+        try:
+            return re.fullmatch(value, "") is None
+        except (re.error, RecursionError):
+            return False
+    if op == "!~":
+        import re
+
+        try:
+            return re.fullmatch(value, "") is not None
+        except (re.error, RecursionError):
+            return False
+    return op == "!=" and value == ""
 
 
 def _flip(op: str) -> str:

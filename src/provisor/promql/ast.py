@@ -37,7 +37,7 @@ import promql_parser as pp
 __all__ = [
     "PromQLParseError", "Node", "Selector", "Subquery", "Call", "Aggregate", "Binary", "Unary",
     "Paren", "Number", "String", "Matcher", "parse", "try_parse", "render", "walk", "children",
-    "const_value", "unparen", "ARITHMETIC", "COMPARISON", "SET_OPS",
+    "const_value", "unparen", "ARITHMETIC", "COMPARISON", "SET_OPS", "parse_duration",
 ]
 
 
@@ -438,3 +438,26 @@ def _render(n: Node) -> str:
             mod += " group_right" + (f" ({', '.join(n.include)})" if n.include else "")
         return f"{_render(n.lhs)} {n.op}{mod} {_render(n.rhs)}"
     return str(n)  # pragma: no cover - every node type is handled above
+
+
+_PROM_DURATION = __import__("re").compile(
+    r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$")
+_DURATION_UNITS = (365 * 86400, 7 * 86400, 86400, 3600, 60, 1, 0.001)
+
+
+def parse_duration(value: object) -> float | None:
+    """Seconds of a Prometheus duration (``5m``, ``1h30m``, ``0``; prometheus/common
+    model.ParseDuration: units y w d h m s ms, each at most once, in that order), or None
+    when ``value`` is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) if value == 0 else None
+    if not isinstance(value, str) or not value:
+        return None
+    if value == "0":
+        return 0.0
+    m = _PROM_DURATION.match(value.strip())
+    if m is None or not any(m.groups()):
+        return None
+    return float(sum(int(g) * u for g, u in zip(m.groups(), _DURATION_UNITS) if g))

@@ -210,15 +210,27 @@ class Knowledge:
     Attributes:
         counters: names or ``fnmatch`` globs to treat as counters.
         gauges: names or globs to treat as gauges (counters win when both match).
+        exporter_versions: ``(exporter, version)`` pairs the cluster runs (for the removed
+            metric and label names of :mod:`provisor.promql.exporters`); empty = unknown.
     """
 
     counters: frozenset[str] = frozenset()
     gauges: frozenset[str] = frozenset()
+    exporter_versions: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def from_settings(cls, counters: list[str] | None, gauges: list[str] | None) -> "Knowledge":
-        """From ``Settings.counters`` / ``Settings.gauges``."""
-        return cls(frozenset(counters or ()), frozenset(gauges or ()))
+    def from_settings(cls, counters: list[str] | None, gauges: list[str] | None,
+                      exporter_versions: list[str] | None = None) -> "Knowledge":
+        """From ``Settings.counters`` / ``Settings.gauges`` / ``Settings.exporter_versions``
+        (``exporter=version`` entries, see :mod:`provisor.promql.exporters`; malformed
+        entries are ignored here, the config loader reports them)."""
+        from provisor.promql.exporters import parse_exporter_versions
+
+        try:
+            versions = parse_exporter_versions(exporter_versions or [])
+        except ValueError:
+            versions = ()
+        return cls(frozenset(counters or ()), frozenset(gauges or ()), versions)
 
     def kind(self, name: str | None) -> str | None:
         """"counter", "gauge" or None (unknown)."""

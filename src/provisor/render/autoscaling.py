@@ -31,7 +31,7 @@ from provisor.render.common import base_labels, meta, obj, resource_list
 from provisor.render.tiers import AGENT_CONTAINER
 
 #: Annotation on a rendered HPA: the per-container resources assumed for its target's pods.
-from provisor.conventions import ANNOTATION_ASSUMED_POD_RESOURCES  # noqa: E402
+from provisor.conventions import ANNOTATION_ASSUMED_POD_RESOURCES, SILENCE_PREFIX  # noqa: E402
 
 
 def hpa_name(w: ExternalWorkload) -> str:
@@ -72,6 +72,12 @@ def hpa(policy: Policy, w: ExternalWorkload) -> dict[str, Any]:
                "limits": resource_list(sorted(res.limits.items()))}
     annotations = {ANNOTATION_ASSUMED_POD_RESOURCES: json.dumps(assumed, sort_keys=True,
                                                                 separators=(",", ":"))}
+    if h.external is not None:
+        # AverageValue is the intent (one replica per N of the external count); say so, so
+        # that `provisor check` does not explain it as a possible mistake.
+        annotations[SILENCE_PREFIX + "hpa.external-target-semantics"] = (
+            f"AverageValue on purpose: one replica per {h.external.average_value_per_replica} "
+            f"of {h.external.metric}")
     spec: dict[str, Any] = {
         "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment",
                            "name": w.deployment.name},

@@ -60,7 +60,7 @@ class OomAlert:
 def oom_alerts(ctx: Context) -> Iterator[OomAlert]:
     """Every alert about OOM kills whose expression reads restart-based series."""
     for site, an in analysed(ctx):
-        if site.origin != "alert" or an.node is None or site.rule is None:
+        if site.origin != "alert" or an.node is None or site.rule is None or an.empty:
             continue
         sels = [n for n in A.walk(an.node)
                 if isinstance(n, A.Selector) and n.name in RESTART_SERIES]

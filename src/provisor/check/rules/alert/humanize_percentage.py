@@ -35,7 +35,8 @@ def check(ctx: Context) -> Iterator[Hit]:
     `humanizeDuration` for seconds, or `printf "%.0f%%"` for a percentage.
     """
     for site, an in analysed(ctx):
-        if site.origin != "alert" or site.rule is None or an.unit not in _NOT_RATIO:
+        if site.origin != "alert" or site.rule is None or an.unit not in _NOT_RATIO \
+                or an.empty is not None:
             continue
         ann = site.rule.get("annotations")
         if not isinstance(ann, dict):

@@ -33,7 +33,7 @@ def check(ctx: Context) -> Iterator[Hit]:
     seen: set[int] = set()
     for site, an in analysed(ctx):
         t = site.target
-        if t is None or an.node is None:
+        if t is None or an.node is None or an.empty is not None:
             continue
         dash = t.panel.dashboard
         if id(dash) in seen or "namespace" in dash.variables():

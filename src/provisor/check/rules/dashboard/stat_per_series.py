@@ -31,7 +31,8 @@ def check(ctx: Context) -> Iterator[Hit]:
     seen: set[int] = set()
     for site, an in analysed(ctx):
         t = site.target
-        if t is None or an.shape is None or t.panel.type not in ("stat", "singlestat"):
+        if t is None or an.shape is None or t.panel.type not in ("stat", "singlestat") \
+                or an.empty is not None:
             continue
         if id(t.panel.obj) in seen:
             continue

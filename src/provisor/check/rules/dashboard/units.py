@@ -92,7 +92,7 @@ def check(ctx: Context) -> Iterator[Hit]:
     """
     by_panel: dict[int, tuple[Panel, list[tuple[Site, Any]]]] = {}
     for site, an in analysed(ctx):
-        if site.target is not None:
+        if site.target is not None and an.empty is None:
             p = site.target.panel
             by_panel.setdefault(id(p.obj), (p, []))[1].append((site, an))
     for panel, entries in by_panel.values():

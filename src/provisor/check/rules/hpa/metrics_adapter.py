@@ -47,10 +47,13 @@ def check(ctx: Context) -> Iterator[Hit]:
 
     **Fix.** Ship the adapter (its `APIService` `v1beta1.custom.metrics.k8s.io` /
     `v1beta1.external.metrics.k8s.io`) with the bundle or check it together with the cluster's
-    add-ons, and make sure its rules expose this metric name.
+    add-ons, and make sure its rules expose this metric name. (The HPAs KEDA writes for its
+    ScaledObjects are served by KEDA's own metrics server and are not reported.)
     """
     groups: set[str] | None = None
     for d in hpas(ctx):
+        if str(d.meta.get("generated_from", "")).startswith("ScaledObject/"):
+            continue  # KEDA's own metrics server serves the HPAs it writes
         for i, m in metrics(d.obj):
             mtype = m.get("type")
             api = API_OF.get(mtype) if isinstance(mtype, str) else None

@@ -61,9 +61,15 @@ _CACHE: dict[int, tuple[weakref.ref[Context], list[tuple[Site, Analysis]]]] = {}
 
 def knowledge(ctx: Context) -> Knowledge:
     """Metric knowledge with the ``.provisor.yaml`` overrides (``settings.counters`` /
-    ``settings.gauges``)."""
+    ``settings.gauges`` / ``settings.exporter_versions``); ``--kubernetes-version`` stands
+    for the kubelet's version when the settings do not give it."""
     s = ctx.settings
-    return Knowledge.from_settings(getattr(s, "counters", None), getattr(s, "gauges", None))
+    versions = list(getattr(s, "exporter_versions", None) or [])
+    k8s = getattr(ctx, "kubernetes_version", None)
+    if k8s and not any(v.split("=", 1)[0].strip() in ("kubelet", "kubernetes") for v in versions):
+        versions.append(f"kubelet={k8s}")  # the kubelet's cAdvisor labels follow its release
+    return Knowledge.from_settings(getattr(s, "counters", None), getattr(s, "gauges", None),
+                                   versions)
 
 
 def sites(ctx: Context) -> Iterator[Site]:
@@ -110,4 +116,4 @@ def hits(ctx: Context, kind: str) -> Iterator[Hit]:
                 msg = f"{site.label}: {p.message}"
                 if p.span and p.span != site.expr.strip() and len(p.span) < len(site.expr):
                     msg += f" In: `{p.span}`."
-                yield Hit(site.doc, msg, p.fix, site.path, site.obj)
+                yield Hit(site.doc, msg, p.fix, site.path, site.obj, p.severity)
