@@ -122,7 +122,7 @@ class Burst(_M):
 
     start_s: float = Field(ge=0)
     duration_s: float = Field(gt=0)
-    factor: float = Field(gt=0)
+    factor: float = Field(gt=0, le=1000)
 
 
 class Arrivals(_M):
@@ -132,9 +132,11 @@ class Arrivals(_M):
     factors of the bursts covering t. The simulated clock starts at 00:00 on a Monday.
     """
 
-    rate_per_hour: float = Field(ge=0)
-    hourly: list[float] | None = Field(default=None, min_length=24, max_length=24)
-    weekly: list[float] | None = Field(default=None, min_length=7, max_length=7)
+    rate_per_hour: float = Field(ge=0, le=1_000_000)
+    hourly: list[Annotated[float, Field(ge=0, le=1000)]] | None = Field(
+        default=None, min_length=24, max_length=24)
+    weekly: list[Annotated[float, Field(ge=0, le=1000)]] | None = Field(
+        default=None, min_length=7, max_length=7)
     bursts: list[Burst] = Field(default_factory=list)
 
 
@@ -257,11 +259,11 @@ class Timings(_M):
 
     image_pull: Distribution = Field(default_factory=lambda: LogNormal(median=8.0, p95=30.0))
     readiness: float = Field(default=5.0, ge=0)
-    tick: float = Field(default=15.0, gt=0, le=60)
-    scrape: float = Field(default=30.0, gt=0)
-    vpa_interval: float = Field(default=60.0, gt=0)
-    hpa_sync: float = Field(default=15.0, gt=0)
-    drain_retry: float = Field(default=5.0, gt=0)
+    tick: float = Field(default=15.0, ge=1, le=60)
+    scrape: float = Field(default=30.0, ge=1, le=3600)
+    vpa_interval: float = Field(default=60.0, ge=1, le=3600)
+    hpa_sync: float = Field(default=15.0, ge=1, le=3600)
+    drain_retry: float = Field(default=1.0 * 5, ge=0.5, le=3600)
 
 
 class Workload(_M):
@@ -297,7 +299,7 @@ class Fault(_M):
     kind: Literal["spike", "memory-leak", "drain", "rolling-upgrade", "node-loss", "quota-cut"]
     at_s: float = Field(ge=0)
     duration_s: float | None = Field(default=None, gt=0)
-    factor: float | None = Field(default=None, gt=0)
+    factor: float | None = Field(default=None, gt=0, le=1000)
     agent: str | None = None
     leak_bytes_per_s: float | None = Field(default=None, gt=0)
     node: str | None = None
