@@ -142,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="skip the recommend section (bench/recommend.py)")
     ap.add_argument("--skip-sweep", action="store_true",
                     help="skip the sweep section (bench/sweep.py)")
+    ap.add_argument("--skip-forecast", action="store_true",
+                    help="skip the forecast section (bench/forecast_bench.py)")
     args = ap.parse_args(argv)
 
     from rich.console import Console
@@ -207,6 +209,11 @@ def main(argv: list[str] | None = None) -> int:
         import sweep as sweep_bench
 
         ok = sweep_bench.run(con) and ok
+    if not args.skip_forecast:
+        sys.path.insert(0, str(HERE))
+        import forecast_bench
+
+        forecast_bench.run(con)
     return 0 if ok else 1
 
 
