@@ -123,9 +123,11 @@ def simulate(
 
 def _is_policy(path: Path) -> bool:
     """A policy file has top-level ``tiers:`` and ``agents:`` keys (manifests have ``kind``)."""
+    from provisor.safeyaml import InputError, read_text_file
+
     try:
-        head = path.read_text(encoding="utf-8", errors="replace")[:200000]
-    except OSError:
+        head = read_text_file(path)[:200000]
+    except InputError:
         return False
     lines = {ln.split(":", 1)[0] for ln in head.splitlines() if ln and not ln[0].isspace() and ":" in ln}
     return "tiers" in lines and "agents" in lines and "kind" not in lines

@@ -186,12 +186,13 @@ def _validation_error(exc: ValidationError, file: str, doc: Any) -> SimInputErro
 def _resolve_empirical(model: Any, base: Path) -> Any:
     """Read ``empirical.file`` references (relative to ``base``) into ``values``."""
     if isinstance(model, Empirical) and model.file and not model.values:
+        from provisor.safeyaml import InputError, read_text_file
+
         p = (base / model.file) if not Path(model.file).is_absolute() else Path(model.file)
-        text = p.read_text(encoding="utf-8") if p.is_file() else None
-        if text is None:
-            raise SimInputError(str(p), 0, "file", "empirical file not found")
-        if len(text) > 16 * 1024 * 1024:
-            raise SimInputError(str(p), 0, "file", "empirical file larger than 16 MiB")
+        try:
+            text = read_text_file(p)
+        except InputError as exc:
+            raise SimInputError(exc.file, exc.line, "file", exc.message) from None
         vals: list[float] = []
         for i, line in enumerate(text.splitlines(), 1):
             s = line.strip().lstrip("-").strip()
