@@ -13,7 +13,9 @@ written as YAML files under ``bench/out/objects``. Three timings, all measured i
 
 Prints the ratios and the peak RSS. Then the ``recommend`` section (``bench/recommend.py``):
 requests and bytes of a usage scan of 1,000 containers over 14 days against one query per 50
-pods. Exit code 0, or 1 when a target is missed.
+pods. Then the ``sweep`` section (``bench/sweep.py``): runs per minute of a 100-run sweep on
+dask.distributed with 1 and 2 workers, against a serial in-process baseline. Exit code 0, or
+1 when a target is missed.
 """
 
 from __future__ import annotations
@@ -138,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="best of N for parse and check")
     ap.add_argument("--skip-recommend", action="store_true",
                     help="skip the recommend section (bench/recommend.py)")
+    ap.add_argument("--skip-sweep", action="store_true",
+                    help="skip the sweep section (bench/sweep.py)")
     ap.add_argument("--skip-forecast", action="store_true",
                     help="skip the forecast section (bench/forecast_bench.py)")
     args = ap.parse_args(argv)
@@ -200,6 +204,11 @@ def main(argv: list[str] | None = None) -> int:
         import recommend as recommend_bench
 
         ok = recommend_bench.run(con) and ok
+    if not args.skip_sweep:
+        sys.path.insert(0, str(HERE))
+        import sweep as sweep_bench
+
+        ok = sweep_bench.run(con) and ok
     if not args.skip_forecast:
         sys.path.insert(0, str(HERE))
         import forecast_bench

@@ -90,7 +90,7 @@ def test_builtin_scenarios_state_their_ground_truth(name):
     wl["workflows"] = [{"name": "w", "stages": [{**SMALL["workflows"][0]["stages"][0], "agent": "rex"}]}]
     objs[0]["metadata"]["name"] = "coderun-rex"
     r = simulate(inputs(objs, wl, nodes="3x cpu=4,memory=8Gi", scenarios=(BUILTIN[name],)),
-                 days=1.6, seed=2)
+                 days=1.6, seed=3)
     faults = [i for i in r.ground_truth if i.kind.startswith("scenario:")]
     if name == "steady":
         assert faults == []
@@ -106,7 +106,7 @@ def test_builtin_scenarios_state_their_ground_truth(name):
     if name in ("drain", "rolling-upgrade"):
         assert r.summary["drain_evictions"] > 0
     if name == "spike":
-        base = simulate(inputs(objs, wl, nodes="3x cpu=4,memory=8Gi"), days=1.6, seed=2)
+        base = simulate(inputs(objs, wl, nodes="3x cpu=4,memory=8Gi"), days=1.6, seed=3)
         assert r.summary["workflows_arrived"] > base.summary["workflows_arrived"]
 
 

@@ -403,6 +403,8 @@ def policy_validate(
 from provisor.cli import recommend as _recommend  # noqa: E402,F401
 from provisor.cli import simulate as _simulate  # noqa: E402,F401
 from provisor.cli import alerts as _alerts  # noqa: E402,F401
+from provisor.cli import sweep as _sweep  # noqa: E402,F401
+from provisor.cli import trace as _trace  # noqa: E402,F401
 
 
 class _Interrupted(SystemExit):

@@ -39,6 +39,13 @@ def simulate(
         "--output", "-o", help="Write the report to this file instead of stdout.",
         show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")] = False,
+    compare: Annotated[Optional[Path], typer.Option(
+        "--compare", help="Also run this policy file on the same workload, cluster, scenarios "
+        "and seed, and print both scorecards side by side (docs/sweep.md).",
+        show_default=False)] = None,
+    trace: Annotated[Optional[Path], typer.Option(
+        "--trace", help="Replay the pod records of this CSV instead of the synthetic workload "
+        "(docs/simulate.md#trace-replay).", show_default=False)] = None,
 ) -> None:
     """Simulate the platform (a deterministic digital twin) and print the spec's scorecard."""
     from provisor.sim import SimInputError, load_inputs
@@ -60,9 +67,18 @@ def simulate(
         policy, paths = Path(paths[0]), []
     try:
         sim_inputs = load_inputs(policy, paths, nodes=nodes or (), workload=workload,
-                                 scenarios=scenario or ())
+                                 scenarios=scenario or (), trace=trace)
+        other = None
+        if compare is not None:
+            if not (compare.is_file() and _is_policy(compare)):
+                raise _fail(f"--compare {compare}: not a policy file (top-level tiers: and "
+                            "agents:)")
+            other = load_inputs(compare, nodes=nodes or ())
     except SimInputError as exc:
         raise _fail(str(exc)) from None
+    if other is not None:
+        _compare(sim_inputs, other, days, seed, fmt, output, force, str(compare))
+        return
     result = _run_with_progress(run_sim, sim_inputs, days, seed)
     if series is not None:
         from provisor.series import write_openmetrics
@@ -141,3 +157,39 @@ def progress_bar(days: float) -> Iterator[Callable[[float, float], None]]:
 def _run_with_progress(run_sim, sim_inputs, days: float, seed: int):  # type: ignore[no-untyped-def]
     with progress_bar(days) as progress:
         return run_sim(sim_inputs, days=days, seed=seed, progress=progress)
+
+
+def _compare(a, b, days: float, seed: int, fmt: str, output: Optional[Path], force: bool,  # type: ignore[no-untyped-def]
+             label_b: str) -> None:
+    """``--compare``: run both through ``provisor.sim.compare`` and print or write the result."""
+    import io
+
+    from rich.console import Console
+
+    from provisor.fsutil import write_text_atomic
+    from provisor.sim.compare import compare, comparison_table
+
+    with progress_bar(2 * days) as progress:
+        cmp = compare(a, b, days=days, seed=seed, progress=progress)
+    if fmt == "json":
+        text = json.dumps(cmp.to_json(), indent=2, sort_keys=True) + "\n"
+    else:
+        buf = io.StringIO()
+        con = Console(file=buf, width=160, highlight=False, soft_wrap=True,
+                      force_terminal=False)
+        con.print(f"provisor simulate --compare: {days:g} days, seed {seed}, the same workload, "
+                  f"cluster and scenarios for both")
+        con.print(f"A: {cmp.a.source}", markup=False)
+        con.print(f"B: {label_b}", markup=False)
+        con.print(comparison_table(cmp, "A", "B"))
+        flips = cmp.flips()
+        con.print("flips: " + (", ".join(f"{f['metric']} ({f['from']} -> {f['to']})"
+                                          for f in flips) if flips else "none"), markup=False)
+        for r in cmp.summary_diff():
+            if r["a"] != r["b"]:
+                con.print(f"  {r['key']}: {r['a']} -> {r['b']}", markup=False)
+        text = buf.getvalue()
+    if output is not None:
+        write_text_atomic(output, text)
+    else:
+        sys.stdout.write(text)

@@ -46,6 +46,7 @@ from pydantic import (
     WithJsonSchema,
     field_validator,
     model_validator,
+    ValidationInfo,
 )
 
 from provisor.policy.workload import Workload
@@ -1092,8 +1093,11 @@ class Policy(_Model):
 
     # -- validation ----------------------------------------------------------------------
     @model_validator(mode="after")
-    def _cross_field(self) -> "Policy":
+    def _cross_field(self, info: ValidationInfo) -> "Policy":
         problems = list(self._problems())
+        if isinstance(info.context, dict) and info.context.get("capacity_checks") is False:
+            capacity = set(self.capacity_problems())
+            problems = [p for p in problems if p not in capacity]
         if problems:
             raise CrossFieldErrors(problems)
         return self
@@ -1235,6 +1239,15 @@ class Policy(_Model):
                                 f"LimitRange max_limit_request_ratio {cratio[r]}: pods would "
                                 "be rejected")
 
+        yield from self.capacity_problems()
+
+    def capacity_problems(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        """The capacity plan's problems: the planned load (``planned_demand``) must fit the
+        quota with its buffer, stay below the quota alert's threshold, and the quota must not
+        promise more than the cluster has. Yields ``(field path, message)``.
+
+        ``Policy.model_validate(data, context={"capacity_checks": False})`` skips them: a
+        what-if sweep simulates under-sized quotas on purpose, to see what they do."""
         # the planned load fits the quota with the buffer, and in the cluster
         planned = self.planned_demand()
         buffer = Fraction(str(self.quota.buffer))

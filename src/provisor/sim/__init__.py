@@ -2,7 +2,8 @@
 
 Public API::
 
-    load_inputs(policy=None, paths=(), *, nodes=(), workload=None, scenarios=()) -> SimInputs
+    load_inputs(policy=None, paths=(), *, nodes=(), workload=None, scenarios=(), trace=None)
+        -> SimInputs
     simulate(inputs, *, days=7.0, seed=0, progress=None) -> SimResult
     SimResult.scorecard / .ground_truth / .summary / .series() / .to_json()
     Scorecard.set(metric_id, value, status)

@@ -114,6 +114,9 @@ class Workflow:
     arrived: float
     stage: int = 0
     done: bool = False
+    #: the workflow's own random stream (its agent choices, durations, peaks, rework), so
+    #: two policies run on the same seed see the same work (common random numbers)
+    rng: Any = None
 
 
 @dataclass(eq=False)
@@ -135,6 +138,7 @@ class Run:
     first_start: float | None = None
     run_time: float = 0.0
     state: str = "waiting"  # waiting | creating | kueue | pod | done | failed
+    trace: int = -1  # the trace record it replays (provisor.sim.trace), -1 for synthetic runs
 
 
 @dataclass(eq=False)
@@ -214,6 +218,11 @@ class Engine:
         self.w: Workload = inputs.workload
         self.T = float(days) * 86400.0
         self.rng = np.random.default_rng(np.random.PCG64(seed))
+        # arrivals and each workflow's draws have streams of their own, independent of what
+        # the policy changes (scheduling, restarts): the same seed gives the same workload
+        # to every policy (sweep, tune and simulate --compare rely on it)
+        self.seed = seed
+        self.rng_arrivals = np.random.default_rng(np.random.PCG64([seed, 1]))
         self.progress = progress
         self.t = 0.0
         self.heap: list[Event] = []
@@ -221,6 +230,8 @@ class Engine:
         self.uid = 0
         self.incidents: list[Incident] = []
         self.tick = self.w.timings.tick
+        #: trace replay (provisor.sim.trace.Trace): its pod records replace the arrivals
+        self.trace = inputs.extra.get("trace")
         self._build_objects()
         self._build_nodes()
         self._alloc_slots(256)
@@ -398,6 +409,7 @@ class Engine:
         self.s_klim_cpu = np.zeros(n, np.float64)
         self.s_klim_mem = np.zeros(n, np.float64)
         self.s_restarts = np.zeros(n, np.float64)
+        self.s_trace = np.zeros(n, np.int64)  # trace record + 1 (0: a synthetic run)
         self.s_pod: list[Pod | None] = [None] * n
         self.free: list[int] = list(range(n - 1, -1, -1))
 
@@ -428,6 +440,7 @@ class Engine:
         self.s_running[s] = False
         self.s_sched[s] = False
         self.s_phase[s] = 0
+        self.s_trace[s] = 0
         pod.slot = s
         return s
 
@@ -461,7 +474,10 @@ class Engine:
         w = self.w
         tm = w.timings
         self.at(0.0, "init")
-        self._next_arrival(0.0)
+        if self.trace is not None:
+            self.trace.schedule(self)
+        else:
+            self._next_arrival(0.0)
         next_tick = self.tick
         self.next_tick = next_tick
         next_hpa = tm.hpa_sync
@@ -514,6 +530,8 @@ class Engine:
             self._init_deployments()
         elif k == "arrival":
             self._arrival(ev.data)
+        elif k == "trace-arrival" and self.trace is not None:
+            self.trace.arrive(self, ev.data)
         elif k == "started":
             self._container_started(ev.data)
         elif k == "ready":
@@ -577,11 +595,12 @@ class Engine:
         lam = self._rate_max()
         if lam <= 0:
             return
+        rng = self.rng_arrivals
         while True:
-            t += float(self.rng.exponential(1.0 / lam))
+            t += float(rng.exponential(1.0 / lam))
             if t > self.T:
                 return
-            if self.rng.random() * lam <= self._rate(t):
+            if rng.random() * lam <= self._rate(t):
                 self.at(t, "arrival")
                 return
 
@@ -589,10 +608,11 @@ class Engine:
         self._next_arrival(self.t)
         specs = self.w.workflows
         weights = np.array([s.weight for s in specs], np.float64)
-        i = int(self.rng.choice(len(specs), p=weights / weights.sum())) if len(specs) > 1 else 0
+        i = int(self.rng_arrivals.choice(len(specs), p=weights / weights.sum())) if len(specs) > 1 else 0
         self.wf_id += 1
         self.arrival_count += 1
-        wf = Workflow(self.wf_id, i, self.t)
+        wf = Workflow(self.wf_id, i, self.t,
+                      rng=np.random.default_rng(np.random.PCG64([self.seed, 2, self.wf_id])))
         self._start_stage(wf)
 
     def _class_for(self, agent: str) -> AgentClass | None:
@@ -608,15 +628,16 @@ class Engine:
         spec = self.w.workflows[wf.spec_index]
         stage = spec.stages[wf.stage]
         agents = stage.agents()
-        agent = agents[int(self.rng.integers(len(agents)))] if len(agents) > 1 else agents[0]
+        rng = wf.rng if wf.rng is not None else self.rng
+        agent = agents[int(rng.integers(len(agents)))] if len(agents) > 1 else agents[0]
         cls = self._class_for(agent)
         if cls is None:
             wf.done = True
             self.acc["workflows_failed"] += 1
             return
         self.run_id += 1
-        run = Run(self.run_id, wf, stage, cls, self.t, work=max(sample(stage.duration, self.rng), 1.0),
-                  peak=sample(stage.memory.peak, self.rng), written=sample(stage.workspace_written, self.rng))
+        run = Run(self.run_id, wf, stage, cls, self.t, work=max(sample(stage.duration, rng), 1.0),
+                  peak=sample(stage.memory.peak, rng), written=sample(stage.workspace_written, rng))
         cls.waiting.append(run)
         self._dispatch(cls)
 
@@ -695,6 +716,8 @@ class Engine:
                "metadata": {"name": name, "namespace": cls.namespace, "labels": labels,
                             "annotations": dict(meta.get("annotations") or {})},
                "spec": spec}
+        if run.trace >= 0 and self.trace is not None:
+            pod = self.trace.pod_template(pod, run.trace)
         return self.vpa.initial(pod, cls.name)
 
     def _create_run_pod(self, run: Run) -> None:
@@ -964,6 +987,8 @@ class Engine:
             self.s_p_on[s] = min(p_off * share / (1 - share), 1.0) if share < 1 else 1.0
             self.s_noise[s] = st.memory.noise
             self.s_leak[s] = self._leak_for(run.cls.name)
+            if run.trace >= 0 and self.trace is not None:
+                self.trace.started(self, s, run)
             lim = pod.cpu_lim
             full = lim <= 0 or max(st.cpu.burst, st.cpu.base) <= lim
             if full and self.t + run.work <= self.next_tick:
@@ -1025,6 +1050,8 @@ class Engine:
                 inb = np.where(inb, u >= self.s_p_off[run_idx], u < self.s_p_on[run_idx])
                 self.s_inburst[run_idx] = inb
                 self.s_demand[run_idx] = np.where(inb, self.s_burst[run_idx], self.s_base[run_idx])
+                if self.trace is not None:
+                    self.trace.usage(self, run_idx)
             demand = self.s_demand[idx]
             lim = self.s_cpu_lim[idx]
             capped = np.where(lim > 0, np.minimum(demand, lim), demand)
@@ -1210,9 +1237,14 @@ class Engine:
         self.recorder.count("provisor_runs_completed_total", {"agent": run.cls.name}, 1)
         self._run_ended(run)
         wf = run.wf
+        if wf.spec_index < 0:  # a trace record: one pod, no workflow behind it
+            wf.done = True
+            self.acc["workflows_completed"] += 1
+            return
         spec = self.w.workflows[wf.spec_index]
         st = spec.stages[wf.stage]
-        if st.rework is not None and self.rng.random() < st.rework.probability:
+        rng = wf.rng if wf.rng is not None else self.rng
+        if st.rework is not None and rng.random() < st.rework.probability:
             wf.stage = [x.name for x in spec.stages].index(st.rework.to)
             self._start_stage(wf)
         elif wf.stage + 1 < len(spec.stages):

@@ -12,7 +12,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from provisor.policy.model import Policy
 
 from pydantic import BaseModel, ValidationError
 
@@ -279,10 +282,12 @@ def inputs_from_policy(pol: Any, source: str = "") -> SimInputs:
                      workload=wl, source=source or f"policy {pol.name}")
 
 
-def load_inputs(policy: Path | None = None, paths: Sequence[str] = (), *,
+def load_inputs(policy: "Path | Policy | None" = None, paths: Sequence[str] = (), *,
                 nodes: Sequence[str] = (), workload: Path | None = None,
-                scenarios: Sequence[str] = ()) -> SimInputs:
-    """Resolve the twin's inputs (see the package docstring). Raises ``SimInputError``."""
+                scenarios: Sequence[str] = (), trace: Path | None = None) -> SimInputs:
+    """Resolve the twin's inputs (see the package docstring). ``trace``: a trace CSV whose pod
+    records replace the workload's arrivals (``provisor.sim.trace``; ``extra["trace"]``).
+    Raises ``SimInputError``."""
     from provisor.policy import PolicyError, load_policy
 
     pol = None
@@ -310,6 +315,10 @@ def load_inputs(policy: Path | None = None, paths: Sequence[str] = (), *,
             else:
                 objects.append(o)
         source = ", ".join(paths)
+    elif policy is not None and not isinstance(policy, (str, Path)):
+        pol = policy            # a Policy object (sweep and tune variants)
+        objects = policy_objects(pol)
+        source = f"policy {pol.name}"
     else:
         try:
             pol = load_policy(policy)
@@ -332,5 +341,14 @@ def load_inputs(policy: Path | None = None, paths: Sequence[str] = (), *,
     else:
         wl = default_workload()
     scs = tuple(load_scenario(s) for s in scenarios)
+    extra: dict[str, Any] = {}
+    if trace is not None:
+        from provisor.sim.trace import TraceError, load_trace
+
+        try:
+            extra["trace"] = load_trace(trace)
+        except TraceError as exc:
+            raise SimInputError(exc.file, exc.line, exc.column, exc.message) from None
+        source += f" + trace {trace}"
     return SimInputs(objects=tuple(objects), nodes=tuple(node_objs), workload=wl,
-                     scenarios=scs, source=source)
+                     scenarios=scs, source=source, extra=extra)
