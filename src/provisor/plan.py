@@ -136,8 +136,13 @@ PLAN_FORECAST_QUANTITIES = ("cpu_usage", "cpu_requests", "memory_usage", "memory
 def _recommend(series: Any, policy: Any) -> tuple[Any, Any]:
     """Every strategy's advice on the twin's series, and the backtest (fit on the first two
     thirds of the time, replay on the rest); (None, None) without container usage."""
-    from provisor.recommend import STRATEGIES, make_strategy, run_backtest, run_recommend
-    from provisor.recommend import usage_from_series
+    from provisor.recommend import (
+        STRATEGIES,
+        make_strategy,
+        run_backtest,
+        run_recommend,
+        usage_from_series,
+    )
 
     try:
         usages = usage_from_series(series)
