@@ -57,6 +57,13 @@ class PlanResult:
     departures: list["Departure"] = field(default_factory=list)
     #: the digital twin's run of the policy's workload (``provisor.sim``), or None
     simulation: "SimResult | None" = None
+    #: the policy (prices, LimitRange, quota for the right-sizing)
+    policy: Any = None
+    #: ``provisor.recommend`` on the twin's series (every strategy), and its backtest
+    recommendation: Any = None
+    recommendation_backtest: Any = None
+    #: ``provisor.forecast`` on the twin's series, ``FORECAST_HORIZON_S`` ahead
+    forecast: Any = None
 
 
 def run_plan(policy: "Policy", out_dir: str | Path, *, force: bool = False,
@@ -93,6 +100,12 @@ def run_plan(policy: "Policy", out_dir: str | Path, *, force: bool = False,
         src = str(policy_path) if policy_path else "built-in policy agent-platform"
         sim = simulate(inputs_from_policy(policy, src), days=simulate_days, seed=0,
                        progress=progress)
+    rec = backtest = fc = None
+    if sim is not None:
+        series = sim.series()
+        rec, backtest = _recommend(series, policy)
+        fc = _forecast(series)
+        fill_scorecard(sim.scorecard, rec, fc, policy)
     return PlanResult(
         policy_name=_policy_name(policy),
         policy_source=str(policy_path) if policy_path else "built-in",
@@ -102,7 +115,137 @@ def run_plan(policy: "Policy", out_dir: str | Path, *, force: bool = False,
         check=result,
         departures=departures(policy),
         simulation=sim,
+        policy=policy,
+        recommendation=rec,
+        recommendation_backtest=backtest,
+        forecast=fc,
     )
+
+
+#: The forecast horizon of the plan's capacity metric (30 days, the spec's).
+FORECAST_HORIZON_S = 30 * 86400.0
+#: The strategy whose requests the plan's "Cost reduction" prices: the upstream VPA
+#: recommender's (``provisor recommend --write-policy`` writes the first strategy, ``vpa``).
+COST_STRATEGY = "vpa"
+#: What the plan forecasts: usage and requests of CPU and memory per namespace (the quota
+#: and allocatable limits that run out first); pods, PVCs and storage are left to
+#: ``provisor forecast`` to keep the plan fast (each series costs a model selection).
+PLAN_FORECAST_QUANTITIES = ("cpu_usage", "cpu_requests", "memory_usage", "memory_requests")
+
+
+def _recommend(series: Any, policy: Any) -> tuple[Any, Any]:
+    """Every strategy's advice on the twin's series, and the backtest (fit on the first two
+    thirds of the time, replay on the rest); (None, None) without container usage."""
+    from provisor.recommend import (
+        STRATEGIES,
+        make_strategy,
+        run_backtest,
+        run_recommend,
+        usage_from_series,
+    )
+
+    try:
+        usages = usage_from_series(series)
+    except ValueError:
+        return None, None
+    if not usages:
+        return None, None
+    strategies = [make_strategy(name) for name in STRATEGIES]
+    report = run_recommend(usages, strategies, policy=policy)
+    backtest = None
+    rng = series.time_range() if hasattr(series, "time_range") else None
+    if rng:
+        try:
+            backtest = run_backtest(usages, strategies, rng[0] + (rng[1] - rng[0]) * 2 / 3,
+                                    policy=policy)
+        except ValueError:
+            backtest = None
+    return report, backtest
+
+
+def _forecast(series: Any) -> Any:
+    """``provisor.forecast`` of :data:`PLAN_FORECAST_QUANTITIES` on the twin's series,
+    :data:`FORECAST_HORIZON_S` ahead (None when the series hold none of them)."""
+    from provisor.forecast import ForecastError, forecast_targets, targets_from_series
+    from provisor.forecast.targets import grid_for
+
+    series = list(series)
+    try:
+        _, n = grid_for(series, 300.0)
+        step = 3600.0 if n * 300.0 >= 2 * 86400.0 else 300.0
+        targets = targets_from_series(series, step_s=step,
+                                      quantities=list(PLAN_FORECAST_QUANTITIES))
+        if not targets:
+            return None
+        return forecast_targets(targets, FORECAST_HORIZON_S)
+    except ForecastError:
+        return None
+
+
+def cost_reduction(report: Any, policy: Any = None,
+                   strategy: str = COST_STRATEGY) -> float | None:
+    """The monthly cost saving of ``strategy``'s recommended requests against the current
+    requests, as a fraction of the current cost (0..1; negative when the advice costs more):
+    sum over the strategy's classes of ``savings_per_month`` / sum of (current CPU request
+    (cores) x CPU price + current memory request (GiB) x memory price) x average running
+    containers x 730 h, at ``policy``'s ``prices`` (the defaults without a policy), as
+    ``provisor.recommend.run_recommend`` prices the savings. None when no class of the
+    strategy has a known current request."""
+    import math
+
+    from provisor.recommend.engine import GIB, HOURS_PER_MONTH, _prices
+
+    if report is None:
+        return None
+    cpu_price, mem_price, _ = _prices(policy)
+    current = saved = 0.0
+    for a in report.advice:
+        if a.strategy != strategy or math.isnan(a.savings_per_month):
+            continue
+        cost = 0.0
+        if not math.isnan(a.current_cpu_request):
+            cost += a.current_cpu_request * a.replicas * cpu_price
+        if not math.isnan(a.current_mem_request):
+            cost += a.current_mem_request / GIB * a.replicas * mem_price
+        current += cost * HOURS_PER_MONTH
+        saved += a.savings_per_month
+    return saved / current if current > 0 else None
+
+
+def fill_scorecard(scorecard: Any, report: Any, fc: Any, policy: Any = None) -> None:
+    """Fill the twin's scorecard (``provisor.sim.model.Scorecard``) with what the plan
+    computed on the twin's series: ``cost-reduction`` from ``report`` (the recommend
+    result; :func:`cost_reduction`, target >= 20 %) and ``forecast-30d`` from ``fc`` (the
+    ``ForecastResult``: the number of forecast series whose upper 95 % bound reaches a quota
+    ``hard`` or the nodes' allocatable within the 30-day horizon; passes at 0, i.e. every
+    days-to-exhaustion is beyond the horizon). Each metric's definition states this;
+    ``alert-accuracy`` says which command computes it (``provisor alerts test``)."""
+    cr = cost_reduction(report, policy)
+    scorecard.set("cost-reduction", cr,
+                  "not-computed" if cr is None else ("pass" if cr >= 0.2 else "fail"),
+                  definition=f"monthly cost of the current requests minus that of the "
+                  f"{COST_STRATEGY} strategy's recommended requests (provisor recommend on the "
+                  f"twin's series, per agent class; CPU and memory at the policy's prices, x "
+                  f"average running containers x 730 h), as a fraction of the current cost")
+    if fc is None:
+        scorecard.set("forecast-30d", None, "not-computed",
+                      definition="no CPU/memory usage or requests series to forecast")
+    else:
+        hit = [f for f in fc.forecasts if f.exhaustion is not None]
+        first = min((f.exhaustion.days for f in hit), default=None)
+        scorecard.set("forecast-30d", float(len(hit)), "pass" if not hit else "fail",
+                      definition=f"forecast series (CPU and memory usage and requests per "
+                      f"namespace, {len(fc.forecasts)} series, provisor forecast on the twin's "
+                      f"series) whose upper 95% bound reaches a quota hard or the nodes' "
+                      f"allocatable within {fc.horizon_s / 86400:g} days; passes when every "
+                      f"days-to-exhaustion is beyond the horizon"
+                      + (f" (first: {first:.1f} days)" if first is not None else ""),
+                      unit="count", target="= 0")
+    m = scorecard.get("alert-accuracy")
+    if m.value is None:
+        scorecard.set("alert-accuracy", None, "not-computed",
+                      definition="not run by plan (it starts Prometheus's rule engine): "
+                      "provisor alerts test computes it on scenarios with ground truth")
 
 
 def _policy_name(policy: Any) -> str:

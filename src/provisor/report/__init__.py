@@ -95,7 +95,8 @@ def report_for_plan(result: Any, horizon_s: float = 30 * 86400.0, *,
                     progress: Progress | None = None) -> ReportData:
     """The report of a ``provisor.plan.PlanResult``: the plan; when the plan simulated
     (``result.simulation``, the twin's ``SimResult``), its scorecard, its series, and the
-    forecast on those series; ``result.recommendation`` / ``result.alerts`` when present."""
+    forecast on those series (``result.forecast`` when the plan computed it, else computed
+    here); ``result.recommendation`` / ``result.alerts`` when present."""
     sim = getattr(result, "simulation", None)
     data = ReportData(title=f"provisor plan: {result.policy_name}", plan=plan_data(result))
     data.notes.append(f"Policy: {result.policy_source}. Bundle: {result.out_dir}/.")
@@ -104,8 +105,10 @@ def report_for_plan(result: Any, horizon_s: float = 30 * 86400.0, *,
         series = sim.series()
         data.series = series
         data.usage = _usage_targets(series)
-        data.forecast = _forecast_series(series, horizon_s, progress)
-        data.recommend = recommend_series(series, getattr(result, "policy", None))
+        fc = getattr(result, "forecast", None)
+        data.forecast = fc if fc is not None else _forecast_series(series, horizon_s, progress)
+        if getattr(result, "recommendation", None) is None:
+            data.recommend = recommend_series(series, getattr(result, "policy", None))
         data.notes.append(f"Series, scorecard and forecast from the twin's "
                           f"{getattr(sim, 'days', 0):g}-day run (seed {getattr(sim, 'seed', 0)}).")
     else:
@@ -218,11 +221,14 @@ def write_plan_report(result: Any, horizon_s: float = 30 * 86400.0, *,
     Raises:
         OSError: the folder is not writable.
     """
+    from provisor.report.render import render_both
+
     data = report_for_plan(result, horizon_s, progress=progress)
     out = Path(result.out_dir)
-    write_report(render_markdown(data), out / "report.md", force=True)
+    html, md = render_both(data)
+    write_report(md, out / "report.md", force=True)
     path = out / "report.html"
-    write_report(render_html(data), path, force=True)
+    write_report(html, path, force=True)
     return path
 
 

@@ -367,10 +367,18 @@ def _parts(data: ReportData) -> list[tuple[Section, Part | None]]:
     return out
 
 
-def render_html(data: ReportData) -> str:
-    """The report as one self-contained HTML page: inline CSS, inline SVG plots, no script,
-    no external reference."""
+def render_both(data: ReportData) -> tuple[str, str]:
+    """(HTML, Markdown) of ``data``, each section rendered once (its plots are the costly
+    part, and both pages come from the same parts)."""
     parts = _parts(data)
+    return render_html(data, parts), render_markdown(data, parts)
+
+
+def render_html(data: ReportData, parts: list[tuple[Section, Part | None]] | None = None) -> str:
+    """The report as one self-contained HTML page: inline CSS, inline SVG plots, no script,
+    no external reference. ``parts``: the sections already rendered (``render_both``)."""
+    if parts is None:
+        parts = _parts(data)
     nav = "".join(f'<a href="#{s.id}">{_e(s.title)}</a>' for s, _ in parts)
     body = []
     for sec, part in parts:
@@ -385,11 +393,13 @@ def render_html(data: ReportData) -> str:
             + "".join(body) + "</body></html>\n")
 
 
-def render_markdown(data: ReportData) -> str:
-    """The report's summary as Markdown (tables, no plots)."""
+def render_markdown(data: ReportData,
+                    parts: list[tuple[Section, Part | None]] | None = None) -> str:
+    """The report's summary as Markdown (tables, no plots). ``parts``: as for
+    :func:`render_html`."""
     out = [f"# {data.title}\n"]
     out += [f"{n}  " for n in data.notes]
-    for sec, part in _parts(data):
+    for sec, part in (parts if parts is not None else _parts(data)):
         out.append(f"\n## {sec.title}\n")
         out.append(part.md if part is not None else f"_Not computed: needs {sec.source}._\n")
     return "\n".join(out).rstrip("\n") + "\n"

@@ -39,13 +39,26 @@ class Scorecard:
                 return m
         raise KeyError(metric_id)
 
-    def set(self, metric_id: str, value: float | None, status: Status) -> None:
-        """Fill a metric computed elsewhere (alert accuracy, forecast, cost reduction)."""
+    def set(self, metric_id: str, value: float | None, status: Status, *,
+            definition: str | None = None, unit: str | None = None,
+            target: str | None = None) -> None:
+        """Fill a metric computed elsewhere (alert accuracy, forecast, cost reduction); the
+        producer may restate its ``definition``, ``unit`` and ``target``.
+
+        Raises:
+            KeyError: no metric ``metric_id``. ValueError: an unknown status.
+        """
         if status not in ("pass", "fail", "not-computed"):
             raise ValueError(f"status must be pass, fail or not-computed, not {status!r}")
         m = self.get(metric_id)
         m.value = value
         m.status = status
+        if definition is not None:
+            m.definition = definition
+        if unit is not None:
+            m.unit = unit
+        if target is not None:
+            m.target = target
 
     def to_json(self) -> list[dict[str, Any]]:
         return [{"id": m.id, "name": m.name, "definition": m.definition,

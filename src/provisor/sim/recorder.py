@@ -19,7 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from provisor.k8s.ksm import ksm_labels
 from provisor.sim.model import Incident
+
+#: What the recorder keeps per pod: namespace, pod, container, image, PVC name, and the
+#: ``kube_pod_labels`` label pairs (kube-state-metrics' mapping of the pod's labels).
+PodInfo = tuple[str, str, str, str, str, tuple[tuple[str, str], ...]]
 
 if TYPE_CHECKING:
     from provisor.series import SeriesSet
@@ -63,6 +68,7 @@ HELP: dict[str, tuple[str, str]] = {
     "provisor_runs_completed_total": ("counter", "Agent runs completed."),
     "provisor_runs_failed_total": ("counter", "Agent runs failed (backoffLimit or quota)."),
     "provisor_quota_rejections_total": ("counter", "Pod or PVC creations refused by ResourceQuota admission."),
+    "kube_pod_labels": ("gauge", "Kubernetes labels converted to Prometheus labels."),
 }
 
 PHASES = ("Pending", "Running", "Succeeded", "Failed", "Unknown")
@@ -85,7 +91,13 @@ POD_SERIES: dict[str, tuple[str, str, dict[str, str]]] = {
     "pvc_cap": ("kubelet_volume_stats_capacity_bytes", "pvc-kubelet", {}),
     "pvc_used": ("kubelet_volume_stats_used_bytes", "pvc-kubelet", {}),
     **{f"phase{i}": ("kube_pod_status_phase", "phase", {"phase": ph}) for i, ph in enumerate(PHASES)},
+    "klabels": ("kube_pod_labels", "labels", {}),
 }
+
+#: The pod label keys kube-state-metrics exports on ``kube_pod_labels`` (its
+#: ``--metric-labels-allowlist=pods=[...]``): the bundle's README asks for exactly this
+#: (``provisor.render.readme``), so the twin's series look like the documented setup.
+POD_LABELS_ALLOWLIST: tuple[str, ...] = ("provisor.dev/agent",)
 POD_KEYS = list(POD_SERIES)
 POD_CODE = {k: i for i, k in enumerate(POD_KEYS)}
 N_POD_CODES = len(POD_KEYS)
@@ -111,7 +123,7 @@ class Recorder:
         self.events: list[Incident] = []
         self._node_sids: list[tuple[np.ndarray, np.ndarray]] | None = None
         self.reason_slots: set[int] = set()
-        self.pod_info: dict[int, tuple[str, str, str, str, str]] = {}
+        self.pod_info: dict[int, PodInfo] = {}
         self._pend_sid: list[np.ndarray] = []
         self._pend_v: list[np.ndarray] = []
         self._pending_t: float | None = None
@@ -151,13 +163,15 @@ class Recorder:
         e = self.eng
         base = POD_BASE + pod.uid * N_POD_CODES
         pvc = pod.pvcs[0]["metadata"]["name"] if pod.pvcs else ""
-        self.pod_info[pod.uid] = (pod.namespace, pod.name, pod.container, _image(pod), pvc)
+        klabels = tuple(ksm_labels(pod.labels, POD_LABELS_ALLOWLIST).items())
+        self.pod_info[pod.uid] = (pod.namespace, pod.name, pod.container, _image(pod), pvc,
+                                  klabels)
         has = {"cpu_total": True, "ws": True, "oom": True, "mem_limit": True,
                "periods": pod.cpu_lim > 0, "throttled": pod.cpu_lim > 0,
                "req_cpu": pod.cpu_req > 0, "req_mem": pod.mem_req > 0,
                "lim_cpu": pod.cpu_lim > 0, "lim_mem": pod.mem_lim > 0, "restarts": True,
                "pvc_req": bool(pvc), "pvc_cap": bool(pvc), "pvc_used": bool(pvc),
-               **{f"phase{i}": True for i in range(len(PHASES))}}
+               **{f"phase{i}": True for i in range(len(PHASES))}, "klabels": True}
         for key, code in POD_CODE.items():
             self._slot_arr(key)[s] = base + code if has[key] else -1
         e.s_kreq_cpu[s] = pod.cpu_req / 1000.0
@@ -193,6 +207,7 @@ class Recorder:
         codes = e.s_phase[slots]
         for i in range(len(PHASES)):
             self._emit(self._slot_arr(f"phase{i}")[slots], t, (codes == i).astype(np.float64))
+        self._emit(self._slot_arr("klabels")[slots], t, np.ones(slots.size, np.float64))
         pv = self._slot_arr("pvc_req")[slots]
         has = pv >= 0
         if has.any():
@@ -416,7 +431,7 @@ class RecordedSeries:
     for pod-scoped ids. ``build()`` turns them into a ``SeriesSet`` (the slow part for runs
     with many pods, so ``SimResult.series()`` does it on first use)."""
 
-    def __init__(self, labels: list[dict[str, str]], pod_info: dict[int, tuple[str, str, str, str, str]],
+    def __init__(self, labels: list[dict[str, str]], pod_info: dict[int, PodInfo],
                  chunk_sid: list[np.ndarray], chunk_t: list[float], chunk_v: list[np.ndarray]) -> None:
         self.labels = labels
         self.pod_info = pod_info
@@ -476,10 +491,10 @@ def _num(v: Any) -> float:
         return 0.0
 
 
-def pod_labels(pod_info: dict[int, tuple[str, str, str, str, str]], sid: int) -> dict[str, str]:
+def pod_labels(pod_info: dict[int, PodInfo], sid: int) -> dict[str, str]:
     """The label set of a pod-scoped series id."""
     uid, code = divmod(sid - POD_BASE, N_POD_CODES)
-    ns, pod, container, image, pvc = pod_info[uid]
+    ns, pod, container, image, pvc, klabels = pod_info[uid]
     key = POD_KEYS[code]
     name, kind, extra = POD_SERIES[key]
     if kind == "cadvisor":
@@ -488,6 +503,8 @@ def pod_labels(pod_info: dict[int, tuple[str, str, str, str, str]], sid: int) ->
         lab = {**KSM, "namespace": ns, "pod": pod, "container": container}
     elif kind == "phase":
         lab = {**KSM, "namespace": ns, "pod": pod, "uid": f"uid-{uid}"}
+    elif kind == "labels":
+        lab = {**KSM, "namespace": ns, "pod": pod, "uid": f"uid-{uid}", **dict(klabels)}
     elif kind == "pvc-ksm":
         lab = {**KSM, "namespace": ns, "persistentvolumeclaim": pvc}
     else:

@@ -69,7 +69,8 @@ def build_scorecard(e: "Engine") -> Scorecard:
                     "(after the queueing mode's retries)", qfail, "count", "= 0",
                     _status(qfail == 0)))
     m.append(Metric("alert-accuracy", "Alert accuracy",
-                    "computed by the monitoring work from the series and ground truth", None,
+                    "computed by provisor alerts test (the real rule engine on scenarios with ground "
+                    "truth), not by the twin alone", None,
                     "ratio", ">= 0.95", "not-computed"))
     var = float(np.mean(e.slowdowns)) if e.slowdowns else None
     m.append(Metric("runtime-variance", "Run-time variance caused by resource limits",
@@ -82,9 +83,12 @@ def build_scorecard(e: "Engine") -> Scorecard:
                     "held back by a quota rejection", rec, "seconds", "< 300",
                     _status(rec < 300.0)))
     m.append(Metric("forecast-30d", "30-day capacity forecast",
-                    "computed by the forecasting work", None, "ratio", "", "not-computed"))
+                    "computed by provisor plan (provisor forecast on the twin's series): forecast "
+                    "series reaching a quota or allocatable within 30 days", None, "count", "= 0",
+                    "not-computed"))
     m.append(Metric("cost-reduction", "Cost reduction",
-                    "computed by the right-sizing work", None, "ratio", ">= 0.2", "not-computed"))
+                    "computed by provisor plan (provisor recommend on the twin's series): monthly "
+                    "cost saving of the recommended requests over the current", None, "ratio", ">= 0.2", "not-computed"))
     return Scorecard(m)
 
 
