@@ -27,9 +27,11 @@ on ``cpu`` / ``memory`` is the same as on ``requests.cpu`` / ``requests.memory``
 (``pkg/quota/v1/evaluator/core/pods.go``). The allocatable compared with is the latest
 cluster total: capacity is a decision, not a trend.
 
-Aggregation on the grid: each series is averaged per ``step`` bucket (``avg_over_time``);
-a series with no sample in a bucket did not exist then and adds 0 (a pod that was gone);
-buckets where no series of the group had a sample (a scrape gap) are interpolated. A
+Aggregation on the grid: gauges and counts are the bucket's average of the instantaneous
+namespace total (``avg_over_time((sum by (namespace) (m))[step:res])``), each series seen
+through Prometheus' 5-minute lookback, so a pod that lived ten minutes of the hour counts for
+about ten minutes, not the hour; buckets where no series of the group had a sample (a scrape
+gap) are interpolated. A
 counter's value for the bucket ``[t, t + step)`` is PromQL's ``rate(counter[step])``
 evaluated at ``t + step`` (:func:`provisor.series.rate`, Prometheus' own reset and
 extrapolation rules from ``promql/functions.go`` ``extrapolatedRate``).
@@ -183,26 +185,65 @@ def grid_for(series: Iterable[Any], step_s: float) -> tuple[float, int]:
     return t0, int(math.floor((hi - t0) / step_s)) + 1
 
 
-def _aggregate(group: list[Any], q: Quantity, t0: float, step: float, n: int) -> np.ndarray | None:
-    total = np.zeros(n)
-    seen = np.zeros(n, dtype=bool)
+#: Prometheus' default ``--query.lookback-delta``: an instant selector sees a series' last
+#: sample for up to 5 minutes (``promql/engine.go``), so a pod counts that long after its
+#: last scrape when no staleness marker ended it (backfilled data has none).
+LOOKBACK_S = 300.0
+
+
+def _resolution(group: list[Any], step: float) -> float:
+    """The evaluation resolution of the instantaneous sums: the median scrape interval of the
+    group (at least 1 s, at most ``step``), adjusted to divide ``step``."""
+    diffs = []
     for s in group:
-        if q.counter:
+        ts = np.asarray(s.timestamps, float)
+        if len(ts) > 1:
+            diffs.append(float(np.median(np.diff(ts))))
+    res = float(np.median(diffs)) if diffs else step
+    res = min(max(res, 1.0), step)
+    return step / max(1, int(round(step / res)))
+
+
+def _aggregate(group: list[Any], q: Quantity, t0: float, step: float, n: int) -> np.ndarray | None:
+    """The quantity per bucket ``[t, t + step)``: counters as ``rate``; gauges and counts as
+    the bucket's average of the *instantaneous* namespace total (PromQL
+    ``avg_over_time((sum by (namespace) (m))[step:res])``), each series seen through
+    Prometheus' 5-minute lookback. Summing each series' own bucket average instead would count
+    every short-lived pod of the hour as if it had lived all of it (a churning platform's
+    requests would look many times the quota)."""
+    if q.counter:
+        total = np.zeros(n)
+        seen = np.zeros(n, dtype=bool)
+        for s in group:
             r = _counter_rate(s, t0, step, n)
             have = np.isfinite(r)
             seen |= have
             total[have] += r[have]
-            continue
-        ts = np.asarray(s.timestamps, float)
-        vs = np.asarray(s.values, float)
-        ok = np.isfinite(ts) & np.isfinite(vs)
-        sums, counts = _bucket(ts[ok], vs[ok], t0, step, n)
-        have = counts > 0
-        seen |= have
-        if q.count:
-            total += have.astype(float)
-        else:
-            total[have] += sums[have] / counts[have]
+    else:
+        res = _resolution(group, step)
+        m = int(round(step / res))
+        nf = n * m
+        acc = np.zeros(nf)
+        present = np.zeros(nf, dtype=bool)
+        for s in group:
+            ts = np.asarray(s.timestamps, float)
+            vs = np.asarray(s.values, float)
+            ok = np.isfinite(ts) & np.isfinite(vs)
+            ts, vs = ts[ok], vs[ok]
+            if not len(ts):
+                continue
+            k_lo = max(0, int(math.ceil((ts[0] - t0) / res)))
+            k_hi = min(nf - 1, int(math.floor((ts[-1] + LOOKBACK_S - t0) / res)))
+            if k_hi < k_lo:
+                continue
+            g = t0 + res * np.arange(k_lo, k_hi + 1)
+            idx = np.searchsorted(ts, g, "right") - 1
+            vis = (idx >= 0) & (g - ts[np.maximum(idx, 0)] < LOOKBACK_S)
+            window = slice(k_lo, k_hi + 1)
+            acc[window][vis] += 1.0 if q.count else vs[idx[vis]]
+            present[window] |= vis
+        total = acc.reshape(n, m).mean(axis=1)
+        seen = present.reshape(n, m).any(axis=1)
     if not seen.any():
         return None
     if not seen.all():
@@ -305,6 +346,10 @@ def _duration(step_s: float) -> str:
     return f"{int(round(step_s * 1000))}ms" if step_s % 1 else f"{int(step_s)}s"
 
 
+#: The subquery resolution :func:`promql_for` evaluates instantaneous totals at (seconds).
+PROMQL_RESOLUTION_S = 60.0
+
+
 def promql_for(q: Quantity, step_s: float) -> str:
     """The PromQL whose value at ``t + step_s`` is the quantity's value for the bucket
     ``[t, t + step_s)``: ``rate`` for the counter, ``avg_over_time`` for gauges,
@@ -312,16 +357,13 @@ def promql_for(q: Quantity, step_s: float) -> str:
     matchers = [f'{k}="{v}"' for k, v in q.equals]
     if q.metric.startswith("container_"):
         matchers += ['container!=""', 'container!="POD"']
-    sel = f"{q.metric}{{{','.join(matchers)}}}[{_duration(step_s)}]"
+    vec = f"{q.metric}{{{','.join(matchers)}}}"
     if q.counter:
-        inner = f"rate({sel})"
-    elif q.count:
-        inner = f"last_over_time({sel})"
-    else:
-        inner = f"avg_over_time({sel})"
-    if q.cluster:
-        return f"sum({inner})"
-    return f"{'count' if q.count else 'sum'} by (namespace) ({inner})"
+        inner = f"rate({vec}[{_duration(step_s)}])"
+        return f"sum({inner})" if q.cluster else f"sum by (namespace) ({inner})"
+    agg = "sum" if q.cluster else f"{'count' if q.count else 'sum'} by (namespace)"
+    res = min(step_s, PROMQL_RESOLUTION_S)
+    return f"avg_over_time(({agg} ({vec}))[{_duration(step_s)}:{_duration(res)}])"
 
 
 def targets_from_prometheus(client: Any, start: float, end: float, step_s: float = 3600.0,
