@@ -823,7 +823,15 @@ def _build(root: Any, lim: Limits, aliases_possible: bool, dups: list[tuple[Any,
             deepest = max(outer_deepest, deepest)
         return result
 
-    obj = build(root, 1)
+    try:
+        obj = build(root, 1)
+    finally:
+        # ``build`` and ``merged_pairs`` refer to themselves through their closure cells: a
+        # reference cycle holding ``memo`` (a tuple per collection). ``load`` pauses the cyclic
+        # collector and then freezes what is alive, so such garbage would never be freed
+        # (measured: 4 KB per object, half of the loaded memory). Clearing the cells breaks
+        # the cycle and reference counting frees it at once.
+        build = merged_pairs = None  # type: ignore[assignment]
     return obj, pos
 
 
