@@ -19,7 +19,9 @@ one-line message):
                           go-yaml do; ``kubectl apply`` with its default strict field
                           validation rejects such an object). Not "bad input": the file loads.
 ``input/unrecognized``    (info) a document that is not a Kubernetes object, a Prometheus rule
-                          file or a Grafana dashboard; it is kept with ``type="unrecognized"``
+                          file or a Grafana dashboard; it is kept with ``type="unrecognized"``.
+                          One finding per document for the first ``UNRECOGNIZED_LISTED`` (20)
+                          of a file, then one finding counting the rest
 ========================  =================================================================
 
 How values are typed. Kubernetes reads YAML with ``sigs.k8s.io/yaml``, which decodes with
@@ -104,6 +106,8 @@ class Documents(list):
         super().__init__(*args)
         self.findings: list[Finding] = []
         self.files: list[str] = []
+        # file -> (unrecognized documents, line of the first one not reported on its own)
+        self._unrecognized: dict[str, tuple[int, int]] = {}
 
     @property
     def bad_input(self) -> bool:
@@ -343,12 +347,14 @@ def _load_bytes(data: bytes, path: str, lim: Limits, out: Documents) -> None:
     if isinstance(text, Finding):
         out.findings.append(text)
         return
+    out._unrecognized.pop(path, None)  # counted per reading of a file
     stripped = text.lstrip(" \t\r\n")
     is_json_name = path.lower().endswith(".json")
     first = len(out.findings)
     if not ((is_json_name or stripped[:1] in ("{", "[")) and
             _load_json(text, path, lim, out, final=is_json_name)):
         _load_yaml(text, path, lim, out)
+    _unrecognized_rest(path, out)
     if "{{" in text:
         _template_hint(out, first)
 
@@ -1098,6 +1104,12 @@ def _emit(doc: Document, out: Documents) -> None:
         doc.meta.update(meta)
     out.append(doc)
     if dtype == "unrecognized":
+        n, first_unlisted = out._unrecognized.get(doc.file, (0, 0))
+        n += 1
+        if n > UNRECOGNIZED_LISTED:
+            out._unrecognized[doc.file] = (n, first_unlisted or doc.line)
+            return
+        out._unrecognized[doc.file] = (n, 0)
         where = f"item {doc.item} of document {doc.index + 1}" if doc.item is not None else \
             f"document {doc.index + 1}"
         out.findings.append(_finding(
@@ -1106,6 +1118,26 @@ def _emit(doc: Document, out: Documents) -> None:
             f"({_describe(obj)}); not checked",
             severity="info",
         ))
+
+
+#: Unrecognized documents of one file that get a finding each; the others are counted in one
+#: finding (a file of 200,000 tiny documents otherwise gave 200,000 identical findings).
+UNRECOGNIZED_LISTED = 20
+
+
+def _unrecognized_rest(path: str, out: Documents) -> None:
+    """One ``input/unrecognized`` finding for the unrecognized documents of ``path`` beyond
+    the first :data:`UNRECOGNIZED_LISTED` (they are kept and counted all the same)."""
+    n, first = out._unrecognized.get(path, (0, 0))
+    if n <= UNRECOGNIZED_LISTED:
+        return
+    more = n - UNRECOGNIZED_LISTED
+    out.findings.append(_finding(
+        "input/unrecognized", path, first,
+        f"{more:,} more documents of this file (from this line on; {n:,} in all) are not "
+        "Kubernetes objects, Prometheus rule files or Grafana dashboards; not checked",
+        severity="info",
+    ))
 
 
 def _expand_list(doc: Document, out: Documents) -> None:
