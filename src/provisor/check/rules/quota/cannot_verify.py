@@ -28,7 +28,9 @@ def check(ctx: Context) -> Iterator[Hit]:
     `provisor.dev/max-concurrency` annotation. The message says what is missing. For an HPA,
     when the namespace's LimitRange has defaults, it adds what `maxReplicas` pods would
     charge if each were one container that sets no resources of its own (a lower bound for
-    pods that state nothing, not a measurement).
+    pods that state nothing, not a measurement), per resource against the quota that
+    binds first. A namespace with more than three quotas has the first three named and the
+    rest counted, so messages stay short however many quotas and HPAs it holds.
 
     **Why.** The quota feasibility rules (`quota/demand-exceeds-hard`, `quota/headroom`)
     count only what they can size; a quota that looks sufficient may not hold the pods left
