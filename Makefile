@@ -21,8 +21,9 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/provisor plan -o $(OUT) --force
 
-## system-deps: Debian's prometheus package (promtool and the server) for the tests
-system-deps:
+## system-deps: Debian's prometheus package (promtool and the server) and chromium (the report's
+## browser test) for the tests
+system-deps: chromium
 	@if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; then \
 	  echo "prometheus: $$(promtool --version 2>&1 | head -n1)"; \
 	else \
@@ -30,6 +31,18 @@ system-deps:
 	  echo "installing Debian's prometheus package (promtool, prometheus)"; \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends prometheus; \
+	fi
+
+## chromium: Debian's chromium for the report's headless browser test
+.PHONY: chromium
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then \
+	  echo "chromium: $$(chromium --version 2>/dev/null | head -n1)"; \
+	else \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  echo "installing Debian's chromium package (the report's browser test)"; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends chromium; \
 	fi
 
 ## test: set up everything the tests need and run the suite

@@ -240,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-large", action="store_true", help="skip the 100,000-object set")
     ap.add_argument("--skip-recommend", action="store_true",
                     help="skip the recommend section (bench/recommend.py)")
+    ap.add_argument("--skip-forecast", action="store_true",
+                    help="skip the forecast section (bench/forecast_bench.py)")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -308,6 +310,11 @@ def main(argv: list[str] | None = None) -> int:
         import recommend as recommend_bench
 
         ok = recommend_bench.run(con) and ok
+    if not args.skip_forecast:
+        sys.path.insert(0, str(HERE))
+        import forecast_bench
+
+        forecast_bench.run(con)
     return 0 if ok else 1
 
 

@@ -134,6 +134,15 @@ def test_oom_workloads_of_other_namespaces_do_not_count(tmp_path):
     assert of(fs, "alert/oom-never-fires") == []
 
 
+def test_oom_workloads_without_a_namespace_may_land_in_the_alerts(tmp_path):
+    """A workload that sets no namespace lands wherever it is applied: a namespace-scoped
+    OOM alert may cover it (it was dropped once its namespace became the file's scope)."""
+    text = workload("PodTemplate", "agent", "Never").replace("  namespace: agent-platform\n", "")
+    assert "namespace" not in text
+    fs = with_workloads(tmp_path, text)
+    assert of(fs, "alert/oom-never-fires") == [32]
+
+
 def test_not_an_oom_alert(tmp_path):
     p = write(tmp_path, """
     groups:

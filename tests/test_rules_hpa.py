@@ -489,3 +489,86 @@ def test_malformed_fields_do_not_crash_rules(tmp_path):
                    if f.rule == "check/rule-crashed"
                    and any(f"rule {fam}/" in f.message for fam in ("hpa", "vpa", "pdb", "priority"))]
         assert not crashed, crashed
+
+
+# -- older API versions are judged by their own fields (issue 13) -------------------------
+
+_TARGET = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: a}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - {name: web, image: x, resources: {requests: {cpu: 100m, memory: 128Mi}}}
+---
+"""
+
+
+@pytest.mark.parametrize("api, metrics", [
+    ("autoscaling/v2beta1", "- type: Resource\n    resource: {name: cpu, targetAverageUtilization: 70}"),
+    ("autoscaling/v2beta2", "- type: Resource\n    resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}"),
+])
+def test_older_versions_have_their_targets(tmp_path, api, metrics):
+    p = tmp_path / "m.yaml"
+    p.write_text(_TARGET + f"""\
+apiVersion: {api}
+kind: HorizontalPodAutoscaler
+metadata: {{name: web, namespace: a}}
+spec:
+  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: web}}
+  minReplicas: 2
+  maxReplicas: 10
+  metrics:
+  {metrics}
+""")
+    found = run_check(load([str(p)])).findings
+    # the unserved API is the one error; the metric has its target
+    assert [f.rule for f in found if f.severity == "error"] == ["schema/unserved-api"]
+    assert not [f for f in found if f.rule == "hpa/metric-source"]
+
+
+@pytest.mark.parametrize("api, spec, name", [
+    ("autoscaling/v1", "targetCPUUtilizationPercentage: 70", "targetCPUUtilizationPercentage"),
+    ("autoscaling/v2beta1", "metrics:\n  - type: Resource\n    resource: {name: cpu, targetAverageUtilization: 70}",
+     "metric 0"),
+    ("autoscaling/v2", "behavior: {}", "the default metric (cpu at 80% utilization)"),
+])
+def test_every_version_read_through_one_accessor(tmp_path, api, spec, name):
+    """A cpu Utilization target on a pod without a cpu request: hpa/utilization-requests
+    sees it whatever the version it is written in (or when it is the default metric)."""
+    found = check(tmp_path, _TARGET.replace("cpu: 100m, ", "") + f"""\
+apiVersion: {api}
+kind: HorizontalPodAutoscaler
+metadata: {{name: web, namespace: a}}
+spec:
+  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: web}}
+  maxReplicas: 10
+  {spec}
+""")
+    bad = only(found, "hpa/utilization-requests")
+    assert len(bad) == 1 and bad[0].message.startswith(name)
+
+
+def test_v1_annotation_metrics_are_read(tmp_path):
+    found = check(tmp_path, _TARGET + """\
+apiVersion: autoscaling/v1
+kind: HorizontalPodAutoscaler
+metadata:
+  name: web
+  namespace: a
+  annotations:
+    autoscaling.alpha.kubernetes.io/metrics: '[{"type":"Pods","pods":{"metricName":"rps","targetAverageValue":"10"}}]'
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  maxReplicas: 10
+""")
+    hits = only(found, "hpa/metrics-adapter")
+    assert len(hits) == 1
+    assert hits[0].message.startswith(
+        "metric 0 of annotation autoscaling.alpha.kubernetes.io/metrics: cannot verify that "
+        "the Pods metric 'rps' can be read")
+    assert hits[0].line == 18  # the annotation (the Deployment takes lines 1-11)

@@ -266,3 +266,184 @@ def test_seed_manifests():
     ]
     argo = [f for f in fs if f.rule == "pdb/selector-unverified" and "argo" in f.file][0]
     assert "app=argo-workflows-server" in argo.message and "namespace argo" in argo.message
+
+
+# -- pdb/invalid: what the API server refuses and the schema accepts -----------------------
+
+@pytest.mark.parametrize("body, text", [
+    ("minAvailable: 1\nmaxUnavailable: 1", "minAvailable and maxUnavailable cannot be both set"),
+    ('minAvailable: "150%"', 'spec.minAvailable: Invalid value: "150%": must not be greater '
+                             'than 100%'),
+    ("maxUnavailable: -1", "spec.maxUnavailable: Invalid value: -1: must be greater than or "
+                           "equal to 0"),
+    ('maxUnavailable: "1.5%"', "a valid percent string must be a numeric string"),
+], ids=["both", "over-100pct", "negative", "fraction-pct"])
+def test_pdb_invalid(tmp_path, body, text):
+    found = check(tmp_path, join(deploy(3), pdb(body)))
+    bad = only(found, "pdb/invalid")
+    assert bad and text in bad[0].message
+    assert 'PodDisruptionBudget "web" is invalid' in bad[0].message
+    # a PDB the API refuses is never created: no other pdb/* rule judges it
+    assert not [f for f in found if f.rule.startswith("pdb/") and f.rule not in (
+        "pdb/invalid", "pdb/unhealthy-eviction-policy")]
+
+
+def test_pod_template_without_containers(tmp_path):
+    found = check(tmp_path, """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: team-a}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: []
+""")
+    bad = only(found, "workload/no-containers")
+    assert len(bad) == 1 and bad[0].line == 9
+    assert bad[0].message.endswith(
+        'Deployment "web" is invalid: spec.template.spec.containers: Required value')
+
+
+# -- objects without a namespace (issue 13) --------------------------------------------------
+
+def _unnamespaced(text: str) -> str:
+    return text.replace(", namespace: team-a}", "}")
+
+
+@pytest.mark.parametrize("layout", ["one-file", "two-files-n", "one-file-n", "kustomization"])
+def test_unnamespaced_deployment_and_pdb_get_kubernetes_numbers(tmp_path, layout):
+    """A Deployment of 3 and a PDB minAvailable 1, neither with metadata.namespace: the
+    disruption controller allows 2 disruptions (it was judged in two different namespaces,
+    expectedPods 0 and "HTTP 201")."""
+    dep, budget = _unnamespaced(deploy(3)), _unnamespaced(pdb("minAvailable: 1"))
+    ns = None
+    if layout == "one-file":
+        paths = [tmp_path / "m.yaml"]
+        paths[0].write_text(join(dep, budget))
+    elif layout == "one-file-n":
+        paths = [tmp_path / "m.yaml"]
+        paths[0].write_text(join(dep, budget))
+        ns = "x"
+    elif layout == "two-files-n":
+        paths = [tmp_path / "d.yaml", tmp_path / "p.yaml"]
+        paths[0].write_text(dep)
+        paths[1].write_text(budget)
+        ns = "x"
+    else:
+        (tmp_path / "d.yaml").write_text(dep)
+        (tmp_path / "p.yaml").write_text(budget)
+        (tmp_path / "kustomization.yaml").write_text(
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+            "resources: [d.yaml, p.yaml]\n")
+        paths = [tmp_path]
+    res = run_check(load([str(p) for p in paths]), schema=False, default_namespace=ns)
+    assert not [f for f in res.findings if f.rule in (
+        "pdb/zero-disruptions", "pdb/selector-no-match", "pdb/selector-unverified")], \
+        [f.message for f in res.findings]
+    # and at minAvailable 3 it is 0 with the numbers Kubernetes computes
+    budget3 = _unnamespaced(pdb("minAvailable: 3"))
+    (tmp_path / "z.yaml").write_text(join(dep, budget3))
+    res = run_check(load([str(tmp_path / "z.yaml")]), schema=False, default_namespace=ns)
+    zero = only(res.findings, "pdb/zero-disruptions")
+    assert len(zero) == 1
+    m = zero[0].message
+    assert "expectedPods 3, desiredHealthy 3, currentHealthy 3" in m and "HTTP 429" in m
+    where = "x/web" if ns else "Deployment web (no namespace, judged with "
+    assert where in m
+    assert "(unset:" not in m and "(default)" not in m
+
+
+def test_unnamespaced_messages_never_show_a_placeholder(tmp_path):
+    budget = _unnamespaced(pdb("minAvailable: 1"))
+    for fmt in ("text", "json", "sarif"):
+        from provisor.check.output import render
+
+        (tmp_path / "p.yaml").write_text(budget)
+        res = run_check(load([str(tmp_path / "p.yaml")]), schema=False)
+        out = render(res, fmt)
+        assert "(unset:" not in out
+        assert "no namespace (judged with" in out
+
+
+def test_namespace_flag_reports_the_namespace_objects_land_in(tmp_path):
+    (tmp_path / "p.yaml").write_text(_unnamespaced(pdb("minAvailable: 1")))
+    res = run_check(load([str(tmp_path / "p.yaml")]), schema=False, default_namespace="x")
+    assert {f.object.namespace for f in res.findings} == {"x"}
+    res = run_check(load([str(tmp_path / "p.yaml")]), schema=False)
+    assert {f.object.namespace for f in res.findings} == {""}
+
+
+def test_kustomization_namespace_and_mixed_files(tmp_path):
+    """A kustomization's namespace: is where its unnamespaced objects land (messages and the
+    object reference say so); in a mixed file with -n, an object that names the namespace
+    and one that sets none are judged together."""
+    dep, budget = _unnamespaced(deploy(3)), _unnamespaced(pdb("minAvailable: 3"))
+    k = tmp_path / "k"
+    k.mkdir()
+    (k / "d.yaml").write_text(dep)
+    (k / "p.yaml").write_text(budget)
+    (k / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        "namespace: prod\nresources: [d.yaml, p.yaml]\n")
+    res = run_check(load([str(k)]), schema=False)
+    zero = only(res.findings, "pdb/zero-disruptions")
+    assert len(zero) == 1 and "Deployment prod/web at 3 replicas" in zero[0].message
+    assert zero[0].object.namespace == "prod"
+    # mixed: the Deployment names team-a, the PDB sets none; -n team-a puts them together
+    m = tmp_path / "mixed.yaml"
+    m.write_text(join(deploy(3), budget))
+    res = run_check(load([str(m)]), schema=False, default_namespace="team-a")
+    zero = only(res.findings, "pdb/zero-disruptions")
+    assert len(zero) == 1 and "expectedPods 3, desiredHealthy 3" in zero[0].message
+    # without -n the PDB's namespace is unknown: it is not judged with team-a's Deployment
+    res = run_check(load([str(m)]), schema=False)
+    assert not only(res.findings, "pdb/zero-disruptions")
+    assert only(res.findings, "pdb/selector-unverified")
+
+
+def test_overlap_without_a_namespace_gets_the_eviction_answer(tmp_path):
+    """Two unnamespaced PDBs over one unnamespaced Deployment: the eviction API answers 500
+    (it matched the PDBs in "default" and the pods elsewhere, and answered 201)."""
+    text = join(_unnamespaced(deploy(3)), _unnamespaced(pdb("maxUnavailable: 1", name="a")),
+                _unnamespaced(pdb("maxUnavailable: 1", name="b")))
+    hits = only(check(tmp_path, text), "pdb/overlap")
+    assert len(hits) == 2
+    assert all("HTTP 500" in h.message and "more than one PodDisruptionBudget" in h.message
+               for h in hits), hits[0].message
+
+
+def test_kustomization_namespace_replaces_the_objects_own(tmp_path):
+    """kustomize's namespace: is written over every namespaced resource's own namespace, so a
+    Deployment that says team-a and a PDB that says nothing both land in prod."""
+    k = tmp_path / "k"
+    k.mkdir()
+    (k / "d.yaml").write_text(deploy(3))  # namespace: team-a
+    (k / "p.yaml").write_text(_unnamespaced(pdb("minAvailable: 3")))
+    (k / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        "namespace: prod\nresources: [d.yaml, p.yaml]\n")
+    res = run_check(load([str(k)]), schema=False)
+    zero = only(res.findings, "pdb/zero-disruptions")
+    assert len(zero) == 1 and "Deployment prod/web at 3 replicas" in zero[0].message
+    assert {f.object.namespace for f in res.findings if f.object.kind} == {"prod"}
+
+
+@pytest.mark.parametrize("args", [["m.yaml"], ["-n", "x", "m.yaml"], ["-n", "x", "d.yaml", "p.yaml"],
+                                  ["p.yaml", "d.yaml", "-n", "x"]])
+def test_cli_unnamespaced_deployment_and_pdb(tmp_path, args):
+    """The reported run: exit 0 (only the unhealthyPodEvictionPolicy warning), no
+    zero-disruptions error, in every layout and order."""
+    from conftest import run_cli
+
+    dep, budget = _unnamespaced(deploy(3)), _unnamespaced(pdb("minAvailable: 1"))
+    (tmp_path / "m.yaml").write_text(join(dep, budget))
+    (tmp_path / "d.yaml").write_text(dep)
+    (tmp_path / "p.yaml").write_text(budget)
+    r = run_cli("check", "--no-schema", "--format", "json", *args, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    import json
+
+    rules = {f["rule"] for f in json.loads(r.stdout)["findings"] if f["rule"].startswith("pdb/")}
+    assert rules == {"pdb/unhealthy-eviction-policy"}

@@ -81,8 +81,12 @@ def test_case21_version_unknown_is_a_warning(tmp_path):
     fs = only(check_text(tmp_path, text), "promql/removed-metric")
     assert [(f.severity, f.line) for f in fs] == [("warning", 36), ("warning", 36),
                                                   ("warning", 45)]
-    assert 'kube_pod_container_resource_requests{resource="cpu"' in fs[0].fix
-    assert "kube_node_status_allocatable_cpu_cores" in fs[1].message
+    # two findings on line 36: findings at one place are in a total order (by message),
+    # not in the order the rule produced them
+    at36 = [f for f in fs if f.line == 36]
+    assert any('kube_pod_container_resource_requests{resource="cpu"' in (f.fix or "")
+               for f in at36)
+    assert any("kube_node_status_allocatable_cpu_cores" in f.message for f in at36)
     assert 'kube_pod_container_resource_limits{resource="memory"' in fs[2].fix
 
 
@@ -101,7 +105,8 @@ def test_renamed_families(tmp_path):
     msgs = [f.message for f in only(fs, "promql/removed-metric")]
     assert len(msgs) == 2 and all("kube_hpa_" in m for m in msgs)
     fixes = [f.fix for f in only(fs, "promql/removed-metric")]
-    assert "kube_horizontalpodautoscaler_status_current_replicas" in fixes[0]
+    assert any("kube_horizontalpodautoscaler_status_current_replicas" in (x or "")
+               for x in fixes)  # (findings at one place are ordered by message)
     # an expression that cannot return series gets no other diagnosis
     assert [f.rule for f in fs if f.rule.startswith("promql/")] == ["promql/removed-metric"] * 2
 

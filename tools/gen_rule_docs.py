@@ -10,16 +10,22 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from provisor.check.registry import all_docs, explain
+from provisor.check.registry import PROFILES, all_docs, explain, load_rules
 
 ROOT = Path(__file__).resolve().parents[1] / "docs" / "rules"
 
 
 def pages() -> dict[Path, str]:
     out = {ROOT / f"{rid}.md": explain(rid) for rid in all_docs()}
-    index = ["# Rules", "", "| rule | severity | summary |", "|---|---|---|"]
+    rules = load_rules()
+    index = ["# Rules", "",
+             "`provisor check --profile minimal|default|strict` (or `check.profile` in "
+             "`.provisor.yaml`; `default` when neither is given) chooses which rules run: a rule "
+             "runs in the profile of its column and in every stricter one.", "",
+             "| rule | severity | profile | summary |", "|---|---|---|---|"]
     for rid, (sev, summary, _doc) in all_docs().items():
-        index.append(f"| [{rid}]({rid}.md) | {sev} | {summary} |")
+        prof = rules[rid].profile if rid in rules else PROFILES[0]
+        index.append(f"| [{rid}]({rid}.md) | {sev} | {prof} | {summary} |")
     out[ROOT / "README.md"] = "\n".join(index) + "\n"
     return out
 

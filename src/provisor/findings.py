@@ -94,5 +94,9 @@ class Finding:
             "fix": self.fix,
         }
 
-    def sort_key(self) -> tuple[str, int, int, str]:
-        return (self.file, self.line, -SEVERITY_RANK[self.severity], self.rule)
+    def sort_key(self) -> tuple[str, int, int, str, str, str, str, str, str, str]:
+        """(file, line, severity descending, rule, then the object and the text): a total
+        order, so that a report never depends on the order findings were produced in."""
+        o = self.object
+        return (self.file, self.line, -SEVERITY_RANK[self.severity], self.rule, o.kind,
+                o.namespace, o.name, o.api_version, self.message, self.fix or "")

@@ -375,7 +375,7 @@ def _parse_text(text: str) -> Quantity:
     return _new(m if positive else -m, e, fmt)
 
 
-_parse_cached = lru_cache(maxsize=1 << 16)(_parse_text)
+_parse_cached = lru_cache(maxsize=1 << 16, typed=True)(_parse_text)
 
 # Go's unicode.IsSpace set, which strings.TrimSpace removes.
 _GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -408,7 +408,7 @@ def _go_json_float(f: float) -> str:
     return ("-" if sign else "") + out
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096, typed=True)
 def _float_text(f: float) -> str:
     return _go_json_float(f)
 

@@ -26,7 +26,7 @@ from provisor.findings import SEVERITY_RANK, Finding, ObjectRef
 
 if TYPE_CHECKING:
     from provisor.check.config import Config
-    from provisor.check.context import Hit
+    from provisor.check.context import Context, Hit
     from provisor.manifests import Document
 
 declare(
@@ -62,13 +62,16 @@ class CheckResult:
         findings: sorted by (file, line, severity desc, rule).
         summary: JSON-ready counts: ``files``, ``documents``, ``objects`` (by kind),
             ``by_type``, ``by_severity``, ``by_rule``, ``unknown_kinds``, ``silenced``,
-            ``excluded``, ``seconds``.
+            ``excluded`` (nothing that depends on the clock or on the order of the input).
         bad_input: some input could not be read or parsed.
+        seconds: how long the check took (wall clock; not part of any report, so that two
+            runs over the same input give byte-identical reports).
     """
 
     findings: list[Finding]
     summary: dict[str, Any] = field(default_factory=dict)
     bad_input: bool = False
+    seconds: float = 0.0
 
     def exit_code(self, fail_on: str = "error") -> int:
         """0, 1 or 2 as documented in the module docstring.
@@ -129,26 +132,25 @@ def run_check(
     if rules:
         ctx = Context(list(documents), cfg.settings, default_namespace=default_namespace,
                       kubernetes_version=kubernetes_version)
-        for r in load_rules().values():
-            if not cfg.enabled(r.id):
-                continue
-            try:
-                for hit in r.func(ctx):
-                    raw.append(_finding(r.id, r.severity, hit))
-            except Exception as exc:  # a rule bug must not hide the other rules' findings
-                raw.append(Finding(
-                    rule="check/rule-crashed", severity="error", file="", line=0,
-                    message=f"rule {r.id} crashed: {type(exc).__name__}: {exc}",
-                    fix=f"disable {r.id} in .provisor.yaml and report the input"))
+        ctx.profile = cfg.profile
+        with ctx.active():
+            for r in load_rules().values():
+                if not cfg.runs(r):
+                    continue
+                try:
+                    for hit in r.func(ctx):
+                        raw.append(_finding(ctx, r.id, r.severity, hit))
+                except Exception as exc:  # a rule bug must not hide the other rules' findings
+                    raw.append(_crashed(ctx, r.id, exc))
 
-    findings, silenced, excluded = _filter(raw, documents, cfg)
+    findings, silenced, excluded = _filter(raw, documents, cfg, ctx if rules else None)
     findings.sort(key=Finding.sort_key)
     summary = _summary(documents, findings, silenced, excluded)
-    summary["seconds"] = round(time.perf_counter() - t0, 3)
-    return CheckResult(findings=findings, summary=summary, bad_input=bad_input)
+    return CheckResult(findings=findings, summary=summary, bad_input=bad_input,
+                       seconds=round(time.perf_counter() - t0, 3))
 
 
-def _finding(rule_id: str, severity: Any, hit: "Hit") -> Finding:
+def _finding(ctx: "Context", rule_id: str, severity: Any, hit: "Hit") -> Finding:
     if hit.severity in SEVERITY_RANK:
         severity = hit.severity
     d = hit.doc
@@ -156,13 +158,47 @@ def _finding(rule_id: str, severity: Any, hit: "Hit") -> Finding:
         return Finding(rule=rule_id, severity=severity, file="", line=0,
                        object=hit.obj or ObjectRef(), message=hit.message, fix=hit.fix)
     line = d.line_of(hit.path) if hit.path else d.line
-    obj = hit.obj or (ObjectRef.of(d.obj) if d.type == "kubernetes" else ObjectRef())
+    obj = hit.obj or (ctx.ref(d) if d.type == "kubernetes" else ObjectRef())
     return Finding(rule=rule_id, severity=severity, file=d.file, line=line, object=obj,
                    message=hit.message, fix=hit.fix)
 
 
-def _filter(raw: list[Finding], documents: Any, cfg: "Config") -> tuple[list[Finding], int, int]:
-    """Apply severity overrides, exclusions, disabled built-in rules and silences."""
+def _crashed(ctx: "Context", rule_id: str, exc: BaseException) -> Finding:
+    """``check/rule-crashed`` for ``exc``, at the document the rule was reading when it
+    failed: the innermost frame of the traceback that holds a ``Document`` (or a value with
+    a ``.doc`` Document, such as a ``Workload``) in a local variable."""
+    from provisor.manifests.document import Document
+
+    doc: Document | None = None
+    tb = exc.__traceback__
+    frames = []
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    for frame in reversed(frames):
+        for value in frame.f_locals.values():
+            cand = value if isinstance(value, Document) else getattr(value, "doc", None)
+            if isinstance(cand, Document):
+                doc = cand
+                break
+        if doc is not None:
+            break
+    where = ObjectRef()
+    file, line = "", 0
+    if doc is not None:
+        file, line = doc.file, doc.line
+        if doc.type == "kubernetes":
+            where = ctx.ref(doc)
+    return Finding(
+        rule="check/rule-crashed", severity="error", file=file, line=line, object=where,
+        message=f"rule {rule_id} crashed: {type(exc).__name__}: {exc}",
+        fix=f"disable {rule_id} in .provisor.yaml and report the input")
+
+
+def _filter(raw: list[Finding], documents: Any, cfg: "Config", ctx: "Context | None" = None
+            ) -> tuple[list[Finding], int, int]:
+    """Apply severity overrides, exclusions, disabled built-in rules and silences (an object's
+    reference as the rules' findings give it: ``ctx.ref``, when the rules ran)."""
     silences: dict[tuple[str, str, str, str], dict[str, str]] = {}
     for d in documents:
         if d.type != "kubernetes":
@@ -173,9 +209,13 @@ def _filter(raw: list[Finding], documents: Any, cfg: "Config") -> tuple[list[Fin
             marks = {k[len(SILENCE_PREFIX):]: v for k, v in ann.items()
                      if isinstance(k, str) and k.startswith(SILENCE_PREFIX)}
             if marks:
-                ref = ObjectRef.of(d.obj)
-                silences[(ref.kind, ref.namespace, ref.name, d.file)] = {
-                    k: (v if isinstance(v, str) else "") for k, v in marks.items()}
+                refs = [ObjectRef.of(d.obj)]
+                if ctx is not None:  # the rules' findings carry the namespace it lands in
+                    with ctx.active():
+                        refs.append(ctx.ref(d))
+                for ref in refs:
+                    silences[(ref.kind, ref.namespace, ref.name, d.file)] = {
+                        k: (v if isinstance(v, str) else "") for k, v in marks.items()}
     out: list[Finding] = []
     silenced = excluded = 0
     warned: set[tuple[str, str, str, str, str]] = set()

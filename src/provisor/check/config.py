@@ -4,6 +4,8 @@ thresholds.
 File format (every key optional)::
 
     check:
+      profile: default                                 # minimal | default | strict
+      enable: [workload/cpu-limit-missing]             # rules beyond the profile
       disable: [hpa/adapter-required, "promql/*"]     # rule ids or whole families
       severity: {pdb/unhealthy-eviction-policy: info}  # change a rule's severity
       exclude:                                         # skip objects (globs, all must match)
@@ -57,6 +59,15 @@ class Settings:
             usage)": 0.2, i.e. the demand may take up to 1/1.2 = 83.3% of hard.
         max_user_priority: the highest value a non-system PriorityClass may have
             (``HighestUserDefinablePriority`` = 1e9, pkg/apis/scheduling/types.go).
+        min_replicas: the fewest replicas a long-running replicated workload (and an HPA's
+            ``minReplicas``) should keep for availability (``workload/single-replica``,
+            ``hpa/min-replicas-low``); 2 by default (one pod can be disrupted while the
+            other serves), 3 for quorum-style services.
+        jvm_threads / jvm_metaspace_bytes: the JVM non-heap estimate of
+            ``runtime/jvm-heap-exceeds-limit`` when the flags do not say: thread count (each
+            with its ``-Xss`` stack, 1 MiB by default; 100) and metaspace in bytes (100 MiB).
+        node_non_heap_bytes: the Node.js memory outside the V8 old space (young generation,
+            code, Buffers, native) that ``runtime/node-heap-exceeds-limit`` assumes.
         counters / gauges: metric names to treat as counters / gauges, beyond the naming
             conventions (cAdvisor, kube-state-metrics, Prometheus ``_total`` suffix).
         promtool: path or name of the promtool binary, "" to skip running it.
@@ -78,6 +89,10 @@ class Settings:
     metrics_window_seconds: float = 30.0
     quota_buffer: float = 0.2
     max_user_priority: int = 1_000_000_000
+    min_replicas: int = 2
+    jvm_threads: int = 100
+    jvm_metaspace_bytes: int = 100 * 1024 * 1024
+    node_non_heap_bytes: int = 128 * 1024 * 1024
     counters: list[str] = field(default_factory=list)
     gauges: list[str] = field(default_factory=list)
     promtool: str = "promtool"
@@ -116,9 +131,19 @@ class Config:
     exclude: list[Exclusion] = field(default_factory=list)
     settings: Settings = field(default_factory=Settings)
     source: str = ""
+    profile: str = "default"
+    enable: list[str] = field(default_factory=list)
 
     def enabled(self, rule_id: str) -> bool:
         return not any(fnmatch.fnmatchcase(rule_id, pat) for pat in self.disable)
+
+    def runs(self, rule: Any) -> bool:
+        """Whether a registered rule runs: in the profile (or named by ``enable``) and not
+        disabled. ``rule`` is a :class:`provisor.check.registry.Rule`."""
+        if not self.enabled(rule.id):
+            return False
+        return rule.in_profile(self.profile) or any(
+            fnmatch.fnmatchcase(rule.id, pat) for pat in self.enable)
 
     def severity_of(self, rule_id: str, default: Severity) -> Severity:
         return self.severity.get(rule_id, default)
@@ -183,13 +208,19 @@ def load_config(path: str | Path | None, known_rules: set[str] | None = None) ->
     cfg = Config(source=str(path))
     for k, v in sec.items():
         p = ("check", k)
-        if k == "disable":
+        if k in ("disable", "enable"):
             if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
                 raise err(p, "expected a list of rule ids or family/* globs")
             for i, x in enumerate(v):
                 if known_rules is not None and "*" not in x and x not in known_rules:
                     raise err((*p, i), f"unknown rule {x!r}{_did_you_mean(x, known_rules)}")
-            cfg.disable = list(v)
+            setattr(cfg, k, list(v))
+        elif k == "profile":
+            from provisor.check.registry import PROFILES
+
+            if v not in PROFILES:
+                raise err(p, f"profile must be one of {', '.join(PROFILES)}, not {v!r}")
+            cfg.profile = v
         elif k == "severity":
             if not isinstance(v, dict):
                 raise err(p, "expected a mapping of rule id to severity")
@@ -215,7 +246,8 @@ def load_config(path: str | Path | None, known_rules: set[str] | None = None) ->
         elif k == "settings":
             cfg.settings = _settings(v, p, err)
         else:
-            raise err(p, "unknown key (allowed: disable, severity, exclude, settings)")
+            raise err(p, "unknown key (allowed: profile, enable, disable, severity, exclude, "
+                        "settings)")
     return cfg
 
 

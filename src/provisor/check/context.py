@@ -11,20 +11,29 @@ judged with the objects that would land in the same one (:func:`namespace_of` gi
 *effective* namespace):
 
 1. the files of the nearest enclosing ``kustomization.yaml`` among the checked documents:
-   in its ``namespace:`` when it sets one (kustomize writes it into every resource);
+   in its ``namespace:`` when it sets one (kustomize writes it into every namespaced
+   resource, over a namespace the resource sets itself);
 2. else, with ``default_namespace`` (``provisor check -n NS``), that namespace, as
    ``kubectl apply -n NS`` would;
-3. else the documents of the same kustomization folder, shown as ``(unset: <folder>/)``;
-4. else the documents of the same file, shown as ``(unset: <file>)``: unrelated files
-   without namespaces (a folder of examples) are not judged against each other.
+3. else the documents of the same kustomization folder, shown as ``no namespace (judged with
+   kustomization <folder>/)``;
+4. else the documents of the same file, shown as ``no namespace (judged with <file>)``:
+   unrelated files without namespaces (a folder of examples) are not judged against each
+   other.
 
-Findings still report the object's own ``metadata.namespace`` (empty when unset).
+The effective namespace of each object is held by its :class:`Context` (never by a module-wide
+table), and :func:`namespace_of` reads that of the Context in use (the one last built, or the
+one :meth:`Context.active` makes current). Messages show a namespace with
+:func:`namespace_text` / :func:`object_text`. Findings report the namespace the object lands
+in when it is known (its own, the kustomization's, ``-n``), else an empty one.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -219,14 +228,26 @@ def _admit(ctx: "Context", w: Workload) -> PodAdmission:
 
 
 def _scalar_map(v: Any) -> bool:
-    return isinstance(v, dict) and all(
-        isinstance(k, str) and isinstance(q, (str, int, float)) and not isinstance(q, bool)
-        for k, q in v.items())
+    """A mapping of resource names to quantities the API server can decode (strings or
+    numbers that ``resource.Quantity`` parses; a malformed one is the schema's finding)."""
+    from provisor.quantity import Quantity
+
+    if not isinstance(v, dict):
+        return False
+    for k, q in v.items():
+        if not isinstance(k, str) or isinstance(q, bool) or not isinstance(q, (str, int, float)):
+            return False
+        try:
+            Quantity.unmarshal(q)
+        except (ValueError, TypeError, OverflowError):  # QuantityError is a ValueError
+            return False
+    return True
 
 
 def _malformed(spec: dict[str, Any]) -> str | None:
     """Why a pod spec cannot be judged for resources (a container that is not a mapping,
-    resources or requests/limits of the wrong shape), or None."""
+    resources or requests/limits of the wrong shape or holding a quantity that does not
+    parse), or None."""
     for key in ("containers", "initContainers"):
         items = spec.get(key)
         if items is None:
@@ -272,26 +293,82 @@ _TEMPLATE_PATHS: dict[str, Path] = {
 }
 
 
-#: Effective namespaces of the namespaced objects that set none (``id(obj)`` -> namespace),
-#: installed by the Context under check (see the module docstring).
-_SCOPES: dict[int, str] = {}
-#: The "(unset: ...)" namespaces -> the absolute file or folder they stand for.
-_SCOPE_ROOTS: dict[str, str] = {}
+#: The effective-namespace table of the Context in use: ``id(obj)`` -> (obj, namespace) for
+#: the namespaced objects that set none (the object is kept so that its id stays its own).
+_ACTIVE: ContextVar[dict[int, tuple[Any, str]] | None] = ContextVar(
+    "provisor_check_scopes", default=None)
+
+#: How an effective namespace that is not a real one begins (a real namespace is a DNS label,
+#: so it never contains a space).
+UNSET_PREFIX = "no namespace (judged with "
+
+
+def is_unset(namespace: str) -> bool:
+    """Whether ``namespace`` stands for "no namespace, judged with these files" rather than a
+    namespace of the cluster."""
+    return namespace.startswith(UNSET_PREFIX)
 
 
 def namespace_of(obj: dict[str, Any]) -> str:
-    """The namespace ``obj`` is judged in: ``metadata.namespace``, else its effective
-    namespace under the current Context (module docstring), else ``""`` (cluster-scoped)."""
+    """The namespace ``obj`` is judged in under the Context in use (module docstring): the
+    ``namespace:`` of its kustomization when that sets one (kustomize writes it over the
+    object's own), else ``metadata.namespace``, else its effective namespace, else ``""``
+    (cluster-scoped, or not part of any Context)."""
+    scopes = _ACTIVE.get()
+    hit = scopes.get(id(obj)) if scopes is not None else None
+    if hit is not None and hit[0] is obj:
+        return hit[1]
     meta = obj.get("metadata")
     if isinstance(meta, dict):
         ns = meta.get("namespace")
         if isinstance(ns, str) and ns:
             return ns
-    return _SCOPES.get(id(obj), "")
+    return ""
 
 
-def _effective_namespaces(documents: list["Document"], default: str | None) -> dict[int, str]:
-    """``id(obj)`` -> effective namespace for the namespaced objects that set none."""
+def landing_namespace(obj: dict[str, Any]) -> str:
+    """The namespace ``obj`` would land in when applied as checked: :func:`namespace_of` when
+    that is a namespace of the cluster, ``""`` when it is not known (no namespace, no ``-n``)."""
+    ns = namespace_of(obj)
+    return "" if is_unset(ns) else ns
+
+
+def namespace_text(namespace: str) -> str:
+    """``namespace x`` for a namespace, the effective-namespace text as it is otherwise
+    (``no namespace (judged with m.yaml)``); for messages."""
+    if is_unset(namespace):
+        return namespace
+    return f"namespace {namespace or 'default'}"
+
+
+def in_namespace_text(namespace: str) -> str:
+    """``in namespace x``, or ``with no namespace (judged with m.yaml)``; for messages
+    (``no workloads in namespace x``)."""
+    return f"with {namespace}" if is_unset(namespace) else f"in {namespace_text(namespace)}"
+
+
+def object_text(kind: str, namespace: str, name: str) -> str:
+    """``Deployment x/web``, or ``Deployment web (no namespace, judged with m.yaml)``; for
+    messages."""
+    if is_unset(namespace):
+        return f"{kind} {name} ({namespace.replace(' (judged', ', judged', 1)}"
+    return f"{kind} {namespace or 'default'}/{name}" if namespace else f"{kind} {name}"
+
+
+def _display_path(path: str) -> str:
+    import os
+
+    if path in ("", "-"):
+        return "stdin"
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
+def _effective_namespaces(documents: list["Document"], default: str | None
+                          ) -> tuple[dict[int, tuple[Any, str]], dict[str, str]]:
+    """(``id(obj)`` -> (obj, effective namespace) for the namespaced objects that set none,
+    effective "no namespace" texts -> the absolute file or folder (ending in a separator)
+    they stand for)."""
     import os
 
     kustomizations: dict[str, str | None] = {}
@@ -302,7 +379,8 @@ def _effective_namespaces(documents: list["Document"], default: str | None) -> d
             ns = d.obj.get("namespace")
             kustomizations[os.path.dirname(os.path.abspath(d.file))] = (
                 ns if isinstance(ns, str) and ns else None)
-    out: dict[int, str] = {}
+    out: dict[int, tuple[Any, str]] = {}
+    roots: dict[str, str] = {}
     for d in documents:
         if d.type != "kubernetes":
             continue
@@ -313,30 +391,61 @@ def _effective_namespaces(documents: list["Document"], default: str | None) -> d
         if str(obj.get("apiVersion", "")).startswith("kustomize.config.k8s.io/"):
             continue
         meta = obj.get("metadata")
-        if isinstance(meta, dict) and isinstance(meta.get("namespace"), str) and meta["namespace"]:
-            continue
+        own = isinstance(meta, dict) and isinstance(meta.get("namespace"), str) and bool(
+            meta["namespace"])
         scope: str | None = None
         if kustomizations and d.file not in ("", "-"):
             folder = os.path.dirname(os.path.abspath(d.file))
             while True:
                 if folder in kustomizations:
                     ns = kustomizations[folder]
+                    if own:  # kustomize's namespace: replaces the object's own
+                        scope = ns or ""
+                        break
                     scope = ns or default
                     if scope is None:
-                        scope = f"(unset: {os.path.relpath(folder)}/)"
-                        _SCOPE_ROOTS[scope] = folder + os.sep
+                        scope = f"{UNSET_PREFIX}kustomization {_display_path(folder)}/)"
+                        roots[scope] = folder + os.sep
                     break
                 parent = os.path.dirname(folder)
                 if parent == folder:
                     break
                 folder = parent
+        if own:
+            if scope:
+                out[id(obj)] = (obj, scope)
+            continue
         if scope is None:
             scope = default
             if scope is None:
-                scope = f"(unset: {d.file or '-'})"
-                _SCOPE_ROOTS[scope] = os.path.abspath(d.file) if d.file not in ("", "-") else "-"
-        out[id(obj)] = scope
-    return out
+                scope = f"{UNSET_PREFIX}{d.file if d.file not in ('', '-') else 'stdin'})"
+                roots[scope] = os.path.abspath(d.file) if d.file not in ("", "-") else "-"
+        out[id(obj)] = (obj, scope)
+    return out, roots
+
+
+def exact_key(value: Any) -> str | None:
+    """A memo key that tells apart every two values a computation could tell apart: the
+    JSON text of ``value`` (sorted keys) when it is plain JSON whose mapping keys are all
+    strings (``json.dumps`` would write ``{1: x}`` and ``{"1": x}``, or ``True`` and
+    ``"true"`` keys, alike), else None (do not memoise)."""
+    import json
+
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            if not all(isinstance(k, str) for k in v):
+                return None
+            stack.extend(v.values())
+        elif isinstance(v, (list, tuple)):
+            stack.extend(v)
+        elif not (v is None or isinstance(v, (str, int, float))):
+            return None
+    try:
+        return json.dumps(value, sort_keys=True)
+    except (TypeError, ValueError):
+        return None
 
 
 def name_of(obj: dict[str, Any]) -> str:
@@ -364,17 +473,32 @@ def dig(obj: Any, *path: str | int) -> Any:
     return cur
 
 
+def map_at(obj: Any, *path: str | int) -> dict[str, Any]:
+    """:func:`dig`, or ``{}`` when the value there is missing or not a mapping (the schema
+    check reports the wrong type; a rule reads what it can)."""
+    v = dig(obj, *path)
+    return v if isinstance(v, dict) else {}
+
+
+def list_at(obj: Any, *path: str | int) -> list[Any]:
+    """:func:`dig`, or ``[]`` when the value there is missing or not a list."""
+    v = dig(obj, *path)
+    return v if isinstance(v, list) else []
+
+
 @dataclass
 class Context:
     """The documents under check and the derived views rules share.
 
     Attributes:
-        documents: every loaded document, in load order.
+        documents: every loaded document, in the canonical order (by file path, then position in
+            the file), whatever the order of the paths given.
         settings: thresholds and switches from ``.provisor.yaml`` (defaults otherwise).
         default_namespace: the namespace of objects that set none and are not grouped by a
             kustomization (``provisor check -n``); None judges each file on its own.
         kubernetes_version: the Kubernetes version under check as given (``provisor check
             --kubernetes-version``), None when not given (a current release is assumed).
+        profile: the check's profile (``minimal``, ``default``, ``strict``).
         cache: the per-run cache for results rule families share (per namespace, per
             workload...). Keys are tuples starting with the family that fills them, e.g.
             ``("quota", "demand")``; lives as long as the Context (one check run).
@@ -388,15 +512,20 @@ class Context:
     default_namespace: str | None = None
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     kubernetes_version: str | None = None
+    #: the ``--profile`` the check runs under (rules whose reach depends on it read it)
+    profile: str = "default"
     _index: dict[tuple[str, str, str], "Document"] = field(default_factory=dict, repr=False)
     _admitted: dict[int, "PodAdmission"] = field(default_factory=dict, repr=False)
     _stored_limit_ranges: dict[str, list[dict[str, Any]]] | None = field(
         default=None, repr=False)
 
     def __post_init__(self) -> None:
-        _SCOPES.clear()
-        _SCOPE_ROOTS.clear()
-        _SCOPES.update(_effective_namespaces(self.documents, self.default_namespace))
+        # One canonical order, whatever the order of the paths and of the files inside
+        # folders: by file, then by position in the file.
+        self.documents = sorted(self.documents, key=_doc_order)
+        self._scopes, self._scope_roots = _effective_namespaces(
+            self.documents, self.default_namespace)
+        _ACTIVE.set(self._scopes)
         by_kind: dict[str, list[Document]] = defaultdict(list)
         for d in self.documents:
             if d.type == "kubernetes" and not d.meta.get("kustomize_patch"):
@@ -413,7 +542,7 @@ class Context:
         for g, ns in generate(by_kind, namespace_of):
             if not name_of(g.obj) or not isinstance(g.obj.get("metadata"), dict) \
                     or not g.obj["metadata"].get("namespace"):
-                _SCOPES[id(g.obj)] = ns
+                self._scopes[id(g.obj)] = (g.obj, ns)
             by_kind[g.kind].append(g)
             self._index.setdefault((g.kind, ns, name_of(g.obj)), g)
         self.by_kind: dict[str, list[Document]] = dict(by_kind)
@@ -421,9 +550,9 @@ class Context:
     def in_scope(self, namespace: str, file: str) -> bool:
         """Whether a cluster-scoped object from ``file`` (a PriorityClass, a Node) belongs
         with the objects of ``namespace``: always for a real namespace; for an
-        ``(unset: ...)`` one, when ``file`` is that file or inside that kustomization
+        effective "no namespace" one, when ``file`` is that file or inside that kustomization
         folder (unrelated files without namespaces are not judged against each other)."""
-        root = _SCOPE_ROOTS.get(namespace)
+        root = self._scope_roots.get(namespace)
         if root is None:
             return True
         import os
@@ -431,9 +560,19 @@ class Context:
         path = os.path.abspath(file) if file not in ("", "-") else "-"
         return path == root or (root.endswith(os.sep) and path.startswith(root))
 
+    @contextmanager
+    def active(self) -> Iterator["Context"]:
+        """Make this Context's effective namespaces the ones :func:`namespace_of` reads for
+        the duration of the ``with`` block (the runner wraps the rules in it)."""
+        token = _ACTIVE.set(self._scopes)
+        try:
+            yield self
+        finally:
+            _ACTIVE.reset(token)
+
     # -- plain look-ups ---------------------------------------------------------------
     def kind(self, *kinds: str) -> list["Document"]:
-        """Documents of the given kinds, in load order."""
+        """Documents of the given kinds, in the canonical order."""
         if len(kinds) == 1:
             return self.by_kind.get(kinds[0], [])
         out: list[Document] = []
@@ -446,6 +585,31 @@ class Context:
         if kind in CLUSTER_SCOPED:
             namespace = ""
         return self._index.get((kind, namespace, name))
+
+    @staticmethod
+    def nearest(docs: list["Document"], file: str) -> list["Document"]:
+        """``docs`` ordered by closeness to ``file``: those of the same file first, then by the
+        length of the folder path they share with it, then in the canonical order (so that
+        when several files define the same object, each is judged with its neighbours,
+        whatever the order of the paths)."""
+        import os
+
+        if len(docs) < 2:
+            return list(docs)
+        here = os.path.abspath(file).split(os.sep) if file not in ("", "-") else []
+
+        def closeness(d: "Document") -> tuple[int, int]:
+            if d.file == file:
+                return (0, 0)
+            there = os.path.abspath(d.file).split(os.sep) if d.file not in ("", "-") else []
+            common = 0
+            for a, b in zip(here[:-1], there[:-1]):
+                if a != b:
+                    break
+                common += 1
+            return (1, -common)
+
+        return sorted(docs, key=closeness)  # stable: ties keep the canonical order
 
     def in_namespace(self, kind: str, namespace: str) -> list["Document"]:
         return [d for d in self.by_kind.get(kind, []) if namespace_of(d.obj) == namespace]
@@ -476,7 +640,7 @@ class Context:
     # -- workloads --------------------------------------------------------------------
     @cached_property
     def workloads(self) -> list[Workload]:
-        """Every pod-producing object (see ``Workload``), in load order."""
+        """Every pod-producing object (see ``Workload``), by file and line."""
         out: list[Workload] = []
         for kind, tpath in _TEMPLATE_PATHS.items():
             for d in self.by_kind.get(kind, []):
@@ -535,16 +699,30 @@ class Context:
         return out
 
     @cached_property
-    def workload_index(self) -> dict[tuple[str, str, str], Workload]:
-        return {(w.kind, w.namespace, w.name): w for w in self.workloads}
+    def workload_index(self) -> dict[tuple[str, str, str], list[Workload]]:
+        """(kind, namespace, name) -> the workloads of that identity (more than one when
+        several files define it), in the canonical order."""
+        out: dict[tuple[str, str, str], list[Workload]] = defaultdict(list)
+        for w in self.workloads:
+            out[(w.kind, w.namespace, w.name)].append(w)
+        return dict(out)
 
-    def workload(self, kind: str, namespace: str, name: str) -> Workload | None:
-        return self.workload_index.get((kind, namespace, name))
+    def workload(self, kind: str, namespace: str, name: str, near: str | None = None
+                 ) -> Workload | None:
+        """The workload of that identity; when several files define it, the one nearest to
+        the file ``near`` (:meth:`nearest`), else the first in the canonical order."""
+        ws = self.workload_index.get((kind, namespace, name))
+        if not ws:
+            return None
+        if near is None or len(ws) == 1:
+            return ws[0]
+        by_doc = {id(w.doc): w for w in ws}
+        return by_doc[id(self.nearest([w.doc for w in ws], near)[0])]
 
     # -- admission ----------------------------------------------------------------
     def stored_limit_ranges(self, namespace: str) -> list[dict[str, Any]]:
         """The LimitRanges of ``namespace`` as the API server stores them
-        (:func:`provisor.k8s.defaults.default_limit_range`), in load order; computed once per
+        (:func:`provisor.k8s.defaults.default_limit_range`), in the canonical order; computed once per
         run."""
         by_ns = self._stored_limit_ranges
         if by_ns is None:
@@ -603,7 +781,19 @@ class Context:
                         yield d, (*base, gi, "rules", ri), r, ref
 
     def ref(self, doc: "Document") -> ObjectRef:
-        return ObjectRef.of(doc.obj)
+        """The object reference of ``doc`` with the namespace it lands in (see
+        :func:`landing_namespace`)."""
+        ref = ObjectRef.of(doc.obj)
+        if doc.type == "kubernetes":
+            ns = landing_namespace(doc.obj)
+            if ns and ns != ref.namespace:
+                ref = ObjectRef(api_version=ref.api_version, kind=ref.kind, namespace=ns,
+                                name=ref.name)
+        return ref
+
+
+def _doc_order(d: "Document") -> tuple[str, int, int]:
+    return (d.file, d.index, d.item if isinstance(d.item, int) else -1)
 
 
 def _workload(d: "Document", kind: str, tpath: Path) -> Workload | None:

@@ -27,6 +27,13 @@ if TYPE_CHECKING:
 
 RuleFunc = Callable[["Context"], Iterable["Hit"]]
 
+#: The ``--profile`` choices, least to most rules. A rule registered with ``profile=P`` runs in
+#: P and every profile after it: ``minimal`` holds the rules that find objects Kubernetes
+#: refuses or that cannot work; ``default`` adds the availability and resource basics other
+#: linters report; ``strict`` adds debated practices (CPU limits) and rules that fire without
+#: the context that makes them certain.
+PROFILES: tuple[str, ...] = ("minimal", "default", "strict")
+
 _ID = re.compile(r"^[a-z][a-z0-9-]*/[a-z0-9][a-z0-9-]*$")
 
 
@@ -41,6 +48,7 @@ class Rule:
         doc: the Markdown documentation (the function's docstring, dedented).
         func: the check itself.
         family: the part of ``id`` before the slash.
+        profile: the least profile (:data:`PROFILES`) the rule runs in.
     """
 
     id: str
@@ -48,6 +56,11 @@ class Rule:
     summary: str
     doc: str
     func: RuleFunc
+    profile: str = "minimal"
+
+    def in_profile(self, profile: str) -> bool:
+        """Whether the rule runs under ``profile`` (one of :data:`PROFILES`)."""
+        return PROFILES.index(profile) >= PROFILES.index(self.profile)
 
     @property
     def family(self) -> str:
@@ -61,16 +74,19 @@ _REGISTRY: dict[str, Rule] = {}
 _LOADED = False
 
 
-def rule(id: str, severity: Severity, summary: str) -> Callable[[RuleFunc], RuleFunc]:
-    """Register ``func`` as rule ``id``.
+def rule(id: str, severity: Severity, summary: str,
+         profile: str = "minimal") -> Callable[[RuleFunc], RuleFunc]:
+    """Register ``func`` as rule ``id``, run in ``profile`` and the profiles after it.
 
     Raises:
         ValueError: the id is not a ``family/name`` slug, or is registered twice, or the
-            function has no docstring.
+            function has no docstring, or ``profile`` is not one of :data:`PROFILES`.
     """
 
     if not _ID.match(id):
         raise ValueError(f"rule id {id!r} is not a family/name slug")
+    if profile not in PROFILES:
+        raise ValueError(f"rule {id}: profile must be one of {', '.join(PROFILES)}")
 
     def deco(func: RuleFunc) -> RuleFunc:
         if id in _REGISTRY:
@@ -78,7 +94,8 @@ def rule(id: str, severity: Severity, summary: str) -> Callable[[RuleFunc], Rule
         doc = _dedent(func.__doc__ or "")
         if not doc:
             raise ValueError(f"rule {id} has no documentation")
-        _REGISTRY[id] = Rule(id=id, severity=severity, summary=summary, doc=doc, func=func)
+        _REGISTRY[id] = Rule(id=id, severity=severity, summary=summary, doc=doc, func=func,
+                             profile=profile)
         return func
 
     return deco
@@ -131,6 +148,10 @@ def explain(rule_id: str) -> str:
     if rule_id not in docs:
         raise KeyError(rule_id)
     sev, summary, doc = docs[rule_id]
-    return f"# {rule_id}\n\nDefault severity: **{sev}**. {summary}\n\n{doc}\n"
+    r = load_rules().get(rule_id)
+    least = r.profile if r is not None else PROFILES[0]
+    runs = ", ".join(f"`{p}`" for p in PROFILES[PROFILES.index(least):])
+    return (f"# {rule_id}\n\nDefault severity: **{sev}**. Profiles: {runs}"
+            f"{' (opt-in)' if least == 'strict' else ''}. {summary}\n\n{doc}\n")
 
 

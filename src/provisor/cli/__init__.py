@@ -3,7 +3,9 @@ function, prints.
 
 Commands::
 
-    provisor plan [POLICY] [-o DIR] [--force]       render, check the render, summarise
+    provisor plan [POLICY] [-o DIR] [--force]       render, check, simulate, forecast, report
+    provisor forecast (--series FILE... | --prometheus URL) [--horizon 30d] [--backtest]
+    provisor report [POLICY | PATH...] [--series FILE... | --prometheus URL] [-o FILE]
     provisor render [POLICY] -o DIR [--force]        write the bundle (a kustomize base)
     provisor --version | -h | --help                  (every command takes -h/--help)
     provisor check PATH... [--format text|json|sarif] [--fail-on error|warning|info]
@@ -187,6 +189,10 @@ def check(
         "--namespace", "-n", help="Judge objects without a namespace as if applied to this "
         "one (kubectl apply -n); by default each file (or kustomization) stands alone.",
         show_default=False)] = None,
+    profile: Annotated[Optional[str], typer.Option(
+        help="Which rules run: minimal (what Kubernetes refuses or cannot work), default "
+        "(adds the availability and resource basics), strict (adds debated practices such as "
+        "CPU limits). Overrides check.profile in .provisor.yaml.", show_default=False)] = None,
 ) -> None:
     """Check manifests for schema errors and cross-object mistakes."""
     if list_rules or explain:
@@ -207,9 +213,16 @@ def check(
     from provisor.manifests import UnsupportedVersionError, load
 
     try:
-        cfg = load_config(config or find_config(), known_rules=set(all_docs()))
+        cfg_path = config or find_config()  # the catalogue is imported only to validate one
+        cfg = load_config(cfg_path, known_rules=set(all_docs()) if cfg_path else None)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
+    if profile is not None:
+        from provisor.check.registry import PROFILES
+
+        if profile.lower() not in PROFILES:
+            raise _fail(f"--profile must be one of {', '.join(PROFILES)}, not {profile!r}")
+        cfg.profile = profile.lower()
     docs = load(paths)
     if not docs and not docs.findings:
         raise _fail(f"no manifests found in {', '.join(paths)} (a folder is walked for "
@@ -320,7 +333,19 @@ def plan(
     except PlanError as exc:
         raise _fail(str(exc)) from None
     print_plan(result, _console())
+    _plan_report(result)
     raise typer.Exit(result.check.exit_code(fail_on))
+
+
+def _plan_report(result) -> None:
+    """The plan's last step: the report beside the bundle; its path is the last line."""
+    from provisor.report import write_plan_report
+
+    try:
+        path = write_plan_report(result)
+    except OSError as exc:
+        raise _fail(f"{result.out_dir}: cannot write the report: {exc.strerror or exc}") from None
+    _console().print(f"report: [bold]{path}[/] (open it in a browser; report.md beside it)")
 
 
 @policy_app.command("show")
@@ -530,3 +555,8 @@ def _internal_error(exc: BaseException, debug: bool) -> int:
 
 
 __all__ = ["app", "main"]
+
+
+# Commands in their own modules register themselves on ``app`` when imported.
+from provisor.cli import forecast as _forecast_cmd  # noqa: E402,F401
+from provisor.cli import report as _report_cmd  # noqa: E402,F401

@@ -73,7 +73,7 @@ def qualified_name_errors(value: str) -> list[str]:
     return errs
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096, typed=True)
 def is_qualified_name(value: str) -> bool:
     """``IsQualifiedName`` as a predicate."""
     return not qualified_name_errors(value)
@@ -114,7 +114,7 @@ def is_native_resource(name: str) -> bool:
     return "/" not in name or _NATIVE_PREFIX in name
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096, typed=True)
 def is_extended_resource_name(name: str) -> bool:
     """``IsExtendedResourceName``: not native, not starting with ``requests.``, and
     ``requests.<name>`` is a qualified name (e.g. ``nvidia.com/gpu``)."""

@@ -35,6 +35,11 @@ Public functions:
 * ``validate_limit_range(lr, *, api_defaults=True) -> list[FieldError]`` -- the spec errors of
   ``ValidateLimitRange``.
 * ``invalid_message(kind, obj, errors) -> str`` -- ``apierrors.NewInvalid``'s message.
+* ``validate_pdb_spec(spec) -> list[FieldError]`` -- ``ValidatePodDisruptionBudgetSpec``
+  (``pkg/apis/policy/validation/validation.go``): min and max both set, a negative or
+  malformed value, a percentage above 100%, an unsupported unhealthyPodEvictionPolicy.
+* ``pod_spec_containers_errors(pod_spec, path) -> list[FieldError]`` -- a pod spec without
+  containers (``validateContainers``, ``pkg/apis/core/validation/validation.go``).
 
 Field-error texts (``field.Error.Error()``): ``<field>: <type>[: <value>][: <detail>]`` where
 ``<type>`` is ``Invalid value``, ``Required value``, ``Forbidden``, ``Unsupported value`` or
@@ -92,20 +97,25 @@ __all__ = [
     "INVALID",
     "NOT_SUPPORTED",
     "REQUIRED",
+    "PERCENT_ERROR",
+    "UNHEALTHY_POD_EVICTION_POLICIES",
     "FieldError",
     "FieldPath",
     "check_pod_resources",
     "duplicate",
     "field_value",
     "forbidden",
+    "int_or_percent_errors",
     "invalid",
     "invalid_message",
     "is_extended_resource_name",
     "is_overcommit_allowed",
     "not_supported",
+    "pod_spec_containers_errors",
     "required",
     "resource_requirements_errors",
     "validate_limit_range",
+    "validate_pdb_spec",
     "validate_pod_resources",
 ]
 
@@ -549,3 +559,101 @@ def validate_limit_range(lr: Mapping[str, Any], *, api_defaults: bool = True) ->
                                    f"default value {df} must equal to defaultRequest value {dr} "
                                    f"in {k}"))
     return out
+
+
+# -- PodDisruptionBudget spec ---------------------------------------------------------------
+
+#: ``IsValidPercent`` (``staging/src/k8s.io/apimachinery/pkg/util/validation/validation.go``):
+#: ``RegexError(percentErrMsg, "[0-9]+%", "1%", "93%")``, with RegexError's double space.
+PERCENT_ERROR = ("a valid percent string must be a numeric string followed by an ending '%' "
+                 "(e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")
+#: ``supportedUnhealthyPodEvictionPolicies.List()`` (sorted).
+UNHEALTHY_POD_EVICTION_POLICIES = ("AlwaysAllow", "IfHealthyBudget")
+
+
+def _is_json_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_valid_percent(text: str) -> bool:
+    return len(text) >= 2 and text.endswith("%") and text[:-1].isascii() \
+        and text[:-1].isdigit()
+
+
+def int_or_percent_errors(value: Any, path: FieldPath) -> list[FieldError]:
+    """``ValidatePositiveIntOrPercent`` then ``IsNotMoreThan100Percent``
+    (``pkg/apis/apps/validation/validation.go``) for one ``IntOrString`` as written in JSON:
+    a string must match ``[0-9]+%`` and be at most ``100%``; an integer must be >= 0. A value
+    of another type is not an IntOrString at all (the schema's finding): no error here."""
+    if isinstance(value, str):
+        if not _is_valid_percent(value):
+            return [invalid(path, value, PERCENT_ERROR)]
+        if int(value[:-1]) > 100:
+            return [invalid(path, value, "must not be greater than 100%")]
+        return []
+    if _is_json_int(value) and value < 0:
+        return [invalid(path, value, "must be greater than or equal to 0")]
+    return []
+
+
+class _GoStruct:
+    """A bad value that ``field.Error`` prints as JSON of an internal Go struct (field
+    names as in Go, in declaration order)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _internal_pdb_spec(spec: Mapping[str, Any]) -> _GoStruct:
+    fields = (("MinAvailable", "minAvailable"), ("Selector", "selector"),
+              ("MaxUnavailable", "maxUnavailable"),
+              ("UnhealthyPodEvictionPolicy", "unhealthyPodEvictionPolicy"))
+    parts = [f"{json.dumps(go)}:{json.dumps(spec.get(js), separators=(',', ':'))}"
+             for go, js in fields]
+    return _GoStruct("{" + ",".join(parts) + "}")
+
+
+def validate_pdb_spec(spec: Mapping[str, Any], path: FieldPath | None = None
+                      ) -> list[FieldError]:
+    """The errors ``ValidatePodDisruptionBudgetSpec``
+    (``pkg/apis/policy/validation/validation.go``) gives a PDB's ``spec`` (JSON form), in
+    upstream's order: ``minAvailable`` and ``maxUnavailable`` both set (``spec: Invalid
+    value: {...}: minAvailable and maxUnavailable cannot be both set``, the value being the
+    internal spec as JSON with Go field names); each of them a valid non-negative integer or a
+    ``[0-9]+%`` percentage of at most 100% (:func:`int_or_percent_errors`); an
+    ``unhealthyPodEvictionPolicy`` other than ``AlwaysAllow``/``IfHealthyBudget``. The label
+    selector is judged by :mod:`provisor.k8s.selectors` (``SelectorError``), not here.
+
+    ``path`` defaults to ``spec``. Fields of the wrong JSON type are left to the schema."""
+    p = path or FieldPath("spec")
+    out: list[FieldError] = []
+    ma, mu = spec.get("minAvailable"), spec.get("maxUnavailable")
+    if ma is not None and mu is not None:
+        out.append(invalid(p, _internal_pdb_spec(spec),
+                           "minAvailable and maxUnavailable cannot be both set"))
+    if ma is not None:
+        out.extend(int_or_percent_errors(ma, p.child("minAvailable")))
+    if mu is not None:
+        out.extend(int_or_percent_errors(mu, p.child("maxUnavailable")))
+    policy = spec.get("unhealthyPodEvictionPolicy")
+    if isinstance(policy, str) and policy not in UNHEALTHY_POD_EVICTION_POLICIES:
+        out.append(not_supported(p.child("unhealthyPodEvictionPolicy"), policy,
+                                 UNHEALTHY_POD_EVICTION_POLICIES))
+    return out
+
+
+def pod_spec_containers_errors(pod_spec: Mapping[str, Any], path: FieldPath
+                               ) -> list[FieldError]:
+    """``validateContainers``' first check (``pkg/apis/core/validation/validation.go``): a pod
+    spec with no containers, ``<path>.containers: Required value``. ``path`` is the pod spec's
+    (``spec.template.spec`` for a Deployment). A ``containers`` of the wrong type is the
+    schema's finding (no error here)."""
+    containers = pod_spec.get("containers")
+    if containers is None or (isinstance(containers, list) and not containers):
+        return [required(path.child("containers"), "")]
+    return []

@@ -84,7 +84,7 @@ class ControllerConfig:
     pod_level_resources: bool = True
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=64, typed=True)
 def _calculator_for(config: ControllerConfig) -> ReplicaCalculator:
     return ReplicaCalculator(config.tolerance, config.cpu_initialization_period,
                              config.delay_of_initial_readiness_status,

@@ -144,7 +144,7 @@ def _ceil64(x: float) -> int:
 _TIME_CACHE_MAX = 65536
 
 
-@lru_cache(maxsize=_TIME_CACHE_MAX)
+@lru_cache(maxsize=_TIME_CACHE_MAX, typed=True)
 def _parse_rfc3339(text: str) -> float:
     s = text.strip()
     if s.endswith(("Z", "z")):
@@ -220,7 +220,7 @@ def parse_go_duration(value: Any) -> float:
     return sign * total
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=16384, typed=True)
 def _milli_of_text(text: str) -> int:
     return Quantity.parse(text).milli_value()
 

@@ -139,7 +139,7 @@ from provisor.k8s.names import (  # noqa: E402  (re-exported for the scheduler's
 )
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=1024, typed=True)
 def is_scalar_resource_name(name: str) -> bool:
     """True for the names kept in ``Resource.scalar``: extended resources, hugepages,
     ``kubernetes.io/``-prefixed native resources and attachable volumes

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from provisor.check.context import Context, Workload
+from provisor.check.context import Context, Workload, is_unset
 from provisor.check.rules.promql._exprs import Site, analysed
 from provisor.promql import ast as A
 from provisor.promql.labels import literal_alternatives
@@ -73,7 +73,8 @@ def oom_alerts(ctx: Context) -> Iterator[OomAlert]:
         scope = _scope(an.shape.get("namespace").values if an.shape is not None else None,
                        sels)
         covered = [w for w in (*ctx.workloads, *ctx.argo_workloads)
-                   if scope is None or w.namespace in scope or w.namespace == ""]
+                   if scope is None or w.namespace in scope or w.namespace == ""
+                   or is_unset(w.namespace)]  # no namespace: it may land in the scope
         never = [w for w in covered if w.restart_policy == "Never"]
         yield OomAlert(site, sorted({s.name or "" for s in sels}), scope, covered, never)
 

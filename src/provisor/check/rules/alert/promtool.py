@@ -60,15 +60,22 @@ def check(ctx: Context) -> Iterator[Hit]:
         yield from _check_file(entries, name, timeout)
 
 
+def _group_name(g: dict[str, Any]) -> Any:
+    """A group's ``name`` as a dictionary key (a name of the wrong type, which promtool
+    itself reports, as its text)."""
+    name = g.get("name")
+    return name if name is None or isinstance(name, (str, int, float)) else repr(name)
+
+
 def _check_file(entries: list[tuple[Any, Path, int, dict[str, Any], ObjectRef]],
                 promtool: str, timeout: float) -> Iterator[Hit]:
     docs_per_name: dict[Any, set[int]] = {}
     for doc, _b, _gi, g, _r in entries:
-        docs_per_name.setdefault(g.get("name"), set()).add(id(doc))
+        docs_per_name.setdefault(_group_name(g), set()).add(id(doc))
     seen: Counter[Any] = Counter()
     groups: list[dict[str, Any]] = []
     for doc, _b, _gi, g, _r in entries:
-        gname = g.get("name")
+        gname = _group_name(g)
         if len(docs_per_name.get(gname, ())) > 1:
             # Separate objects become separate rule files in the Operator: same names are
             # fine there. Keep them apart here.

@@ -73,26 +73,61 @@ def target_workload(ctx: "Context", d: "Document") -> Workload | None:
     ref = target_ref(d.obj)
     if ref is None:
         return None
-    return ctx.workload(ref[0], namespace_of(d.obj), ref[1])
+    return ctx.workload(ref[0], namespace_of(d.obj), ref[1], near=d.file)
 
 
 def hpas_of_workload(ctx: "Context", w: Workload) -> list["Document"]:
-    """The HPAs whose ``scaleTargetRef`` names ``w``."""
-    return ctx.hpas_by_target.get((w.kind, w.namespace, w.name), [])
+    """The HPAs whose ``scaleTargetRef`` names ``w``, nearest to ``w``'s file first
+    (:meth:`Context.nearest`)."""
+    return ctx.nearest(ctx.hpas_by_target.get((w.kind, w.namespace, w.name), []), w.doc.file)
 
 
 def metrics(obj: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
-    """(index, metric) of ``spec.metrics`` (autoscaling/v2); for autoscaling/v1, the implied
-    Resource cpu Utilization metric of ``targetCPUUtilizationPercentage`` (default 80)."""
-    api = str(obj.get("apiVersion", ""))
-    if api == "autoscaling/v1":
-        pct = dig(obj, "spec", "targetCPUUtilizationPercentage")
-        return [(-1, {"type": "Resource", "resource": {"name": "cpu", "target": {
-            "type": "Utilization", "averageUtilization": pct if is_int(pct) else 80}}})]
-    ms = dig(obj, "spec", "metrics")
-    if not isinstance(ms, list):
-        return []
-    return [(i, m) for i, m in enumerate(ms) if isinstance(m, dict)]
+    """THE accessor for an HPA's metrics, whatever its version: ``(index, metric)`` in
+    ``autoscaling/v2`` form as the API server stores it
+    (:func:`provisor.k8s.hpa.conversion.v2_metrics`: ``autoscaling/v1``'s
+    ``targetCPUUtilizationPercentage``, default 80; ``autoscaling/v2beta1``'s
+    ``targetAverageUtilization`` and friends converted; no metrics -> the default CPU metric).
+    A metric the server supplies has index ``DEFAULTED`` (-1); point at it with
+    :func:`metric_path`."""
+    from provisor.k8s.hpa.conversion import v2_metrics
+
+    return v2_metrics(obj)
+
+
+def metric_name(obj: dict[str, Any], i: int) -> str:
+    """How messages name metric ``i`` of :func:`metrics`: ``metric 0``, or
+    ``targetCPUUtilizationPercentage`` (autoscaling/v1), or ``the default metric (cpu at 80%
+    utilization)`` when the HPA sets none."""
+    if i >= 0:
+        return f"metric {i}"
+    from provisor.k8s.hpa.conversion import METRICS_ANNOTATION, annotation_index
+
+    k = annotation_index(i)
+    if k is not None:
+        return f"metric {k} of annotation {METRICS_ANNOTATION}"
+    if obj.get("apiVersion") == "autoscaling/v1":
+        return "targetCPUUtilizationPercentage"
+    return "the default metric (cpu at 80% utilization)"
+
+
+def metric_path(obj: dict[str, Any], i: int, *inner: str) -> tuple[str | int, ...]:
+    """The document path of ``inner`` (e.g. ``"resource", "target"``) inside metric ``i`` of
+    :func:`metrics`, as far as the written manifest has it: ``spec.targetCPUUtilization
+    Percentage`` (autoscaling/v1), ``spec`` for a defaulted metric, ``spec.metrics[i]`` for
+    a converted ``autoscaling/v2beta1`` metric (its fields are named differently)."""
+    if i <= -2:
+        from provisor.k8s.hpa.conversion import METRICS_ANNOTATION
+
+        return ("metadata", "annotations", METRICS_ANNOTATION)
+    if i < 0:
+        if obj.get("apiVersion") == "autoscaling/v1" and dig(
+                obj, "spec", "targetCPUUtilizationPercentage") is not None:
+            return ("spec", "targetCPUUtilizationPercentage")
+        return ("spec",)
+    if obj.get("apiVersion") == "autoscaling/v2beta1":
+        return ("spec", "metrics", i)
+    return ("spec", "metrics", i, *inner)
 
 
 _SOURCE_FIELD = {"Resource": "resource", "ContainerResource": "containerResource",

@@ -6,7 +6,15 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from provisor.check.context import Context, Hit, Workload, name_of, namespace_of
+from provisor.check.context import (
+    Context,
+    Hit,
+    Workload,
+    is_unset,
+    name_of,
+    namespace_of,
+    object_text,
+)
 from provisor.check.registry import rule
 from provisor.check.rules.hpa._common import hpas, target_ref
 
@@ -39,7 +47,7 @@ def check(ctx: Context) -> Iterator[Hit]:
         if ref is None:
             continue
         ns = namespace_of(d.obj)
-        by_ns[ns].append((d, ctx.workload(ref[0], ns, ref[1]), ref))
+        by_ns[ns].append((d, ctx.workload(ref[0], ns, ref[1], near=d.file), ref))
 
     for ns, entries in by_ns.items():
         if len(entries) < 2:
@@ -52,7 +60,7 @@ def check(ctx: Context) -> Iterator[Hit]:
             if w is None or not isinstance(w.selector, dict):
                 key = ("ref", ref)  # same target named twice, target not in the set
                 controllers[key].append(d)
-                pods_of[key] = f"{ref[0]} {ref[1]}"
+                pods_of[key] = object_text(ref[0], ns, ref[1])
                 selectors[id(d)] = f"the selector of {ref[0]} {ref[1]}"
                 continue
             selectors[id(d)] = w.selector
@@ -62,7 +70,7 @@ def check(ctx: Context) -> Iterator[Hit]:
                 continue
             for pw in matched or [w]:
                 controllers[id(pw)].append(d)
-                pods_of[id(pw)] = f"{pw.kind} {pw.name}"
+                pods_of[id(pw)] = object_text(pw.kind, ns, pw.name)
         seen: set[int] = set()
         for key, group in controllers.items():
             if len(group) < 2:
@@ -70,8 +78,10 @@ def check(ctx: Context) -> Iterator[Hit]:
             uniq = list({identity(g): g for g in group}.values())  # same name: one object
             if len(uniq) < 2:
                 continue
-            listing = "[" + " ".join(sorted(f"{ns or 'default'}/{name_of(g.obj)}"
-                                            for g in uniq)) + "]"
+            # the controller's keys are namespace/name; without a namespace, the name alone
+            listing = "[" + " ".join(sorted(
+                name_of(g.obj) if is_unset(ns) else f"{ns or 'default'}/{name_of(g.obj)}"
+                for g in uniq)) + "]"
             for g in uniq:
                 if id(g) in seen:
                     continue

@@ -8,8 +8,11 @@ from typing import Any
 from provisor.check.context import Context, Hit
 from provisor.check.registry import rule
 from provisor.check.rules.hpa._common import (
-    behavior_of, hpas, is_int, max_replicas, metrics, min_replicas, running_pods, source_field,
+    behavior_of, hpas, is_int, max_replicas, metric_name, metric_path, metrics, min_replicas,
+    running_pods, source_field,
     target_workload)
+
+from provisor.check.rules.pdb._common import MAX_SYNTHETIC_PODS  # noqa: E402
 
 _NOMINAL_REQUEST = 1 << 30  # bytes, when the target's request is not known
 _MAX_STEPS = 64
@@ -123,8 +126,8 @@ def check(ctx: Context) -> Iterator[Hit]:
         if not ms:
             continue
         lo, hi = min_replicas(d.obj), max_replicas(d.obj)
-        if lo is None or hi is None or not 1 <= lo < hi:
-            lo = hi = None
+        if lo is None or hi is None or not 1 <= lo < hi or hi > MAX_SYNTHETIC_PODS:
+            lo = hi = None  # (too many replicas to simulate pod by pod)
         for i, m in ms:
             mtype = m.get("type")
             field = source_field(mtype)
@@ -137,11 +140,11 @@ def check(ctx: Context) -> Iterator[Hit]:
             if not isinstance(target, dict):
                 continue
             ttype = target.get("type")
-            path = ("spec", "metrics", i, field, "target")
+            path = metric_path(d.obj, i, field, "target")
             tval = target.get("averageUtilization") if ttype == "Utilization" else \
                 target.get("averageValue")
             unit = "%" if ttype == "Utilization" else ""
-            head = f"metric {i}: {mtype} memory {ttype} target" + (
+            head = f"{metric_name(d.obj, i)}: {mtype} memory {ttype} target" + (
                 f" {tval}{unit}" if tval is not None else "")
             base = ("memory seldom falls when pods are added (heaps, caches, informers), so an "
                     "HPA on memory tends to ratchet up to maxReplicas and stay there")

@@ -7,6 +7,7 @@ from typing import Any
 
 from provisor.check.context import Context, Hit, dig
 from provisor.check.registry import rule
+from provisor.check.rules.hpa._common import metric_path, metrics
 
 #: metric source type -> the field holding it (autoscaling/v2 MetricSpec).
 SOURCES = {
@@ -54,17 +55,17 @@ def check(ctx: Context) -> Iterator[Hit]:
     """
     for d in ctx.kind("HorizontalPodAutoscaler"):
         if not str(d.obj.get("apiVersion", "")).startswith("autoscaling/v2"):
-            continue
-        metrics = dig(d.obj, "spec", "metrics")
-        if not isinstance(metrics, list):
-            continue
-        for i, m in enumerate(metrics):
-            if isinstance(m, dict):
+            continue  # autoscaling/v1 has no metric sources
+        # every version read through the one accessor (autoscaling/v2beta1 converted)
+        for i, m in metrics(d.obj):
+            if i >= 0:  # a defaulted metric is well-formed
                 yield from _metric(d, i, m)
 
 
 def _metric(d: Any, i: int, m: dict[str, Any]) -> Iterator[Hit]:
-    base = ("spec", "metrics", i)
+    def at(*inner: str) -> tuple[str | int, ...]:
+        return metric_path(d.obj, i, *inner)
+
     mtype = m.get("type")
     present = [f for f in SOURCES.values() if m.get(f) is not None]
     if not isinstance(mtype, str) or mtype not in SOURCES:
@@ -78,23 +79,23 @@ def _metric(d: Any, i: int, m: dict[str, Any]) -> Iterator[Hit]:
                             mtype if mtype is not None else "", sorted(SOURCES))
         yield Hit(d, f"metric {i}: type {mtype!r} is not a metric source type; the API server "
                      f"refuses the HPA (422): {hpa_invalid_message(d.obj, [err])}",
-                  fix=f"use {suggestion}", path=(*base, "type"))
+                  fix=f"use {suggestion}", path=at("type"))
         return
     field = SOURCES[mtype]
     if field not in present:
         yield Hit(d, f"metric {i}: type {mtype} must populate `{field}:` with the metric",
-                  fix=f"add a `{field}:` block or change the type", path=(*base, "type"))
+                  fix=f"add a `{field}:` block or change the type", path=at("type"))
         return
     for other in present:
         if other != field:
             yield Hit(d, f"metric {i}: type {mtype} must populate the given metric source "
                          f"only, but `{other}:` is set too",
                       fix=f"remove `{other}:` or split it into its own metric",
-                      path=(*base, other))
+                      path=at(other))
     target = dig(m, field, "target")
     if not isinstance(target, dict):
         yield Hit(d, f"metric {i}: {mtype} metric has no target",
-                  fix="add target: {type: ..., ...}", path=(*base, field))
+                  fix="add target: {type: ..., ...}", path=at(field))
         return
     ttype = target.get("type")
     allowed = TARGET_TYPES[mtype]
@@ -102,17 +103,17 @@ def _metric(d: Any, i: int, m: dict[str, Any]) -> Iterator[Hit]:
         yield Hit(d, f"metric {i}: target type {ttype!r} is not valid for a {mtype} metric "
                      f"(the controller reads {' or '.join(allowed)})",
                   fix=f"use target type {' or '.join(allowed)}",
-                  path=(*base, field, "target", "type"))
+                  path=at(field, "target", "type"))
         return
     need = _TARGET_FIELD[ttype]
     if target.get(need) is None:
         yield Hit(d, f"metric {i}: target type {ttype} needs `{need}`, which is not set",
-                  fix=f"set target.{need}", path=(*base, field, "target", "type"))
+                  fix=f"set target.{need}", path=at(field, "target", "type"))
     for f in _TARGET_FIELD.values():
         if f != need and target.get(f) is not None:
             yield Hit(d, f"metric {i}: target type {ttype} ignores `{f}`",
                       fix=f"remove target.{f} or change the target type",
-                      path=(*base, field, "target", f))
+                      path=at(field, "target", f))
     if mtype == "ContainerResource" and not dig(m, field, "container"):
         yield Hit(d, f"metric {i}: a ContainerResource metric must name its container",
-                  fix="set containerResource.container", path=(*base, field))
+                  fix="set containerResource.container", path=at(field))

@@ -6,7 +6,13 @@ from collections.abc import Iterator
 
 from provisor.check.context import Context, Hit, dig
 from provisor.check.registry import rule
-from provisor.check.rules.hpa._common import hpas, metrics, source_field
+from provisor.check.rules.hpa._common import (
+    hpas,
+    metric_name,
+    metric_path,
+    metrics,
+    source_field,
+)
 
 #: metric source type -> the aggregated API the HPA controller reads it from
 #: (pkg/controller/podautoscaler/metrics/client.go: customMetricsClient, externalMetricsClient).
@@ -66,10 +72,10 @@ def check(ctx: Context) -> Iterator[Hit]:
             field = source_field(m.get("type")) or ""
             name = dig(m, field, "metric", "name")
             what = f"{mtype} metric" + (f" {name!r}" if isinstance(name, str) else "")
-            yield Hit(d, f"metric {i}: cannot verify that the {what} can be read: it is served by "
+            yield Hit(d, f"{metric_name(d.obj, i)}: cannot verify that the {what} can be read: it is served by "
                          f"{api}, and no APIService in the checked set registers that API (a "
                          f"metrics adapter such as prometheus-adapter or KEDA); without one the "
                          f"HPA reports ScalingActive=False and this metric never acts",
                       fix=f"install an adapter serving {api} (check its APIService together "
                           f"with the HPA) and expose this metric name in its rules",
-                      path=("spec", "metrics", i, "type"))
+                      path=metric_path(d.obj, i, "type"))

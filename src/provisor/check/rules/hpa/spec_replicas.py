@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from provisor.check.context import SCALABLE_KINDS, Context, Hit, name_of
+from provisor.check.context import Context, Hit, SCALABLE_KINDS, name_of, object_text
 from provisor.check.registry import rule
 from provisor.check.rules.hpa._common import hpas_of_workload, max_replicas, min_replicas
 
@@ -41,8 +41,8 @@ def check(ctx: Context) -> Iterator[Hit]:
         lo, hi = min_replicas(h.obj), max_replicas(h.obj)
         rng = f" (minReplicas {lo}, maxReplicas {hi})" if lo is not None and hi is not None else ""
         yield Hit(w.doc,
-                  f"spec.replicas: {w.replicas} is set while HorizontalPodAutoscaler "
-                  f"{w.namespace or '(default)'}/{name_of(h.obj)}{rng} scales this {w.kind}: every "
+                  f"spec.replicas: {w.replicas} is set while "
+                  f"{object_text('HorizontalPodAutoscaler', w.namespace, name_of(h.obj))}{rng} scales this {w.kind}: every "
                   f"apply of this manifest resets the replica count to {w.replicas}, undoing the "
                   f"HPA's scale-out until its next syncs",
                   fix="remove spec.replicas from the manifest; the HPA's minReplicas is the floor",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from provisor.check.context import SCALABLE_KINDS, Context, Hit, dig, namespace_of
+from provisor.check.context import Context, Hit, SCALABLE_KINDS, dig, namespace_of, object_text
 from provisor.check.registry import rule
 
 #: Built-in kinds that own pods but have no /scale subresource.
@@ -67,8 +67,8 @@ def not_found(ctx: Context) -> Iterator[Hit]:
         ns = namespace_of(d.obj)
         if ctx.get(kind, ns, name) is None:
             api = str(ref.get("apiVersion", ""))
-            yield Hit(d, f"cannot verify scaleTargetRef {api} {kind} {ns or '(default)'}/"
-                         f"{name}: it is not in the checked manifests",
+            yield Hit(d, f"cannot verify scaleTargetRef {api} "
+                         f"{object_text(kind, ns, name)}: it is not in the checked manifests",
                       fix="check the target together with the HPA",
                       path=("spec", "scaleTargetRef", "name"))
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from provisor.check.context import Context, Hit, dig
+from provisor.check.context import Context, Hit, dig, object_text
 from provisor.check.registry import rule
+from provisor.check.rules.hpa._common import metric_name, metric_path, metrics
 
 
 def _containers_counted(pod_spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -46,18 +47,19 @@ def check(ctx: Context) -> Iterator[Hit]:
 
     for d in ctx.kind("HorizontalPodAutoscaler"):
         ref = dig(d.obj, "spec", "scaleTargetRef")
-        metrics = dig(d.obj, "spec", "metrics")
-        if not isinstance(ref, dict) or not isinstance(metrics, list):
+        ms = metrics(d.obj)
+        if not isinstance(ref, dict) or not ms:
             continue
-        w = ctx.workload(str(ref.get("kind", "")), _ns(d.obj), str(ref.get("name", "")))
+        w = ctx.workload(str(ref.get("kind", "")), _ns(d.obj), str(ref.get("name", "")),
+                         near=d.file)
         if w is None:
             continue
         # the pod as the API server admits it: API defaulting (a limit without a request
         # gives request = limit) and LimitRange defaults (Context.admitted)
         pod = ctx.admitted(w).pod
         spec = pod.get("spec") or {}
-        for i, m in enumerate(metrics):
-            if not isinstance(m, dict) or m.get("type") not in ("Resource", "ContainerResource"):
+        for i, m in ms:
+            if m.get("type") not in ("Resource", "ContainerResource"):
                 continue
             field = "resource" if m["type"] == "Resource" else "containerResource"
             if dig(m, field, "target", "type") != "Utilization":
@@ -71,9 +73,9 @@ def check(ctx: Context) -> Iterator[Hit]:
                        and dig(c, "resources", "requests", res) is None]
             if only is not None and not any(c.get("name") == only
                                             for _k, c in _containers_counted(spec)):
-                yield Hit(d, f"metric {i}: container {only!r} is not in {w.kind} "
-                             f"{w.namespace}/{w.name}", fix="name an existing container",
-                          path=("spec", "metrics", i, field, "container"))
+                yield Hit(d, f"{metric_name(d.obj, i)}: container {only!r} is not in "
+                             f"{object_text(w.kind, w.namespace, w.name)}", fix="name an existing container",
+                          path=metric_path(d.obj, i, field, "container"))
                 continue
             if missing:
                 try:  # pod-level requests (PodLevelResources) make per-container ones moot
@@ -86,13 +88,13 @@ def check(ctx: Context) -> Iterator[Hit]:
                 names = ", ".join(f'"{n}"' for n in missing)
                 yield Hit(
                     d,
-                    f"metric {i} {m['type']}/{res}/Utilization needs requests.{res} on every "
-                    f"container of {w.kind} {w.namespace}/{w.name}; container(s) {names} "
+                    f"{metric_name(d.obj, i)} {m['type']}/{res}/Utilization needs requests.{res} on every "
+                    f"container of {object_text(w.kind, w.namespace, w.name)}; container(s) {names} "
                     f"have none, so the HPA cannot compute utilization (Failed"
                     f"Get{m['type']}Metric: {upstream}) and will not scale on this metric",
                     fix=f"add requests.{res} to {names}, or use type ContainerResource with "
                         f"the container that carries the load",
-                    path=("spec", "metrics", i, field, "target", "type"))
+                    path=metric_path(d.obj, i, field, "target", "type"))
 
 
 def _ns(obj: dict[str, Any]) -> str:

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from provisor.check.context import Path, PodAdmission, Workload
+from provisor.check.context import Path, PodAdmission, Workload, is_unset, list_at, object_text
 
 if TYPE_CHECKING:
     from provisor.check.context import Context
@@ -44,12 +44,13 @@ def container_path(w: Workload, pod: Mapping[str, Any], name: str) -> Path:
 
 
 def describe(w: Workload) -> str:
-    """``Deployment team-a/web`` (namespace ``(default)`` when unset)."""
-    return f"{w.kind} {w.namespace or '(default)'}/{w.name}"
+    """``Deployment team-a/web`` (see :func:`provisor.check.context.object_text`)."""
+    return object_text(w.kind, w.namespace, w.name)
 
 
 def ns_label(ns: str) -> str:
-    return ns or "(default)"
+    """``team-a``, or ``no namespace (judged with m.yaml)``."""
+    return ns if is_unset(ns) else (ns or "default")
 
 
 def default_source(ctx: "Context", namespace: str, resource: str,
@@ -61,7 +62,7 @@ def default_source(ctx: "Context", namespace: str, resource: str,
     (in lister order) that has the resource wins."""
     key = "default" if which == "limits" else "defaultRequest"
     for lr in ctx.stored_limit_ranges(namespace):
-        for item in (lr.get("spec") or {}).get("limits") or ():
+        for item in list_at(lr, "spec", "limits"):
             if isinstance(item, dict) and item.get("type") == "Container":
                 values = item.get(key) or {}
                 if resource in values:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from provisor.check.context import Context, Hit, name_of
+from provisor.check.context import Context, Hit, list_at, map_at, name_of
 from provisor.check.registry import rule
 from provisor.k8s.defaults import default_limit_range
 
@@ -41,24 +41,24 @@ def check(ctx: Context) -> Iterator[Hit]:
         if not isinstance(d.obj, dict):
             continue
         stored = default_limit_range(d.obj)
-        items = (stored.get("spec") or {}).get("limits")
+        items = list_at(stored, "spec", "limits")
         if not isinstance(items, list):
             continue
         pod_max: dict[str, Any] = {}
         for item in items:
             if isinstance(item, dict) and item.get("type") == "Pod":
-                pod_max.update(item.get("max") or {})
-        written = (d.obj.get("spec") or {}).get("limits") or []
+                pod_max.update(map_at(item, "max"))
+        written = list_at(d.obj, "spec", "limits")
         for i, item in enumerate(items):
             if not isinstance(item, dict) or item.get("type") != "Container":
                 continue
-            for res_name, raw_default in (item.get("default") or {}).items():
+            for res_name, raw_default in map_at(item, "default").items():
                 try:
                     default = Quantity.unmarshal(raw_default)
                     bounds = [Quantity.unmarshal(m) for m in
-                              ((item.get("max") or {}).get(res_name), pod_max.get(res_name))
+                              (map_at(item, "max").get(res_name), pod_max.get(res_name))
                               if m is not None]
-                    req_min = (item.get("min") or {}).get(res_name)
+                    req_min = map_at(item, "min").get(res_name)
                     req_min_q = Quantity.unmarshal(req_min) if req_min is not None else None
                 except (QuantityError, ValueError, TypeError):
                     continue
@@ -71,7 +71,7 @@ def check(ctx: Context) -> Iterator[Hit]:
                 where = (f"max {upper}" if upper is not None else "no max")
                 written_item = written[i] if i < len(written) and isinstance(written[i], dict) \
                     else {}
-                from_written = res_name in (written_item.get("default") or {})
+                from_written = res_name in map_at(written_item, "default")
                 yield Hit(
                     d,
                     f"LimitRange {name_of(d.obj)}: default {res_name} limit {default} with "

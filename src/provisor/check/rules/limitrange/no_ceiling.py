@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from provisor.check.context import Context, Hit, name_of, namespace_of
+from provisor.check.context import (
+    Context,
+    Hit,
+    in_namespace_text,
+    list_at,
+    map_at,
+    name_of,
+    namespace_of,
+)
 from provisor.check.registry import rule
-from provisor.check.rules.limitrange._api import ns_label
 
 
 @rule("limitrange/no-ceiling", "warning",
@@ -42,7 +49,7 @@ def check(ctx: Context) -> Iterator[Hit]:
         pvc_max = False
         first_compute = first_pvc = None
         for d in docs:
-            items = (d.obj.get("spec") or {}).get("limits")
+            items = list_at(d.obj, "spec", "limits")
             if not isinstance(items, list):
                 continue
             for i, item in enumerate(items):
@@ -50,20 +57,20 @@ def check(ctx: Context) -> Iterator[Hit]:
                     continue
                 t = item.get("type")
                 if t in ("Container", "Pod"):
-                    compute_max.update(k for k in (item.get("max") or {}))
+                    compute_max.update(k for k in map_at(item, "max"))
                     ratio.update(k for k in (item.get("maxLimitRequestRatio") or {}))
                     if first_compute is None:
                         first_compute = (d, i)
                 elif t == "PersistentVolumeClaim":
-                    if "storage" in (item.get("max") or {}):
+                    if "storage" in map_at(item, "max"):
                         pvc_max = True
                     if first_pvc is None:
                         first_pvc = (d, i)
         if first_compute is not None and not compute_max.intersection(("cpu", "memory")):
             d, i = first_compute
             extra = "" if ratio else " and no maxLimitRequestRatio"
-            yield Hit(d, f"LimitRange {name_of(d.obj)}: no LimitRange in namespace "
-                         f"{ns_label(ns)} sets a max cpu or memory per Container or Pod{extra}: "
+            yield Hit(d, f"LimitRange {name_of(d.obj)}: no LimitRange "
+                         f"{in_namespace_text(ns)} sets a max cpu or memory per Container or Pod{extra}: "
                          f"a single container may request and use any amount (up to a node, or "
                          f"the namespace's whole quota)",
                       fix="add max: {cpu: ..., memory: ...} to the Container item (the largest "
@@ -71,8 +78,8 @@ def check(ctx: Context) -> Iterator[Hit]:
                       path=("spec", "limits", i))
         if first_pvc is not None and not pvc_max:
             d, i = first_pvc
-            yield Hit(d, f"LimitRange {name_of(d.obj)}: no LimitRange in namespace "
-                         f"{ns_label(ns)} sets max.storage for PersistentVolumeClaims: a "
+            yield Hit(d, f"LimitRange {name_of(d.obj)}: no LimitRange "
+                         f"{in_namespace_text(ns)} sets max.storage for PersistentVolumeClaims: a "
                          f"single claim may take the namespace's whole storage quota",
                       fix="add max: {storage: ...} to the PersistentVolumeClaim item",
                       path=("spec", "limits", i))

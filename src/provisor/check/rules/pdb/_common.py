@@ -17,7 +17,14 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from provisor.check.context import SCALABLE_KINDS, Workload, dig, name_of, namespace_of
+from provisor.check.context import (
+    SCALABLE_KINDS,
+    Workload,
+    dig,
+    exact_key,
+    name_of,
+    namespace_of,
+)
 
 if TYPE_CHECKING:
     from provisor.check.context import Context
@@ -66,7 +73,7 @@ class PodIndex:
 
     def select(self, namespace: str, selector: Any) -> list[Workload]:
         """Workloads of ``namespace`` whose pod labels ``selector`` (a LabelSelector dict, or
-        None) matches, in load order. Raises ``provisor.k8s.selectors.SelectorError``."""
+        None) matches, in the canonical order. Raises ``provisor.k8s.selectors.SelectorError``."""
         hit = self._compiled.get(id(selector))
         if hit is None or hit[0] is not selector:
             hit = self._compiled[id(selector)] = (selector, compiled(selector))
@@ -86,18 +93,13 @@ _SELECTORS: dict[str, "Selector"] = {}
 
 
 def compiled(selector: Any) -> "Selector":
-    """:func:`provisor.k8s.selectors.compile_selector`, memoised on the selector's text.
-    Raises ``SelectorError``."""
-    import json
-
+    """:func:`provisor.k8s.selectors.compile_selector`, memoised on the selector's exact
+    text (:func:`provisor.check.context.exact_key`). Raises ``SelectorError``."""
     from provisor.k8s.selectors import SelectorError, compile_selector
 
     if selector is not None and not isinstance(selector, dict):
         raise SelectorError("selector: Invalid value: must be a LabelSelector mapping")
-    try:
-        key = json.dumps(selector, sort_keys=True)
-    except (TypeError, ValueError):
-        key = None
+    key = exact_key(selector)
     sel = _SELECTORS.get(key) if key is not None else None
     if sel is None:
         sel = compile_selector(selector)
@@ -157,11 +159,29 @@ _API = {"Deployment": "apps/v1", "StatefulSet": "apps/v1", "ReplicaSet": "apps/v
         "CronJob": "batch/v1"}
 
 
+def api_namespace(namespace: str) -> str:
+    """The namespace synthetic objects are made in for an effective namespace: itself
+    (a "no namespace" one included, so that objects judged together stay together), or
+    ``default`` for ``""``."""
+    return namespace or "default"
+
+
+def as_created(d: Any) -> dict[str, Any]:
+    """A PDB document's object in the namespace it is judged in (``metadata.namespace`` set
+    to :func:`api_namespace` of its effective namespace), so that the eviction handler, which
+    matches PDBs and pods by namespace, sees it beside the pods :func:`fleet` makes."""
+    obj = dict(d.obj)
+    meta = obj.get("metadata")
+    obj["metadata"] = {**(meta if isinstance(meta, dict) else {}),
+                       "namespace": api_namespace(namespace_of(d.obj))}
+    return obj
+
+
 def fleet(w: Workload, count: int, unready: int = 0
           ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """``count`` pods of ``w`` (the last ``unready`` of them not Ready) and the controller
     objects that own them, with ``spec.replicas = count`` where the kind has replicas."""
-    ns = w.namespace or "default"
+    ns = api_namespace(w.namespace)
     controllers: list[dict[str, Any]] = []
     owner: dict[str, Any] | None = None
     if w.kind in _API:
@@ -217,33 +237,42 @@ class Budget:
 
 _STATUS_MEMO: dict[Any, "PDBStatus"] = {}
 
+#: The most synthetic pods one budget is computed over (the disruption controller's sync is
+#: linear in pods). Beyond it the PDB rules skip the budget: ``TooManyPods``.
+MAX_SYNTHETIC_PODS = 100_000
+
+
+class TooManyPods(ValueError):
+    """The members would run more than :data:`MAX_SYNTHETIC_PODS` pods (or a count is not
+    a non-negative int32, which the schema reports)."""
+
 
 def budget(pdb: dict[str, Any], members: list[tuple[Workload, int]], unready: int = 0
            ) -> Budget:
     """The disruption controller's status of ``pdb`` when each ``(workload, count)`` runs
     ``count`` Ready pods (the last ``unready`` pods of the first member not Ready), and the
     eviction handler's answer for the last pod of the first member (``Budget.eviction``).
+    Raises :class:`TooManyPods` beyond :data:`MAX_SYNTHETIC_PODS` pods.
 
     The PDB is taken as created from its manifest (spec only: no ``status``, generation
-    unset). Its status depends only on the spec (the selector matched the members' pod
-    labels) and on the kinds and counts of the members, so it is memoised on those."""
-    import json
-
+    unset), in its effective namespace (:func:`provisor.check.context.namespace_of`, the
+    namespace its members' pods are made in by :func:`fleet`). The status is memoised on
+    everything it is computed from: the PDB as sent, ``unready``, and each member's kind,
+    namespace, name, pod labels and count."""
     from provisor.k8s.disruption import pdb_status
 
     raw_meta = pdb.get("metadata")
     meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
     spec = pdb.get("spec")
     pdb = {"apiVersion": pdb.get("apiVersion"), "kind": "PodDisruptionBudget",
-           "metadata": {"name": meta.get("name", ""), "namespace": meta.get("namespace", "")},
+           "metadata": {"name": meta.get("name", ""), "namespace": api_namespace(
+               namespace_of(pdb))},
            "spec": spec}
     total = sum(c for _w, c in members)
-    try:
-        key: Any = (json.dumps({k: v for k, v in spec.items() if k != "selector"}
-                               if isinstance(spec, dict) else spec, sort_keys=True),
-                    unready, tuple((w.kind, c) for w, c in members))
-    except (TypeError, ValueError):
-        key = None
+    if total > MAX_SYNTHETIC_PODS or any(c < 0 for _w, c in members):
+        raise TooManyPods(f"{total} pods")
+    key = exact_key([pdb, unready, [[w.kind, w.namespace, w.name, w.pod_labels, c]
+                                    for w, c in members]])
     status = _STATUS_MEMO.get(key) if key is not None else None
     if status is None:
         pods: list[dict[str, Any]] = []
@@ -266,8 +295,24 @@ def refusal(decision: "EvictionDecision") -> str:
     return f'HTTP {decision.code} "{decision.message}"' + (f" ({causes})" if causes else "")
 
 
+def spec_errors(d: Any) -> list[Any]:
+    """The API server's field errors for a PDB document's ``spec``
+    (:func:`provisor.k8s.validation.validate_pdb_spec`); empty when the spec is not a
+    mapping (the schema's finding)."""
+    from provisor.k8s.validation import validate_pdb_spec
+
+    spec = d.obj.get("spec")
+    return validate_pdb_spec(spec) if isinstance(spec, dict) else []
+
+
 def pdbs(ctx: "Context") -> list[Any]:
-    return ctx.kind("PodDisruptionBudget")
+    """The PodDisruptionBudgets the API server would store: those whose spec passes its
+    validation (``pdb/invalid`` reports the others, which never exist in a cluster)."""
+    out = ctx.cache.get(("pdb", "valid"))
+    if out is None:
+        out = ctx.cache[("pdb", "valid")] = [
+            d for d in ctx.kind("PodDisruptionBudget") if not spec_errors(d)]
+    return out
 
 
 def selector_of(pdb_obj: dict[str, Any]) -> Any:

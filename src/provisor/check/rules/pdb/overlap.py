@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from provisor.check.context import Context, Hit, Workload, name_of, namespace_of
+from provisor.check.context import (
+    Context,
+    Hit,
+    Workload,
+    exact_key,
+    in_namespace_text,
+    name_of,
+    namespace_of,
+    object_text,
+)
 from provisor.check.registry import rule
 from provisor.check.rules.pdb._common import (
-    fleet, identity, pdbs, pod_index, selector_of, selector_text)
+    as_created,
+    fleet,
+    identity,
+    pdbs,
+    pod_index,
+    selector_of,
+    selector_text,
+)
 
 
 @rule("pdb/overlap", "error",
@@ -52,7 +67,7 @@ def check(ctx: Context) -> Iterator[Hit]:
             by_workload[id(w)].append(d)
             workloads[id(w)] = w
         if not matched:
-            by_selector[(ns, json.dumps(sel, sort_keys=True))].append(d)
+            by_selector[(ns, exact_key(sel) or repr(sel))].append(d)
 
     reported: set[tuple[int, int]] = set()
     for key, group in by_workload.items():
@@ -63,14 +78,14 @@ def check(ctx: Context) -> Iterator[Hit]:
             continue
         w = workloads[key]
         pods, _ = fleet(w, 1)
-        decision = evict(pods[0], [g.obj for g in group])
+        decision = evict(pods[0], [as_created(g) for g in group])
         names = ", ".join(name_of(g.obj) for g in group)
         for g in group:
             if (id(g), key) in reported:
                 continue
             reported.add((id(g), key))
             others = ", ".join(name_of(o.obj) for o in group if o is not g)
-            yield Hit(g, f"the pods of {w.kind} {w.namespace or '(default)'}/{w.name} are selected "
+            yield Hit(g, f"the pods of {object_text(w.kind, w.namespace, w.name)} are selected "
                          f"by {len(group)} PodDisruptionBudgets ({names}): every eviction of them "
                          f"is refused with HTTP {decision.code} \"{decision.message}\", so drains "
                          f"of their nodes never finish",
@@ -84,7 +99,7 @@ def check(ctx: Context) -> Iterator[Hit]:
             continue
         names = ", ".join(name_of(g.obj) for g in group)
         for g in group:
-            yield Hit(g, f"PodDisruptionBudgets {names} in namespace {ns or '(default)'} have the "
+            yield Hit(g, f"PodDisruptionBudgets {names} {in_namespace_text(ns)} have the "
                          f"same selector {selector_text(selector_of(g.obj))}: every pod they "
                          f"select has more than one PDB, and the eviction API refuses to evict "
                          f"such pods at all (HTTP 500)",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from provisor.check.context import Context, Hit
+from provisor.check.context import Context, Hit, object_text
 from provisor.check.registry import rule
-from provisor.check.rules.pdb._common import budget, concurrent_pods, pdbs, pod_index
+from provisor.check.rules.pdb._common import TooManyPods, budget, concurrent_pods, pdbs, pod_index
 
 
 @rule("pdb/run-to-completion", "warning",
@@ -49,11 +49,14 @@ def check(ctx: Context) -> Iterator[Hit]:
         if not rtc:
             continue
         field = "maxUnavailable" if spec.get("maxUnavailable") is not None else "minAvailable"
-        who = ", ".join(f"{w.kind} {w.namespace or '(default)'}/{w.name}" for w in rtc)
+        who = ", ".join(object_text(w.kind, w.namespace, w.name) for w in rtc)
         what = ""
         if spec.get(field) is not None:
             counts = [(w, max(1, concurrent_pods(w) or 1)) for w in rtc]
-            st = budget(d.obj, counts).status
+            try:
+                st = budget(d.obj, counts).status
+            except TooManyPods:
+                continue
             if st.error is not None:
                 what = (f"; the disruption controller cannot sync it ({st.error}), so "
                         f"disruptionsAllowed stays 0 and no pod it selects can be evicted")

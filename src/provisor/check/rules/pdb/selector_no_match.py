@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from provisor.check.context import Context, Hit, namespace_of
+from provisor.check.context import Context, Hit, in_namespace_text, namespace_of
 from provisor.check.registry import rule
 from provisor.check.rules.pdb._common import (
-    pdbs, pod_index, pod_making_custom_resources, selector_of, selector_text)
+    pdbs,
+    pod_index,
+    pod_making_custom_resources,
+    selector_of,
+    selector_text,
+)
 
 
 @rule("pdb/selector-no-match", "warning",
@@ -54,7 +59,7 @@ def no_match(ctx: Context) -> Iterator[Hit]:
         names = ", ".join(f"{w.kind}/{w.name}" for w in idx.by_ns[ns][:5])
         more = "" if len(idx.by_ns[ns]) <= 5 else f" and {len(idx.by_ns[ns]) - 5} more"
         yield Hit(d, f"selector {selector_text(sel)} matches the pods of none of the "
-                     f"{len(idx.by_ns[ns])} workload(s) in namespace {ns or '(default)'} "
+                     f"{len(idx.by_ns[ns])} workload(s) {in_namespace_text(ns)} "
                      f"({names}{more}): the PDB protects nothing here",
                   fix="use the labels of the workload's pod template (its spec.selector)",
                   path=("spec", "selector"))

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from provisor.check.context import Context, Hit, namespace_of
+from provisor.check.context import Context, Hit, in_namespace_text, namespace_of
 from provisor.check.registry import rule
 from provisor.check.rules.pdb._common import (
-    pdbs, pod_index, pod_making_custom_resources, selector_of, selector_text)
+    pdbs,
+    pod_index,
+    pod_making_custom_resources,
+    selector_of,
+    selector_text,
+)
 
 
 @rule("pdb/selector-unverified", "info",
@@ -38,7 +43,7 @@ def unverified(ctx: Context) -> Iterator[Hit]:
             continue
         if not idx.has_workloads(ns):
             yield Hit(d, f"cannot verify selector {selector_text(sel)}: the checked set has no "
-                         f"workloads in namespace {ns or '(default)'}, so whether it matches any "
+                         f"workloads {in_namespace_text(ns)}, so whether it matches any "
                          f"pod (and how many disruptions it allows) is unknown",
                       fix="check the PDB together with the workload it protects",
                       path=("spec", "selector"))
@@ -53,7 +58,7 @@ def unverified(ctx: Context) -> Iterator[Hit]:
             continue
         listed = ", ".join(crs[:5]) + (f" and {len(crs) - 5} more" if len(crs) > 5 else "")
         yield Hit(d, f"cannot verify selector {selector_text(sel)}: it matches none of the "
-                     f"workloads in namespace {ns or '(default)'}, but pods there may also come "
+                     f"workloads {in_namespace_text(ns)}, but pods there may also come "
                      f"from controllers outside the checked set, through custom resources or "
                      f"PodTemplates ({listed})",
                   fix="check the PDB together with the workload it protects, or check that "

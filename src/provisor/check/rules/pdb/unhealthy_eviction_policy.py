@@ -6,7 +6,14 @@ from collections.abc import Iterator
 
 from provisor.check.context import Context, Hit
 from provisor.check.registry import rule
-from provisor.check.rules.pdb._common import budget, pdbs, pod_index, refusal, replicas_at
+from provisor.check.rules.pdb._common import (
+    TooManyPods,
+    budget,
+    pdbs,
+    pod_index,
+    refusal,
+    replicas_at,
+)
 
 
 @rule("pdb/unhealthy-eviction-policy", "warning",
@@ -46,7 +53,12 @@ def check(ctx: Context) -> Iterator[Hit]:
         if members and (spec.get("minAvailable") is not None
                         or spec.get("maxUnavailable") is not None):
             counts = [(w, replicas_at(ctx, w)[0][0]) for w in members]
-            healthy = budget(d.obj, counts)
+            try:
+                healthy = budget(d.obj, counts)
+            except TooManyPods:
+                members = []
+        if members and (spec.get("minAvailable") is not None
+                        or spec.get("maxUnavailable") is not None):
             total = healthy.pods
             need = healthy.status.desired_healthy
             unready = total - need + 1

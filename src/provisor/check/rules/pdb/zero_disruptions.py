@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from provisor.check.context import Context, Hit, Workload, namespace_of
+from provisor.check.context import Context, Hit, Workload, namespace_of, object_text
 from provisor.check.registry import rule
-from provisor.check.rules.pdb._common import budget, pdbs, pod_index, refusal, replicas_at
+from provisor.check.rules.pdb._common import (
+    TooManyPods,
+    budget,
+    pdbs,
+    pod_index,
+    refusal,
+    replicas_at,
+)
 
 
 def _always_zero(spec: dict[str, Any]) -> str | None:
@@ -74,7 +81,10 @@ def check(ctx: Context) -> Iterator[Hit]:
                           fix="use maxUnavailable: 1 (or a minAvailable below the replica count)",
                           path=path)
             continue
-        yield from _judge(ctx, d, spec, field, members, always, path)
+        try:
+            yield from _judge(ctx, d, spec, field, members, always, path)
+        except TooManyPods:
+            continue  # too many pods to simulate (or a count the schema refuses)
 
 
 def _judge(ctx: Context, d: Any, spec: dict[str, Any], field: str, members: list[Workload],
@@ -86,7 +96,7 @@ def _judge(ctx: Context, d: Any, spec: dict[str, Any], field: str, members: list
     st = b.status
     if st.disruptions_allowed > 0:
         return
-    who = ", ".join(f"{w.kind} {w.namespace or '(default)'}/{w.name} at {n} "
+    who = ", ".join(f"{object_text(w.kind, w.namespace, w.name)} at {n} "
                     f"replica{'' if n == 1 else 's'} ({how})" for w, (n, how) in low)
     value = spec.get(field)
     if st.error is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from provisor.check.context import Context, Hit, name_of
+from provisor.check.context import Context, Hit, name_of, object_text
 from provisor.check.registry import rule
 from provisor.check.rules.priority._common import classes, known_names, workloads_naming
 
@@ -48,6 +48,6 @@ def check(ctx: Context) -> Iterator[Hit]:
         except AdmissionError as exc:
             refusal = exc.message
         have = ", ".join(sorted(n for n in names if not n.startswith("system-")))
-        yield Hit(w.doc, f"pods of {w.kind} {w.namespace or '(default)'}/{w.name} are refused: "
+        yield Hit(w.doc, f"pods of {object_text(w.kind, w.namespace, w.name)} are refused: "
                          f"{refusal} (the set defines: {have})",
                   fix=f"add PriorityClass {name} or use one of: {have}", path=path)

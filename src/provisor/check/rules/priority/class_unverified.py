@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from provisor.check.context import Context, Hit
+from provisor.check.context import Context, Hit, object_text
 from provisor.check.registry import rule
 from provisor.check.rules.priority._common import classes, workloads_naming
 from provisor.k8s.priority import SYSTEM_PRIORITY_CLASSES
@@ -33,6 +33,6 @@ def check(ctx: Context) -> Iterator[Hit]:
         if any(ctx.in_scope(w.namespace, d.file) for d in classes(ctx)):
             continue  # priority/class-missing judges it
         yield Hit(w.doc, f"cannot verify priorityClassName {name}: no PriorityClass among "
-                         f"the checked manifests applies to it; if the cluster lacks it, pods of {w.kind} "
-                         f"{w.namespace or '(default)'}/{w.name} are refused at creation",
+                         f"the checked manifests applies to it; if the cluster lacks it, pods of "
+                         f"{object_text(w.kind, w.namespace, w.name)} are refused at creation",
                   fix="check the workload together with its PriorityClass", path=path)

@@ -47,6 +47,7 @@ from provisor.check.context import (
     dig,
     name_of,
     namespace_of,
+    object_text,
 )
 from provisor.check.rules.limitrange._api import default_container_requirements_of, describe
 
@@ -451,7 +452,7 @@ def _assumed_entry(ctx: "Context", d: "Document", ns: str, kind: str, name: str,
         return None
     hpa_name = name_of(d.obj)
     return Entry(doc=d, path=("metadata", "annotations", ANNOTATION_ASSUMED_POD_RESOURCES),
-                 label=f"{kind} {ns or '(default)'}/{name} (assumed by HPA {hpa_name})",
+                 label=f"{object_text(kind, ns, name)} (assumed by HPA {hpa_name})",
                  why=f"HPA {hpa_name} maxReplicas, pods as its "
                      f"{ANNOTATION_ASSUMED_POD_RESOURCES} annotation says",
                  source="hpa", obj=pod, kind="pod", usage=u, count=count)
@@ -540,7 +541,7 @@ def _build(ctx: "Context") -> dict[str, NamespaceDemand]:
                 else "has no pod template this check can read")
         ns_of(ns).unknown.append(Unknown(
             d, ("spec", "scaleTargetRef", "name"),
-            f"HPA {name_of(d.obj)} scales {kind} {ns or '(default)'}/{name} up to maxReplicas "
+            f"HPA {name_of(d.obj)} scales {object_text(kind, ns, name)} up to maxReplicas "
             f"{mx}, but that target {what}: the requests and limits of its pods are unknown, "
             f"so its maximum demand is not counted", count=_int(mx)))
 
@@ -556,8 +557,8 @@ def _build(ctx: "Context") -> dict[str, NamespaceDemand]:
         ns = namespace_of(d.obj)
         if obj_kind == "PersistentVolumeClaim":
             pvc, sc, defaulted = _with_class(d.obj, default_class)
-            ns_of(ns).claims.append(Claim(d, _STORAGE, pvc, 1, f"PersistentVolumeClaim "
-                                          f"{ns or '(default)'}/{name_of(d.obj)}", "an object",
+            ns_of(ns).claims.append(Claim(d, _STORAGE, pvc, 1, object_text(
+                                          "PersistentVolumeClaim", ns, name_of(d.obj)), "an object",
                                           "object", sc, defaulted))
             continue
         ns_demand = out.get(ns)

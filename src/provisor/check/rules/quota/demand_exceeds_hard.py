@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from provisor.check.context import Context, Hit
+from provisor.check.context import Context, Hit, namespace_text
 from provisor.check.registry import rule
 from provisor.check.rules.quota._demand import contributors, demand, fmt, loads, pct
 
@@ -61,8 +61,8 @@ def check(ctx: Context) -> Iterator[Hit]:
                         single.append(f"one {'pod' if e.kind == 'pod' else 'copy'} of "
                                       f"{e.label} alone charges {ld.key} "
                                       f"{fmt(v, ld.hard)} > {ld.hard}: it can never be created")
-            msg = (f"ResourceQuota {qv.name}: at the configured maximum namespace "
-                   f"{nd.name or '(default)'} needs {parts}. {bind}. Largest charges to "
+            msg = (f"ResourceQuota {qv.name}: at the configured maximum "
+                   f"{namespace_text(nd.name)} needs {parts}. {bind}. Largest charges to "
                    f"{first.key}: {contributors(qv, first.key)}")
             if single:
                 msg += ". " + "; ".join(dict.fromkeys(single))

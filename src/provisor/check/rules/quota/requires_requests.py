@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from provisor.check.context import Context, Hit
+from provisor.check.context import Context, Hit, in_namespace_text
 from provisor.check.registry import rule
 from provisor.check.rules.limitrange._api import container_path, describe
 from provisor.check.rules.quota._demand import controlled_by_set, demand
@@ -84,8 +84,8 @@ def check(ctx: Context) -> Iterator[Hit]:
                       f"{head} (ResourceQuota {qv.name}; missing after LimitRange defaults: "
                       f"{', '.join(missing)}){tail}",
                       fix=f"add {', '.join(missing)} to every container, or a LimitRange with "
-                          f"defaultRequest/default for them in namespace "
-                          f"{w.namespace or '(default)'}",
+                          f"defaultRequest/default for them "
+                          f"{in_namespace_text(w.namespace)}",
                       path=container_path(w, adm.pod, first) if first is not None
                       else w.spec_path)
 

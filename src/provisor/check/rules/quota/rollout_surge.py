@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from fractions import Fraction
 
-from provisor.check.context import Context, Hit, dig
+from provisor.check.context import Context, Hit, dig, object_text
 from provisor.check.registry import rule
 from provisor.check.rules.quota._demand import demand, fmt, frac
 
@@ -76,7 +76,7 @@ def check(ctx: Context) -> Iterator[Hit]:
                 written = ("" if isinstance(ru_spec, dict) and ru_spec else
                            " (the defaults 25%/25%)")
                 yield Hit(w.doc,
-                          f"a rolling update of Deployment {w.namespace or '(default)'}/{w.name} "
+                          f"a rolling update of {object_text('Deployment', w.namespace, w.name)} "
                           f"at {e.count} replica(s) ({e.why}) resolves to maxSurge {surge}, "
                           f"maxUnavailable 0{written}: it must create {surge} surge pod(s) "
                           f"before removing any old one, but ResourceQuota {qv.name} has no "

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 
-from provisor.check.context import Context
+from provisor.check.context import Context, list_at, map_at
 from provisor.check.rules.quota._demand import STORAGE_CLASS_INFIX, QuotaView, demand
 
 _COUNT_KEYS = ("persistentvolumeclaims", "count/persistentvolumeclaims")
@@ -21,12 +21,12 @@ def _bounds(ctx: Context, ns: str) -> tuple[Any, Any]:
 
     mn = mx = None
     for lr in ctx.stored_limit_ranges(ns):
-        for item in (lr.get("spec") or {}).get("limits") or ():
+        for item in list_at(lr, "spec", "limits"):
             if not isinstance(item, dict) or item.get("type") != "PersistentVolumeClaim":
                 continue
             try:
-                lo = (item.get("min") or {}).get("storage")
-                hi = (item.get("max") or {}).get("storage")
+                lo = map_at(item, "min").get("storage")
+                hi = map_at(item, "max").get("storage")
                 if lo is not None:
                     q = Quantity.unmarshal(lo)
                     mn = q if mn is None or q > mn else mn

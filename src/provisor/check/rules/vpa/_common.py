@@ -19,7 +19,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from provisor.check.context import Workload, dig, namespace_of
+from provisor.check.context import (
+    Workload,
+    dig,
+    in_namespace_text,
+    list_at,
+    namespace_of,
+    object_text,
+)
 
 if TYPE_CHECKING:
     from provisor.check.context import Context
@@ -64,9 +71,9 @@ def targets(ctx: "Context", d: "Document") -> Targets:
     kind, name, sel = ref.get("kind"), ref.get("name"), ref.get("selector")
     if isinstance(kind, str) and isinstance(name, str) and kind and name and sel is None \
             and kind != "Pod":
-        w = ctx.workload(kind, ns, name)
+        w = ctx.workload(kind, ns, name, near=d.file)
         return Targets([w] if w is not None else [], f"targetRef {kind}/{name}", kind,
-                       lookup=f"{kind} {ns or '(default)'}/{name}")
+                       lookup=object_text(kind, ns, name))
     if isinstance(sel, dict):
         try:
             found = pod_index(ctx).select(ns, sel)
@@ -74,12 +81,12 @@ def targets(ctx: "Context", d: "Document") -> Targets:
             found = []
         return Targets(found, f"the workloads whose pods its targetRef.selector "
                               f"({selector_text(sel)}) was meant to match", None, True,
-                       lookup=f"workloads in namespace {ns or '(default)'} with pods labelled "
+                       lookup=f"workloads {in_namespace_text(ns)} with pods labelled "
                               f"{selector_text(sel)}")
     if kind == "Pod" and isinstance(name, str) and name:
-        w = ctx.workload("Pod", ns, name)
+        w = ctx.workload("Pod", ns, name, near=d.file)
         return Targets([w] if w is not None else [], f"Pod {name}", None, True,
-                       lookup=f"Pod {ns or '(default)'}/{name}")
+                       lookup=object_text("Pod", ns, name))
     return Targets(lookup="an incomplete targetRef")
 
 
@@ -176,10 +183,12 @@ def pod_at_max_allowed(ctx: "Context", vpa: Mapping[str, Any], w: Workload) -> A
     ``RequestsAndLimits``). Raises ``provisor.quantity.QuantityError`` for malformed
     quantities."""
     from provisor.k8s.vpa.admission import (
-        apply_container_resources, get_containers_resources_for_pod)
+        apply_container_resources,
+        get_containers_resources_for_pod,
+    )
 
     original = ctx.admitted(w).pod
-    containers = [c for c in (original.get("spec") or {}).get("containers") or []
+    containers = [c for c in list_at(original, "spec", "containers")
                   if isinstance(c, dict)]
     recs: list[dict[str, Any]] = []
     asked: dict[str, dict[str, Any]] = {}
@@ -204,7 +213,8 @@ def pod_at_max_allowed(ctx: "Context", vpa: Mapping[str, Any], w: Workload) -> A
     pod = apply_container_resources(original, resources)
     requests: dict[str, dict[str, Any]] = {}
     limits: dict[str, dict[str, Any]] = {}
-    names = [c.get("name", "") for c in (original.get("spec") or {}).get("containers") or []]
+    names = [c.get("name", "") for c in list_at(original, "spec", "containers")
+             if isinstance(c, dict)]
     for i in sorted(range(len(resources)), key=lambda i: (names[i] not in asked, i)):
         r, name = resources[i], names[i]
         if r.requests:

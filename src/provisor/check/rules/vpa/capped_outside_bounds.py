@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from provisor.check.context import Context, Hit, dig
+from provisor.check.context import Context, Hit, dig, object_text
 from provisor.check.registry import rule
 from provisor.check.rules.vpa._common import (RESOURCES, limit_range_calculator, targets,
                                               update_mode)
@@ -88,7 +88,7 @@ def check(ctx: Context) -> Iterator[Hit]:
                         continue
                     why = (" (the Pod LimitRange max/min scales target and bounds by "
                            "different factors)" if pod_lr is not None else "")
-                    yield Hit(d, f"{w.kind} {w.namespace or '(default)'}/{w.name} container "
+                    yield Hit(d, f"{object_text(w.kind, w.namespace, w.name)} container "
                                  f"{name}: after capping, the {r} target {t} is {side}{why}: "
                                  "the admission controller sets the request to the target and "
                                  "the updater, finding it outside the recommended range, "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from provisor.check.context import Context, Hit, dig
+from provisor.check.context import Context, Hit, dig, object_text
 from provisor.check.registry import rule
 from provisor.check.rules.pdb._common import concurrent_pods
 from provisor.check.rules.vpa._common import targets, update_mode
@@ -80,7 +80,7 @@ def check(ctx: Context) -> Iterator[Hit]:
                          f"sharing a controller ({floor_text})")
             intended = (" (as intended: the targetRef itself is unusable, see vpa/target-ref)"
                         if t.intended else "")
-            where = f"{w.kind} {w.namespace or '(default)'}/{w.name}"
+            where = object_text(w.kind, w.namespace, w.name)
             yield Hit(d, f"{mode_text} on {where}, found via "
                          f"{t.via}{intended}: its pods run to completion ({why}), and the updater "
                          f"evicts a running pod to apply a new recommendation, losing the work "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from provisor.check.context import Context, Hit, dig, name_of, namespace_of
+from provisor.check.context import Context, Hit, dig, name_of, namespace_of, object_text
 from provisor.check.registry import rule
 from provisor.check.rules.hpa._common import metrics, source_field
 from provisor.check.rules.vpa._common import controlled_resources, targets, update_mode
@@ -60,12 +60,12 @@ def check(ctx: Context) -> Iterator[Hit]:
         for w in t.workloads:
             names = [str(c.get("name", "")) for path, c in w.containers()
                      if path[-2] == "containers"]
-            keys.append(((w.kind, w.namespace, w.name), names, f"{w.kind} {ns or '(default)'}/"
-                                                              f"{w.name}"))
+            keys.append(((w.kind, w.namespace, w.name), names,
+                         object_text(w.kind, ns, w.name)))
         if not t.workloads and t.kind:
             ref = dig(d.obj, "spec", "targetRef")
             keys.append(((t.kind, ns, str(ref.get("name"))), None,
-                         f"{t.kind} {ns or '(default)'}/{ref.get('name')}"))
+                         object_text(str(t.kind), ns, str(ref.get('name')))))
         for key, containers, label in keys:
             for h in ctx.hpas_by_target.get(key, []):
                 for res, cont, ttype in _resource_metrics(h.obj):

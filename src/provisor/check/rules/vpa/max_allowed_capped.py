@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from provisor.check.context import Context, Hit
+from provisor.check.context import Context, Hit, object_text
 from provisor.check.registry import rule
 from provisor.check.rules.vpa._common import vpas_at_max_allowed
 
@@ -50,8 +50,8 @@ def check(ctx: Context) -> Iterator[Hit]:
                            f"{res} capped to fit the Pod LimitRange")
                 lim = at.limits.get(cname, {}).get(res)
                 lim_text = f" and limit {lim}" if lim is not None else ""
-                yield Hit(d, f"maxAllowed {res} {want} for container {cname} of {w.kind} "
-                             f"{w.namespace or '(default)'}/{w.name} is unreachable: the VPA "
+                yield Hit(d, f"maxAllowed {res} {want} for container {cname} of "
+                             f"{object_text(w.kind, w.namespace, w.name)} is unreachable: the VPA "
                              f"caps the recommendation to request {have}{lim_text} "
                              f"({why}), because the request or its proportional limit would "
                              f"pass the namespace's LimitRange max",

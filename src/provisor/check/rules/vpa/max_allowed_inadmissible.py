@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from provisor.check.context import Context, Hit
+from provisor.check.context import Context, Hit, object_text
 from provisor.check.registry import rule
 from provisor.check.rules.vpa._common import vpas_at_max_allowed
 from provisor.check.rules.vpa.max_allowed_capped import _path
@@ -52,7 +52,7 @@ def check(ctx: Context) -> Iterator[Hit]:
             for c in at.requests)
         first = next(iter(at.requests))
         path = _path(d.obj, first, next(iter(at.requests[first])))
-        where = f"{w.kind} {w.namespace or '(default)'}/{w.name}"
+        where = object_text(w.kind, w.namespace, w.name)
         try:
             errs = [e for e in validate_pod_resources(at.pod)
                     if e not in validate_pod_resources(at.original)]

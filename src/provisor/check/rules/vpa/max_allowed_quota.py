@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from fractions import Fraction
 
-from provisor.check.context import Context, Hit
+from provisor.check.context import Context, Hit, object_text
 from provisor.check.registry import rule
 from provisor.check.rules.quota._demand import _pod_usage, demand, fmt, frac
 from provisor.check.rules.vpa._common import vpas_at_max_allowed
@@ -85,7 +85,7 @@ def check(ctx: Context) -> Iterator[Hit]:
                 for c in at.requests)
             first = next(iter(at.requests))
             yield Hit(d, f"with the recommendation at maxAllowed the VPA sizes each pod of "
-                         f"{w.kind} {w.namespace or '(default)'}/{w.name} as {sized}; with "
+                         f"{object_text(w.kind, w.namespace, w.name)} as {sized}; with "
                          f"{n} pod(s) ({entry.why}) ResourceQuota {qv.name} would need "
                          f"{'; '.join(over)}: as the updater recreates the pods one by one, "
                          f"{fits} of {n} can be resized before the quota refuses the next "

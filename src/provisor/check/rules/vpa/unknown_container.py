@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from provisor.check.context import Context, Hit, dig
+from provisor.check.context import Context, Hit, dig, object_text
 from provisor.check.registry import rule
 from provisor.check.rules.vpa._common import targets
 
@@ -40,7 +40,7 @@ def check(ctx: Context) -> Iterator[Hit]:
                     continue
                 have = ", ".join(sorted(n for n in names if isinstance(n, str))) or "none"
                 yield Hit(d, f"containerPolicies[{i}] names container {cname!r}, which "
-                             f"{w.kind} {w.namespace or '(default)'}/{w.name} (found via {t.via}) "
+                             f"{object_text(w.kind, w.namespace, w.name)} (found via {t.via}) "
                              f"does not have (containers: {have}): the policy is never used",
                           fix="use an existing container name or '*'",
                           path=("spec", "resourcePolicy", "containerPolicies", i,

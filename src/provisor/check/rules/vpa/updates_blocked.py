@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from provisor.check.context import Context, Hit, dig
+from provisor.check.context import Context, Hit, dig, object_text
 from provisor.check.registry import rule
 from provisor.check.rules.hpa._common import hpas_of_workload, max_replicas, min_replicas
 from provisor.check.rules.vpa._common import targets, update_mode
@@ -58,7 +58,7 @@ def check(ctx: Context) -> Iterator[Hit]:
         for w in targets(ctx, d).workloads:
             if w.run_to_completion or not w.scalable:
                 continue
-            where = f"{w.kind} {w.namespace or '(default)'}/{w.name}"
+            where = object_text(w.kind, w.namespace, w.name)
             hpas = hpas_of_workload(ctx, w)
             if hpas:
                 h = hpas[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from provisor.check.context import Context, Hit
+from provisor.check.context import Context, Hit, map_at
 from provisor.check.registry import rule
 from provisor.check.rules.limitrange._api import describe
 
@@ -47,8 +47,8 @@ def check(ctx: Context) -> Iterator[Hit]:
                 if key == "initContainers" and c.get("restartPolicy") != "Always":
                     continue  # a plain init container ends before the main work starts
                 res = c.get("resources") or {}
-                req = (res.get("requests") or {}).get("memory")
-                lim = (res.get("limits") or {}).get("memory")
+                req = map_at(res, "requests").get("memory")
+                lim = map_at(res, "limits").get("memory")
                 try:
                     rq = Quantity.unmarshal(req) if req is not None else None
                     lq = Quantity.unmarshal(lim) if lim is not None else None

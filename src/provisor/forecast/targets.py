@@ -1,0 +1,384 @@
+"""What is forecast, read from a set of series with the real metric names (cAdvisor,
+kube-state-metrics), aggregated per namespace on a regular grid.
+
+=====================  ========  ===========================================================  ==========================================
+quantity               unit      series (PromQL it stands for)                                compared with
+=====================  ========  ===========================================================  ==========================================
+``cpu_usage``          cores     ``sum by (namespace) (rate(container_cpu_usage_seconds_total  allocatable cpu
+                                 {container!="",container!="POD"}[step]))``
+``cpu_requests``       cores     ``sum by (namespace) (kube_pod_container_resource_requests   quota ``requests.cpu``, allocatable cpu
+                                 {resource="cpu"})``
+``memory_usage``       bytes     ``sum by (namespace) (container_memory_working_set_bytes     allocatable memory
+                                 {container!="",container!="POD"})``
+``memory_requests``    bytes     ``... kube_pod_container_resource_requests{resource="memory"}``  quota ``requests.memory``, allocatable memory
+``pods``               count     ``count by (namespace) (kube_pod_info)``                     quota ``pods``, allocatable pods
+``pvcs``               count     ``count by (namespace) (kube_persistentvolumeclaim_info)``   quota ``persistentvolumeclaims``
+``storage_requests``   bytes     ``sum by (namespace) (kube_persistentvolumeclaim_resource_    quota ``requests.storage``
+                                 requests_storage_bytes)``
+``allocatable_cpu``    cores     ``sum(kube_node_status_allocatable{resource="cpu"})``       -
+``allocatable_memory`` bytes     ``sum(kube_node_status_allocatable{resource="memory"})``    -
+``allocatable_pods``   count     ``sum(kube_node_status_allocatable{resource="pods"})``      -
+=====================  ========  ===========================================================  ==========================================
+
+The quota is ``kube_resourcequota{type="hard"}`` (the latest sample; with several quotas in
+a namespace naming the same resource, the smallest, since every quota must admit a pod:
+``k8s.io/apiserver/pkg/admission/plugin/resourcequota/controller.go`` checks each). A quota
+on ``cpu`` / ``memory`` is the same as on ``requests.cpu`` / ``requests.memory``
+(``pkg/quota/v1/evaluator/core/pods.go``). The allocatable compared with is the latest
+cluster total: capacity is a decision, not a trend.
+
+Aggregation on the grid: each series is averaged per ``step`` bucket (``avg_over_time``);
+a series with no sample in a bucket did not exist then and adds 0 (a pod that was gone);
+buckets where no series of the group had a sample (a scrape gap) are interpolated. A
+counter's value for the bucket ``[t, t + step)`` is PromQL's ``rate(counter[step])``
+evaluated at ``t + step`` (:func:`provisor.series.rate`, Prometheus' own reset and
+extrapolation rules from ``promql/functions.go`` ``extrapolatedRate``).
+
+From a Prometheus server (:func:`targets_from_prometheus`) the same PromQL runs on the server
+(one range query per quantity, aggregated by namespace there, never one per container).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import numpy as np
+
+from provisor.forecast.engine import ForecastError
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A line a forecast must stay under: ``name`` (``quota requests.cpu``,
+    ``allocatable cpu``) and ``value`` in the target's unit."""
+
+    name: str
+    value: float
+
+
+@dataclass
+class Target:
+    """One regular series to forecast.
+
+    Attributes:
+        namespace: the namespace ("" for cluster-wide quantities such as allocatable).
+        quantity: one of :data:`QUANTITIES`' keys (or any name for direct use).
+        unit: ``cores``, ``bytes`` or ``count``.
+        timestamps: grid timestamps, seconds, shape ``(n,)``, evenly spaced by ``step_s``.
+        values: shape ``(n,)``, in ``unit``.
+        step_s: the grid step, seconds.
+        limits: the lines days-to-exhaustion is measured against.
+    """
+
+    namespace: str
+    quantity: str
+    unit: str
+    timestamps: np.ndarray
+    values: np.ndarray
+    step_s: float
+    limits: list[Limit] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.namespace, self.quantity)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """How one quantity is read: metric, label filters, how to combine, unit, limits."""
+
+    key: str
+    unit: str
+    metric: str
+    equals: tuple[tuple[str, str], ...] = ()
+    counter: bool = False
+    count: bool = False
+    cluster: bool = False
+    quota: tuple[str, ...] = ()
+    allocatable: str = ""
+
+
+_CONTAINER = (("container", ""), ("container", "POD"))   # excluded values
+
+#: Every quantity, in output order.
+QUANTITIES: tuple[Quantity, ...] = (
+    Quantity("cpu_usage", "cores", "container_cpu_usage_seconds_total", counter=True,
+             allocatable="cpu"),
+    Quantity("cpu_requests", "cores", "kube_pod_container_resource_requests",
+             (("resource", "cpu"),), quota=("requests.cpu", "cpu"), allocatable="cpu"),
+    Quantity("memory_usage", "bytes", "container_memory_working_set_bytes",
+             allocatable="memory"),
+    Quantity("memory_requests", "bytes", "kube_pod_container_resource_requests",
+             (("resource", "memory"),), quota=("requests.memory", "memory"),
+             allocatable="memory"),
+    Quantity("pods", "count", "kube_pod_info", count=True, quota=("pods",),
+             allocatable="pods"),
+    Quantity("pvcs", "count", "kube_persistentvolumeclaim_info", count=True,
+             quota=("persistentvolumeclaims",)),
+    Quantity("storage_requests", "bytes",
+             "kube_persistentvolumeclaim_resource_requests_storage_bytes",
+             quota=("requests.storage",)),
+    Quantity("allocatable_cpu", "cores", "kube_node_status_allocatable",
+             (("resource", "cpu"),), cluster=True),
+    Quantity("allocatable_memory", "bytes", "kube_node_status_allocatable",
+             (("resource", "memory"),), cluster=True),
+    Quantity("allocatable_pods", "count", "kube_node_status_allocatable",
+             (("resource", "pods"),), cluster=True),
+)
+
+
+def _name(s: Any) -> str:
+    return str(dict(s.labels).get("__name__", ""))
+
+
+def _by_metric(series: Iterable[Any]) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    for s in series:
+        out.setdefault(_name(s), []).append(s)
+    return out
+
+
+def _matches(labels: dict[str, str], q: Quantity) -> bool:
+    if any(labels.get(k, "") != v for k, v in q.equals):
+        return False
+    if q.metric.startswith("container_"):
+        c = labels.get("container", "")
+        if c == "" or c == "POD":
+            return False
+    return True
+
+
+def _bucket(ts: np.ndarray, vs: np.ndarray, t0: float, step: float,
+            n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(sum per bucket, sample count per bucket) for one series."""
+    idx = np.floor((ts - t0) / step).astype(np.int64)
+    keep = (idx >= 0) & (idx < n)
+    return (np.bincount(idx[keep], vs[keep], minlength=n),
+            np.bincount(idx[keep], minlength=n))
+
+
+def _counter_rate(s: Any, t0: float, step: float, n: int) -> np.ndarray:
+    """``rate(s[step])`` at the end of every bucket; NaN where Prometheus has no sample."""
+    from provisor.series import Series, rate
+
+    ts = np.asarray(s.timestamps, float)
+    vs = np.asarray(s.values, float)
+    ok = np.isfinite(ts) & np.isfinite(vs)
+    ser = s if isinstance(s, Series) and ok.all() else Series(dict(s.labels), ts[ok], vs[ok])
+    return rate(ser, t0 + step * np.arange(1, n + 1), step)
+
+
+def grid_for(series: Iterable[Any], step_s: float) -> tuple[float, int]:
+    """(start, points) of the grid covering every sample of ``series``."""
+    lo, hi = math.inf, -math.inf
+    for s in series:
+        ts = np.asarray(s.timestamps, float)
+        if len(ts):
+            lo, hi = min(lo, float(ts.min())), max(hi, float(ts.max()))
+    if not math.isfinite(lo):
+        raise ForecastError("no samples in the series")
+    t0 = math.floor(lo / step_s) * step_s
+    return t0, int(math.floor((hi - t0) / step_s)) + 1
+
+
+def _aggregate(group: list[Any], q: Quantity, t0: float, step: float, n: int) -> np.ndarray | None:
+    total = np.zeros(n)
+    seen = np.zeros(n, dtype=bool)
+    for s in group:
+        if q.counter:
+            r = _counter_rate(s, t0, step, n)
+            have = np.isfinite(r)
+            seen |= have
+            total[have] += r[have]
+            continue
+        ts = np.asarray(s.timestamps, float)
+        vs = np.asarray(s.values, float)
+        ok = np.isfinite(ts) & np.isfinite(vs)
+        sums, counts = _bucket(ts[ok], vs[ok], t0, step, n)
+        have = counts > 0
+        seen |= have
+        if q.count:
+            total += have.astype(float)
+        else:
+            total[have] += sums[have] / counts[have]
+    if not seen.any():
+        return None
+    if not seen.all():
+        grid = np.arange(n, dtype=float)
+        total[~seen] = np.interp(grid[~seen], grid[seen], total[seen])
+    return total
+
+
+def _latest(s: Any) -> float:
+    ts = np.asarray(s.timestamps, float)
+    vs = np.asarray(s.values, float)
+    ok = np.isfinite(ts) & np.isfinite(vs)
+    if not ok.any():
+        return math.nan
+    i = int(np.argmax(np.where(ok, ts, -np.inf)))
+    return float(vs[i])
+
+
+def _quota_hard(by: dict[str, list[Any]]) -> dict[tuple[str, str], float]:
+    out: dict[tuple[str, str], float] = {}
+    for s in by.get("kube_resourcequota", []):
+        lab = dict(s.labels)
+        if lab.get("type") != "hard":
+            continue
+        v = _latest(s)
+        if not math.isfinite(v):
+            continue
+        k = (lab.get("namespace", ""), lab.get("resource", ""))
+        out[k] = min(out.get(k, math.inf), v)
+    return out
+
+
+def targets_from_series(series: Iterable[Any], *, step_s: float = 3600.0,
+                        quantities: Iterable[str] | None = None) -> list[Target]:
+    """Build the :class:`Target` list from series (``provisor.series.Series`` or anything
+    with ``labels``, ``timestamps`` (s) and ``values``), sorted by (namespace, quantity
+    order). Quantities whose metric is absent are left out.
+
+    Raises:
+        ForecastError: no series holds any sample.
+    """
+    series = list(series)
+    by = _by_metric(series)
+    wanted = set(quantities) if quantities is not None else None
+    relevant = [s for q in QUANTITIES for s in by.get(q.metric, [])]
+    if not relevant:
+        raise ForecastError(
+            "none of the forecast's metrics is in the series (want any of "
+            + ", ".join(sorted({q.metric for q in QUANTITIES})) + ")")
+    t0, n = grid_for(relevant, step_s)
+    grid = t0 + step_s * np.arange(n)
+    hard = _quota_hard(by)
+    alloc: dict[str, float] = {}
+    for q in QUANTITIES:
+        if q.cluster:
+            vals = [_latest(s) for s in by.get(q.metric, []) if _matches(dict(s.labels), q)]
+            vals = [v for v in vals if math.isfinite(v)]
+            if vals:
+                alloc[dict(q.equals)["resource"]] = float(sum(vals))
+    out: list[Target] = []
+    for q in QUANTITIES:
+        if wanted is not None and q.key not in wanted:
+            continue
+        groups: dict[str, list[Any]] = {}
+        for s in by.get(q.metric, []):
+            lab = dict(s.labels)
+            if not _matches(lab, q):
+                continue
+            groups.setdefault("" if q.cluster else lab.get("namespace", ""), []).append(s)
+        for ns in sorted(groups):
+            if not q.cluster and ns == "":
+                continue
+            values = _aggregate(groups[ns], q, t0, step_s, n)
+            if values is None:
+                continue
+            out.append(Target(ns, q.key, q.unit, grid.copy(), values, step_s,
+                              _limits(q, ns, hard, alloc)))
+    return _sorted(out)
+
+
+def _limits(q: Quantity, ns: str, hard: dict[tuple[str, str], float],
+            alloc: dict[str, float]) -> list[Limit]:
+    limits: list[Limit] = []
+    for r in q.quota:
+        if (ns, r) in hard:
+            limits.append(Limit(f"quota {r}", hard[(ns, r)]))
+            break
+    if q.allocatable and q.allocatable in alloc:
+        limits.append(Limit(f"allocatable {q.allocatable}", alloc[q.allocatable]))
+    return limits
+
+
+def _sorted(targets: list[Target]) -> list[Target]:
+    order = {q.key: i for i, q in enumerate(QUANTITIES)}
+    return sorted(targets, key=lambda t: (t.namespace, order.get(t.quantity, len(order)),
+                                          t.quantity))
+
+
+def _duration(step_s: float) -> str:
+    return f"{int(round(step_s * 1000))}ms" if step_s % 1 else f"{int(step_s)}s"
+
+
+def promql_for(q: Quantity, step_s: float) -> str:
+    """The PromQL whose value at ``t + step_s`` is the quantity's value for the bucket
+    ``[t, t + step_s)``: ``rate`` for the counter, ``avg_over_time`` for gauges,
+    ``last_over_time`` counted for counts; summed by namespace (cluster-wide: summed)."""
+    matchers = [f'{k}="{v}"' for k, v in q.equals]
+    if q.metric.startswith("container_"):
+        matchers += ['container!=""', 'container!="POD"']
+    sel = f"{q.metric}{{{','.join(matchers)}}}[{_duration(step_s)}]"
+    if q.counter:
+        inner = f"rate({sel})"
+    elif q.count:
+        inner = f"last_over_time({sel})"
+    else:
+        inner = f"avg_over_time({sel})"
+    if q.cluster:
+        return f"sum({inner})"
+    return f"{'count' if q.count else 'sum'} by (namespace) ({inner})"
+
+
+def targets_from_prometheus(client: Any, start: float, end: float, step_s: float = 3600.0,
+                            *, namespaces: Iterable[str] | None = None) -> list[Target]:
+    """Build the targets from a Prometheus server: one range query per quantity
+    (:func:`promql_for`, aggregated on the server), the quota ``hard`` and the allocatable
+    by instant queries at ``end``.
+
+    ``client`` is a ``provisor.prom.PromClient`` (anything with ``query_range(expr, start,
+    end, step)`` and ``query(expr, at)`` returning series with ``labels``, ``timestamps``
+    and ``values``). ``namespaces`` limits the namespaces kept.
+
+    Raises:
+        ForecastError: no quantity has samples in the range.
+        whatever the client raises (``provisor.prom.PromError``) when the server fails.
+    """
+    keep = set(namespaces) if namespaces is not None else None
+    t0 = math.floor(start / step_s) * step_s
+    n = int(math.floor((end - t0) / step_s)) + 1
+    grid = t0 + step_s * np.arange(n)
+    hard: dict[tuple[str, str], float] = {}
+    for s in client.query('kube_resourcequota{type="hard"}', end):
+        lab = dict(s.labels)
+        v = _latest(s)
+        if math.isfinite(v):
+            k = (lab.get("namespace", ""), lab.get("resource", ""))
+            hard[k] = min(hard.get(k, math.inf), v)
+    alloc: dict[str, float] = {}
+    for s in client.query("sum by (resource) (kube_node_status_allocatable)", end):
+        v = _latest(s)
+        if math.isfinite(v):
+            alloc[dict(s.labels).get("resource", "")] = v
+    out: list[Target] = []
+    for q in QUANTITIES:
+        for s in client.query_range(promql_for(q, step_s), t0 + step_s, t0 + n * step_s,
+                                    step_s):
+            ns = "" if q.cluster else dict(s.labels).get("namespace", "")
+            if (not q.cluster and ns == "") or (keep is not None and not q.cluster
+                                                 and ns not in keep):
+                continue
+            ts = np.asarray(s.timestamps, float) - step_s
+            vs = np.asarray(s.values, float)
+            ok = np.isfinite(vs)
+            if not ok.any():
+                continue
+            idx = np.rint((ts[ok] - t0) / step_s).astype(np.int64)
+            inside = (idx >= 0) & (idx < n)
+            values = np.full(n, np.nan)
+            values[idx[inside]] = vs[ok][inside]
+            have = np.isfinite(values)
+            if not have.any():
+                continue
+            if not have.all():
+                pos = np.arange(n, dtype=float)
+                values[~have] = np.interp(pos[~have], pos[have], values[have])
+            out.append(Target(ns, q.key, q.unit, grid.copy(), values, step_s,
+                              _limits(q, ns, hard, alloc)))
+    if not out:
+        raise ForecastError(f"no forecast metric has samples between {start:.0f} and {end:.0f}")
+    return _sorted(out)

@@ -1,0 +1,215 @@
+"""The report's plots: matplotlib (Agg) figures returned as inline SVG text.
+
+Every axis has a label with its unit; figures are 9 x 3.2 inches (about 860 px wide at the
+page's 96 dpi), readable at a laptop's width. The SVG is deterministic: a fixed hash salt
+for element ids and no creation date.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from datetime import datetime, timezone
+from typing import Any, Sequence
+
+import numpy as np
+
+WIDTH_IN, HEIGHT_IN = 9.0, 3.2
+COLORS = {"usage": "#1f77b4", "requests": "#ff7f0e", "quota": "#d62728",
+          "allocatable": "#2ca02c", "band95": "#9ecae1", "band80": "#4292c6",
+          "mean": "#08519c", "actual": "#636363"}
+
+
+def _plt() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"svg.hashsalt": "provisor", "svg.fonttype": "none",
+                         "font.size": 9, "axes.grid": True, "grid.alpha": 0.3,
+                         "axes.spines.top": False, "axes.spines.right": False})
+    return plt
+
+
+def to_svg(fig: Any) -> str:
+    """The figure as an ``<svg>`` element (no XML prolog), then closed."""
+    plt = _plt()
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
+
+
+def _times(ts: np.ndarray) -> list[datetime]:
+    return [datetime.fromtimestamp(float(t), tz=timezone.utc) for t in ts]
+
+
+def _time_axis(ax: Any) -> None:
+    import matplotlib.dates as mdates
+
+    loc = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    ax.xaxis.set_major_locator(loc)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc, tz=timezone.utc))
+    ax.set_xlabel("time (UTC)")
+
+
+def scale_for(unit: str, values: Sequence[float]) -> tuple[float, str]:
+    """(divisor, axis unit) so that values read well: bytes in GiB or MiB, cores, count."""
+    if unit == "bytes":
+        top = max((abs(v) for v in values if math.isfinite(v)), default=0.0)
+        return (2.0**30, "GiB") if top >= 2.0**30 else (2.0**20, "MiB")
+    if unit == "cores":
+        return 1.0, "cores"
+    return 1.0, unit
+
+
+def usage_chart(title: str, unit: str, t: np.ndarray, usage: np.ndarray | None,
+                requests: np.ndarray | None, limits: Sequence[tuple[str, float]]) -> str:
+    """Usage against requests against quota/allocatable over time, one resource."""
+    plt = _plt()
+    vals = [*(usage if usage is not None else []), *(requests if requests is not None else []),
+            *(v for _, v in limits)]
+    div, u = scale_for(unit, vals)
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, HEIGHT_IN))
+    x = _times(t)
+    if usage is not None:
+        ax.plot(x, usage / div, color=COLORS["usage"], lw=1.2, label="usage")
+    if requests is not None:
+        ax.plot(x, requests / div, color=COLORS["requests"], lw=1.5, drawstyle="steps-post",
+                label="requests")
+    top = max([float(np.max(a)) for a in (usage, requests) if a is not None and len(a)]
+              or [0.0])
+    off = []
+    for name, v in limits:
+        kind = "quota" if name.startswith("quota") else "allocatable"
+        if kind == "allocatable" and top > 0 and v > 4 * max(top, *(w for n, w in limits
+                                                                     if n.startswith("quota")),
+                                                             0.0):
+            off.append(f"{name}: {v / div:.3g} {u} (off the scale)")
+            continue
+        ax.axhline(v / div, color=COLORS[kind], ls="--", lw=1.2, label=name)
+    if off:
+        ax.text(0.99, 0.97, "\n".join(off), transform=ax.transAxes, ha="right", va="top",
+                fontsize=8, color=COLORS["allocatable"])
+    ax.set_title(title, loc="left")
+    ax.set_ylabel(u)
+    ax.set_ylim(bottom=0)
+    _time_axis(ax)
+    _legend(ax)
+    return to_svg(fig)
+
+
+def _legend(ax: Any) -> None:
+    """The legend outside the plot, on the right, so it never hides a line."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+
+
+def lines_chart(title: str, ylabel: str, lines: Sequence[tuple[str, np.ndarray, np.ndarray, str]],
+                steps: bool = False) -> str:
+    """Several lines over time: (label, timestamps s, values, style) with style ``solid`` or
+    ``dashed``."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, HEIGHT_IN))
+    for label, t, v, style in lines:
+        ax.plot(_times(t), v, ls="--" if style == "dashed" else "-", lw=1.3, label=label,
+                drawstyle="steps-post" if steps else "default")
+    ax.set_title(title, loc="left")
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(bottom=0)
+    _time_axis(ax)
+    _legend(ax)
+    return to_svg(fig)
+
+
+def fan_chart(fc: Any) -> str:
+    """A forecast fan chart: history, the mean, the 80 % and 95 % intervals, the limits
+    (quota, allocatable) and the exhaustion day (a vertical line)."""
+    plt = _plt()
+    b = fc.band
+    vals = [*fc.history[-200:], *b.hi95]
+    div, u = scale_for(fc.unit, vals)
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, HEIGHT_IN))
+    xh, xf = _times(fc.history_t), _times(fc.t)
+    ax.plot(xh, fc.history / div, color=COLORS["usage"], lw=1.0, label="history")
+    if fc.actual is not None:
+        ax.plot(xf, fc.actual / div, color=COLORS["actual"], lw=0.9, label="actual (held out)")
+    ax.fill_between(xf, b.lo95 / div, b.hi95 / div, color=COLORS["band95"], alpha=0.6,
+                    lw=0, label="95% interval")
+    ax.fill_between(xf, b.lo80 / div, b.hi80 / div, color=COLORS["band80"], alpha=0.6,
+                    lw=0, label="80% interval")
+    ax.plot(xf, b.mean / div, color=COLORS["mean"], lw=1.3, label=f"forecast ({fc.model})")
+    top = max(float(np.max(fc.history)) if len(fc.history) else 0.0, float(np.max(b.hi95)),
+              *(e.value for e in fc.limits if e.limit.startswith("quota")))
+    off = []
+    for e in fc.limits:
+        kind = "quota" if e.limit.startswith("quota") else "allocatable"
+        if kind == "allocatable" and top > 0 and e.value > 4 * top:
+            off.append(f"{e.limit}: {e.value / div:.3g} {u} (off the scale)")
+            continue
+        ax.axhline(e.value / div, color=COLORS[kind], ls="--", lw=1.2, label=e.limit)
+    if off:
+        ax.text(0.99, 0.97, "\n".join(off), transform=ax.transAxes, ha="right", va="top",
+                fontsize=8, color=COLORS["allocatable"])
+    ex = fc.exhaustion
+    if ex is not None and ex.timestamp is not None:
+        ax.axvline(_times(np.array([ex.timestamp]))[0], color="black", ls=":", lw=1.2,
+                   label=f"exhausted in {ex.days:.1f} d")
+    ns = fc.namespace or "cluster"
+    ax.set_title(f"{ns}: {fc.quantity.replace('_', ' ')}", loc="left")
+    ax.set_ylabel(u)
+    ax.set_ylim(bottom=0)
+    _time_axis(ax)
+    _legend(ax)
+    return to_svg(fig)
+
+
+def strategy_chart(rows: Sequence[Any]) -> str:
+    """Each strategy's backtest, two panels sharing the strategies: slack (percent of the
+    requests unused, CPU and memory) and the OOM rate (kills per container-day)."""
+    plt = _plt()
+    names = [r.strategy for r in rows]
+    y = np.arange(len(names))
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(WIDTH_IN, max(1.8, 0.45 * len(names) + 0.9)),
+                                 sharey=True)
+
+    def fin(v: float) -> float:
+        return v if math.isfinite(v) else 0.0
+
+    a1.barh(y - 0.2, [100 * fin(r.cpu_slack) for r in rows], height=0.4, label="CPU")
+    a1.barh(y + 0.2, [100 * fin(r.mem_slack) for r in rows], height=0.4, label="memory")
+    a1.set_yticks(y, names)
+    a1.invert_yaxis()
+    a1.set_xlabel("slack (% of requests unused)")
+    a1.set_title("Slack: lower wastes less", loc="left")
+    a1.legend(fontsize=8, frameon=False, loc="lower right")
+    a2.barh(y, [fin(r.oom_rate) for r in rows], height=0.5, color=COLORS["quota"])
+    a2.set_xlabel("OOM kills per container-day")
+    a2.set_title("OOM rate: lower is safer", loc="left")
+    a2.set_xlim(left=0, right=max([fin(r.oom_rate) for r in rows] + [0.0]) * 1.2 or 1.0)
+    fig.tight_layout()
+    return to_svg(fig)
+
+
+def bars_chart(title: str, labels: Sequence[str],
+               series: Sequence[tuple[str, Sequence[float | None]]],
+               ylabel: str, ylim: tuple[float, float] | None = None) -> str:
+    """Grouped horizontal bars: one group per label, one bar per (name, values)."""
+    plt = _plt()
+    n = len(labels)
+    fig, ax = plt.subplots(figsize=(WIDTH_IN * 0.8, max(1.6, 0.32 * n * len(series) + 0.8)))
+    h = 0.8 / max(len(series), 1)
+    y = np.arange(n)
+    for k, (name, vals) in enumerate(series):
+        ax.barh(y + k * h, [v if v is not None and math.isfinite(v) else 0 for v in vals],
+                height=h, label=name)
+    ax.set_yticks(y + h * (len(series) - 1) / 2, labels)
+    ax.invert_yaxis()
+    ax.set_xlabel(ylabel)
+    if ylim:
+        ax.set_xlim(*ylim)
+    ax.set_title(title, loc="left")
+    if len(series) > 1:
+        ax.legend(fontsize=8, frameon=False, loc="lower right")
+    return to_svg(fig)

@@ -1,0 +1,395 @@
+"""Report sections and the two renderings (self-contained HTML, Markdown).
+
+A :class:`Section` takes one field of :class:`~provisor.report.data.ReportData`; when the
+field is ``None`` (or holds nothing to show) it renders "not computed" and says what would
+compute it. New sections append to :data:`SECTIONS`.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from provisor.report import plots
+from provisor.report.data import ReportData, fmt_value
+
+
+@dataclass
+class Part:
+    """A rendered section body: ``html`` (inside the section) and ``md`` (Markdown)."""
+
+    html: str
+    md: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """``id`` (HTML anchor), ``title``, the ReportData field it reads, the renderer
+    (data -> Part, or None when there is nothing to show) and what computes the data."""
+
+    id: str
+    title: str
+    field: str
+    render: Callable[[Any], Part | None]
+    source: str
+
+
+def _e(x: Any) -> str:
+    return html.escape(str(x), quote=True)
+
+
+def _table(head: list[str], rows: list[list[str]], raw: bool = False,
+           num: set[int] | None = None) -> str:
+    num = num or set()
+    th = "".join(f"<th>{_e(h)}</th>" for h in head)
+    body = []
+    for r in rows:
+        tds = "".join(f"<td{' class=num' if i in num else ''}>{c if raw else _e(c)}</td>"
+                      for i, c in enumerate(r))
+        body.append(f"<tr>{tds}</tr>")
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _md_table(head: list[str], rows: list[list[str]]) -> str:
+    def cell(c: str) -> str:
+        return str(c).replace("|", "\\|").replace("\n", " ")
+
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(cell(c) for c in r) + " |" for r in rows]
+    return "\n".join(out) + "\n"
+
+
+def _figure(svg: str, caption: str) -> str:
+    return f'<figure>{svg}<figcaption>{_e(caption)}</figcaption></figure>'
+
+
+def _badge(status: str) -> str:
+    return f'<span class="badge {_e(status)}">{_e(status)}</span>'
+
+
+# ---- plan ----------------------------------------------------------------------------------
+
+def _plan(p: Any) -> Part:
+    sev = p.by_severity
+    h = [f"<p>Policy <b>{_e(p.policy)}</b>, bundle <code>{_e(p.bundle)}/</code>: "
+         f"{sum(p.objects.values())} objects; findings: "
+         + ", ".join(f'<span class="badge {k}">{v} {k}</span>' for k, v in sev.items())
+         + "</p>"]
+    md = [f"Policy **{p.policy}**, bundle `{p.bundle}/`: {sum(p.objects.values())} objects; "
+          f"findings: " + ", ".join(f"{v} {k}" for k, v in sev.items()) + "\n"]
+    kinds = sorted(p.objects.items())
+    h.append('<div class="cols"><div><h3>Objects by kind</h3>'
+             + _table(["kind", "objects"], [[k, str(v)] for k, v in kinds], num={1})
+             + "</div><div><h3>Check findings by severity</h3>"
+             + plots.bars_chart("Findings by severity", list(sev), [("findings", list(sev.values()))],
+                                "findings (count)") + "</div></div>")
+    md.append("### Objects by kind\n\n" + _md_table(["kind", "objects"],
+                                                   [[k, str(v)] for k, v in kinds]))
+    h.append("<h3>Departures from the spec</h3>")
+    md.append("### Departures from the spec\n\n")
+    if p.departures:
+        rows = [[d.field, d.spec, d.policy, d.why] for d in p.departures]
+        h.append(_table(["field", "spec", "policy", "why"], rows))
+        md.append(_md_table(["field", "spec", "policy", "why"], rows))
+    else:
+        h.append("<p>None: the policy holds the spec's values.</p>")
+        md.append("None: the policy holds the spec's values.\n")
+    h.append("<h3>Findings</h3>")
+    md.append("\n### Findings\n\n")
+    if p.findings:
+        rows = [[_badge(f.severity), _e(f.rule), _e(f.where), _e(f.object), _e(f.message)]
+                for f in p.findings[:200]]
+        h.append(_table(["severity", "rule", "where", "object", "message"], rows, raw=True))
+        md.append(_md_table(["severity", "rule", "where", "object", "message"],
+                            [[f.severity, f.rule, f.where, f.object, f.message]
+                             for f in p.findings[:200]]))
+        if len(p.findings) > 200:
+            h.append(f"<p>... and {len(p.findings) - 200} more.</p>")
+    else:
+        h.append("<p>No findings.</p>")
+        md.append("No findings.\n")
+    return Part("".join(h), "".join(md))
+
+
+# ---- scorecard -----------------------------------------------------------------------------
+
+def _scorecard(s: Any) -> Part | None:
+    if not s.metrics:
+        return None
+    rows = [[m.name, m.target, fmt_value(m.value, m.unit), m.status, m.definition]
+            for m in s.metrics]
+    counts = {k: sum(1 for m in s.metrics if m.status == k) for k in ("pass", "fail",
+                                                                         "not-computed")}
+    lead = (f"{counts['pass']} pass, {counts['fail']} fail, {counts['not-computed']} not "
+            f"computed" + (f", over {s.days:g} simulated days" if s.days else ""))
+    hrows = [[_e(r[0]), _e(r[1]), _e(r[2]), _badge(r[3]), _e(r[4])] for r in rows]
+    return Part(f"<p>{_e(lead)}.</p>"
+                + _table(["metric", "target", "value", "status", "definition"], hrows, raw=True,
+                         num={2}),
+                lead + ".\n\n" + _md_table(["metric", "target", "value", "status", "definition"],
+                                           rows))
+
+
+# ---- usage, HPA, queue (from series) -------------------------------------------------------
+
+def _step_for(series: Any) -> float:
+    rng = series.time_range() if hasattr(series, "time_range") else None
+    if not rng:
+        return 3600.0
+    span = rng[1] - rng[0]
+    return 300.0 if span <= 2 * 86400 else 3600.0 if span <= 60 * 86400 else 21600.0
+
+
+def _usage(tg: Any) -> Part | None:
+    by = {(t.namespace, t.quantity): t for t in tg}
+    h: list[str] = []
+    rows = []
+    for ns in sorted({t.namespace for t in tg}):
+        for res, unit in (("cpu", "cores"), ("memory", "bytes")):
+            u, r = by.get((ns, f"{res}_usage")), by.get((ns, f"{res}_requests"))
+            if u is None and r is None:
+                continue
+            base = r if r is not None else u
+            assert base is not None
+            lim = [(x.name, x.value) for x in (r.limits if r is not None else u.limits)]  # type: ignore[union-attr]
+            h.append(_figure(plots.usage_chart(
+                f"{ns}: {res} usage, requests and limits", unit, base.timestamps,
+                None if u is None else u.values, None if r is None else r.values, lim),
+                f"{ns} {res}: usage (working set for memory), the sum of requests, and the "
+                f"quota hard and nodes' allocatable lines"))
+            div, su = plots.scale_for(unit, list(base.values))
+            peak_u = "-" if u is None else f"{np.max(u.values) / div:.3g} {su}"
+            peak_r = "-" if r is None else f"{np.max(r.values) / div:.3g} {su}"
+            quota = next((f"{v / div:.3g} {su}" for n, v in lim if n.startswith("quota")), "-")
+            rows.append([ns, res, peak_u, peak_r, quota])
+    if not h:
+        return None
+    head = ["namespace", "resource", "peak usage", "peak requests", "quota hard"]
+    return Part(_table(head, rows, num={2, 3, 4}) + "".join(h), _md_table(head, rows))
+
+
+_HPA = "kube_horizontalpodautoscaler_"
+
+
+def _hpa(series: Any) -> Part | None:
+    cur = series.select(f"{_HPA}status_current_replicas")
+    if not cur:
+        return None
+    h, rows = [], []
+    for s in cur:
+        ns, name = s.get("namespace"), s.get("horizontalpodautoscaler")
+        lines = [("current replicas", s.timestamps, s.values, "solid")]
+        bounds = {}
+        for what in ("spec_min_replicas", "spec_max_replicas", "status_desired_replicas"):
+            found = series.select(f"{_HPA}{what}", namespace=ns, horizontalpodautoscaler=name)
+            if found:
+                f = found[0]
+                style = "solid" if what.startswith("status") else "dashed"
+                lines.append((what.replace("spec_", "").replace("status_", "").replace("_", " "),
+                              f.timestamps, f.values, style))
+                bounds[what] = float(f.values[-1]) if len(f.values) else math.nan
+        h.append(_figure(plots.lines_chart(f"{ns}/{name}: HPA replicas", "replicas (count)",
+                                           lines, steps=True),
+                         f"HPA {ns}/{name}: current replicas against min and max"))
+        at_max = float(np.mean(s.values >= bounds.get("spec_max_replicas", math.inf)))
+        rows.append([f"{ns}/{name}", f"{np.min(s.values):.0f}", f"{np.max(s.values):.0f}",
+                     f"{bounds.get('spec_min_replicas', math.nan):.0f}",
+                     f"{bounds.get('spec_max_replicas', math.nan):.0f}", f"{100 * at_max:.1f}%"])
+    head = ["HPA", "fewest", "most", "min", "max", "time at max"]
+    return Part(_table(head, rows, num={1, 2, 3, 4, 5}) + "".join(h), _md_table(head, rows))
+
+
+def _queue(series: Any) -> Part | None:
+    names = [n for n in series.names() if n.startswith("provisor_queue_")]
+    if not names:
+        return None
+    h, rows = [], []
+    for name in sorted(names):
+        ss = series.select(name)
+        unit = "seconds" if name.endswith("_seconds") else "count"
+        lines = []
+        for s in ss:
+            lab = ",".join(f"{k}={v}" for k, v in sorted(s.labels.items()) if k != "__name__")
+            lines.append((lab or name, s.timestamps, s.values, "solid"))
+            v = s.values[np.isfinite(s.values)]
+            rows.append([name, lab or "-", f"{np.mean(v):.3g}" if len(v) else "-",
+                         f"{np.max(v):.3g}" if len(v) else "-", unit])
+        h.append(_figure(plots.lines_chart(name.replace("provisor_", "").replace("_", " "),
+                                           unit, lines[:8]), f"{name} ({unit})"))
+    head = ["series", "labels", "mean", "max", "unit"]
+    return Part(_table(head, rows, num={2, 3}) + "".join(h), _md_table(head, rows))
+
+
+# ---- recommendations -----------------------------------------------------------------------
+
+def _gib(b: float) -> str:
+    return "-" if not math.isfinite(b) else f"{b / 2**30:.3g} GiB"
+
+
+def _cores(c: float) -> str:
+    return "-" if not math.isfinite(c) else f"{c * 1000:.0f}m"
+
+
+def _recommend(r: Any) -> Part | None:
+    if not r.advice and not r.backtest:
+        return None
+    h, md = [], []
+    if r.advice:
+        head = ["strategy", "subject", "CPU request", "recommended", "memory request",
+                "recommended", f"savings / month ({r.currency})"]
+        rows = [[a.strategy, a.subject, _cores(a.cpu_current), _cores(a.cpu_recommended),
+                 _gib(a.mem_current), _gib(a.mem_recommended),
+                 "-" if not math.isfinite(a.savings_per_month) else f"{a.savings_per_month:.2f}"]
+                for a in r.advice]
+        h.append(_table(head, rows, num={2, 3, 4, 5, 6}))
+        md.append(_md_table(head, rows))
+    if r.backtest:
+        head = ["strategy", "CPU slack", "memory slack", "OOM kills per container-day"]
+        rows = [[b.strategy, f"{100 * b.cpu_slack:.1f}%", f"{100 * b.mem_slack:.1f}%",
+                 f"{b.oom_rate:.3g}"] for b in r.backtest]
+        h.append("<h3>Backtest</h3>" + _table(head, rows, num={1, 2, 3})
+                 + _figure(plots.strategy_chart(r.backtest),
+                           "Each strategy's replay: slack (unused share of requests) against "
+                           "the OOM rate"))
+        md.append("\n### Backtest\n\n" + _md_table(head, rows))
+    return Part("".join(h), "".join(md))
+
+
+# ---- forecast ------------------------------------------------------------------------------
+
+def _forecast(result: Any) -> Part | None:
+    from provisor.forecast.output import human
+
+    if not result.forecasts:
+        return None
+    kind = "held-out window" if result.backtest else "rolling-origin backtest"
+    s = result.summary()
+    first = s["first_exhaustion"]
+    lead = (f"{s['series']} series, {result.horizon_s / 86400:g} days ahead; MASE against "
+            f"the seasonal naive forecast ({kind}) below 1 for {s['mase_below_1']} of "
+            f"{s['scored']}; mean 95% coverage "
+            + ("-" if s["mean_coverage95"] is None else f"{100 * s['mean_coverage95']:.0f}%")
+            + ". " + ("Nothing runs out within the horizon." if first is None else
+                      f"First to run out: {first['namespace'] or 'cluster'} {first['quantity']} "
+                      f"against {first['limit']} in {first['days']:.1f} days."))
+    head = ["namespace", "quantity", "last", "mean at horizon", "95% upper", "model", "MASE",
+            "coverage 80/95", "exhausted in"]
+    rows = []
+    for fc in result.forecasts:
+        sc, ex = fc.score, fc.exhaustion
+        rows.append([fc.namespace or "(cluster)", fc.quantity, human(float(fc.history[-1]), fc.unit),
+                     human(float(fc.band.mean[-1]), fc.unit), human(float(fc.band.hi95[-1]), fc.unit),
+                     fc.model, "-" if sc is None or not math.isfinite(sc.mase) else f"{sc.mase:.2f}",
+                     "-" if sc is None else f"{100 * sc.coverage80:.0f}% / {100 * sc.coverage95:.0f}%",
+                     "-" if ex is None else f"{ex.days:.1f} d ({ex.limit})"])
+    # Fan charts: exhausted first (soonest first), then those with a limit, then the rest;
+    # at most 12, so the page stays light.
+    ranked = sorted(result.forecasts, key=lambda f: (
+        f.exhaustion is None, f.exhaustion.days if f.exhaustion else 0.0, not f.limits,
+        f.namespace, f.quantity))
+    figs = [_figure(plots.fan_chart(fc), f"{fc.namespace or 'cluster'} {fc.quantity}: forecast "
+                    f"with 80% and 95% intervals, limits dashed"
+                    + (f", exhausted in {fc.exhaustion.days:.1f} days" if fc.exhaustion else ""))
+            for fc in ranked[:12]]
+    return Part(f"<p>{_e(lead)}</p>" + _table(head, rows, num={2, 3, 4, 6, 7}) + "".join(figs),
+                lead + "\n\n" + _md_table(head, rows))
+
+
+# ---- alerts --------------------------------------------------------------------------------
+
+def _pct(v: float | None) -> str:
+    return "-" if v is None else f"{100 * v:.0f}%"
+
+
+def _alerts(a: Any) -> Part | None:
+    if not a.alerts:
+        return None
+    head = ["alert", "precision", "recall", "TP", "FP", "FN"]
+    rows = [[x.alert, _pct(x.precision), _pct(x.recall), str(x.tp), str(x.fp), str(x.fn)]
+            for x in a.alerts]
+    chart = plots.bars_chart("Alert precision and recall", [x.alert for x in a.alerts],
+                             [("precision", [None if x.precision is None else 100 * x.precision
+                                             for x in a.alerts]),
+                              ("recall", [None if x.recall is None else 100 * x.recall
+                                          for x in a.alerts])], "percent", (0, 100))
+    return Part(_table(head, rows, num={1, 2, 3, 4, 5}) + _figure(chart, "Per alert, over the "
+                "twin's scenarios with known incidents"), _md_table(head, rows))
+
+
+SECTIONS: list[Section] = [
+    Section("plan", "The plan", "plan", _plan, "provisor plan"),
+    Section("scorecard", "Scorecard (the twin)", "scorecard", _scorecard,
+            "provisor plan / provisor simulate"),
+    Section("usage", "Usage, requests and quota over time", "usage", _usage,
+            "series from the twin, --series or --prometheus"),
+    Section("hpa", "HPA replicas against min and max", "series", _hpa,
+            "kube_horizontalpodautoscaler_* series (the twin or kube-state-metrics)"),
+    Section("queue", "Queue length and wait", "series", _queue,
+            "provisor_queue_* series (the twin)"),
+    Section("recommend", "Right-sizing recommendations", "recommend", _recommend,
+            "provisor recommend"),
+    Section("forecast", "Capacity forecast", "forecast", _forecast, "provisor forecast"),
+    Section("alerts", "Alert precision and recall", "alerts", _alerts, "provisor alerts test"),
+]
+
+CSS = """
+:root{--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--bg:#fff;--pass:#1a7f37;--fail:#cf222e;
+--warn:#9a6700;--info:#0969da}
+*{box-sizing:border-box}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;
+color:var(--fg);background:var(--bg);margin:0 auto;max-width:1100px;padding:16px 24px}
+h1{font-size:22px;margin:8px 0}h2{font-size:18px;border-bottom:1px solid var(--line);
+padding-bottom:4px;margin-top:28px}h3{font-size:15px;margin:16px 0 6px}
+nav{font-size:13px;color:var(--muted)}nav a{margin-right:12px;color:var(--info)}
+table{border-collapse:collapse;margin:8px 0;font-size:13px;width:100%}
+th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.badge{display:inline-block;padding:0 6px;border-radius:8px;font-size:12px;color:#fff;
+background:var(--muted)}.badge.pass{background:var(--pass)}.badge.fail,.badge.error
+{background:var(--fail)}.badge.warning{background:var(--warn)}.badge.info{background:var(--info)}
+.notcomputed{color:var(--muted);font-style:italic}
+figure{margin:12px 0}figure svg{width:100%;max-width:1000px;height:auto}
+figcaption{font-size:12px;color:var(--muted)}
+.cols{display:flex;gap:24px;flex-wrap:wrap}.cols>div{flex:1 1 320px;min-width:0}
+.notes{color:var(--muted);font-size:13px}code{font-size:12px}
+"""
+
+
+def _parts(data: ReportData) -> list[tuple[Section, Part | None]]:
+    out = []
+    for sec in SECTIONS:
+        value = getattr(data, sec.field)
+        out.append((sec, None if value is None else sec.render(value)))
+    return out
+
+
+def render_html(data: ReportData) -> str:
+    """The report as one self-contained HTML page: inline CSS, inline SVG plots, no script,
+    no external reference."""
+    parts = _parts(data)
+    nav = "".join(f'<a href="#{s.id}">{_e(s.title)}</a>' for s, _ in parts)
+    body = []
+    for sec, part in parts:
+        inner = part.html if part is not None else (
+            f'<p class="notcomputed">Not computed: needs {_e(sec.source)}.</p>')
+        body.append(f'<section id="{sec.id}"><h2>{_e(sec.title)}</h2>{inner}</section>')
+    notes = "".join(f"<div>{_e(n)}</div>" for n in data.notes)
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>{_e(data.title)}</title><style>{CSS}</style></head><body>"
+            f"<h1>{_e(data.title)}</h1><div class=\"notes\">{notes}</div><nav>{nav}</nav>"
+            + "".join(body) + "</body></html>\n")
+
+
+def render_markdown(data: ReportData) -> str:
+    """The report's summary as Markdown (tables, no plots)."""
+    out = [f"# {data.title}\n"]
+    out += [f"{n}  " for n in data.notes]
+    for sec, part in _parts(data):
+        out.append(f"\n## {sec.title}\n")
+        out.append(part.md if part is not None else f"_Not computed: needs {sec.source}._\n")
+    return "\n".join(out).rstrip("\n") + "\n"

@@ -1,0 +1,54 @@
+"""The GWA-T-12 Bitbrains "Rnd" trace: train on July and August 2013, forecast September
+(30 days, hourly), score against what happened. The issue's goal: MASE < 1 against the
+seasonal naive forecast for most series, 95 % intervals covering about 95 % of the points."""
+
+from __future__ import annotations
+
+import calendar
+
+import numpy as np
+import pytest
+from bitbrains import VMS, read_vm
+
+from provisor.forecast import Target, forecast_targets
+from provisor.forecast.engine import regular
+
+# The trace's months start at local midnight in Amsterdam (CEST, UTC+2): the September file
+# runs from 2013-08-31 22:03 UTC to 2013-09-29 21:58 UTC, 696 hourly points.
+SEPT = float(calendar.timegm((2013, 8, 31, 22, 0, 0)))
+SEPT_HOURS = 696
+HOUR = 3600.0
+
+
+def bitbrains_targets(root):
+    """Per VM: CPU cores used and memory bytes used, hourly, July 1 to September 30."""
+    out = []
+    for vm in VMS:
+        d = read_vm(root, vm)
+        for col, q, unit in (("cpu_cores", "cpu_usage", "cores"),
+                             ("mem_bytes", "memory_usage", "bytes")):
+            g, v = regular(d["t"], d[col], HOUR)
+            out.append(Target(f"vm-{vm}", q, unit, g, v, HOUR))
+    return out
+
+
+@pytest.mark.slow
+def test_september_forecast_beats_seasonal_naive(shared):
+    root = shared / "traces" / "bitbrains-gwa-t-12-rnd"
+    targets = bitbrains_targets(root)
+    for t in targets:       # the held-out window is exactly the September file
+        assert t.timestamps[-SEPT_HOURS] == SEPT and len(t.timestamps) > 3 * SEPT_HOURS // 2
+    r = forecast_targets(targets, SEPT_HOURS * HOUR, backtest=True)
+    scores = [fc.holdout for fc in r.forecasts]
+    mase = np.array([s.mase for s in scores])
+    cov95 = np.array([s.coverage95 for s in scores])
+    cov80 = np.array([s.coverage80 for s in scores])
+    print("\nBitbrains September:", [(fc.namespace, fc.quantity, fc.model,
+                                       round(fc.holdout.mase, 2), round(fc.holdout.coverage95, 2))
+                                      for fc in r.forecasts])
+    assert len(scores) == 12 and all(s.points == SEPT_HOURS for s in scores)
+    assert (mase < 1).sum() >= 7, mase          # most series beat the seasonal naive
+    assert np.median(mase) < 1
+    assert 0.88 <= cov95.mean() <= 1.0, cov95    # about 95 %
+    assert cov80.mean() >= 0.75, cov80
+    assert r.summary()["mase_below_1"] == int((mase < 1).sum())
