@@ -6,7 +6,7 @@ prints the same findings; none of them decides the exit code.
 
 from __future__ import annotations
 
-import json
+import json as _json  # not "json": that name is the json output submodule
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +40,7 @@ def render(result: "CheckResult", fmt: str, *, color: bool = False) -> str:
     return get(fmt)(result, color=color)
 
 
-_compact = json.JSONEncoder().encode  # no indent: the C encoder (indent= forces pure Python)
+_compact = _json.JSONEncoder().encode  # no indent: the C encoder (indent= forces pure Python)
 
 
 def dumps_outline(value: Any, levels: int, _depth: int = 0) -> str:
