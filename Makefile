@@ -65,10 +65,13 @@ lint: $(STAMP)
 ## bench: speed and memory benchmarks, printing ratios against baselines measured in the same run
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/sim.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist src/*.egg-info
 
-## docs: regenerate docs/rules/ from the rule docstrings
+## docs: regenerate docs/rules/ from the rule docstrings and docs/runbooks/ from provisor.render.runbooks
 docs: $(STAMP)
 	$(BIN)/python tools/gen_rule_docs.py
+	$(BIN)/python tools/gen_runbooks.py
+	$(BIN)/python -m provisor.sim.workload > docs/workload.schema.json

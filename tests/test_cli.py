@@ -29,17 +29,20 @@ def _has(findings, rule, file_end, line, kind=None, name=None) -> bool:
 # -- plan / render ------------------------------------------------------------------------
 def test_plan_writes_bundle_and_checks_clean(tmp_path: Path) -> None:
     out = tmp_path / "provisor-out"
-    p = run_cli("plan", "-o", str(out))
+    p = run_cli("plan", "-o", str(out), timeout=300)
     assert p.returncode == 0, p.stdout + p.stderr
     assert (out / "kustomization.yaml").is_file()
     assert "Departures from the spec" in p.stdout
     assert "0 errors" in p.stdout
+    # the 7-day simulation of the policy's workload, with the spec's scorecard (issue 8)
+    assert "Simulation (7 days" in p.stdout and "Scorecard" in p.stdout
+    assert "CPU utilization of agent pods" in p.stdout and "not computed" in p.stdout
     # The folder is not empty any more: a second plan needs --force and then replaces it.
     (out / "stray.txt").write_text("left by hand")
     p2 = run_cli("plan", "-o", str(out))
     assert p2.returncode == 2 and "--force" in p2.stderr
     assert len(p2.stderr.strip().splitlines()) == 1
-    p3 = run_cli("plan", "-o", str(out), "--force")
+    p3 = run_cli("plan", "-o", str(out), "--force", "--days", "0")
     assert p3.returncode == 0, p3.stderr
     assert not (out / "stray.txt").exists()
 
@@ -253,7 +256,7 @@ def test_policy_show_source_keeps_the_comments() -> None:
 
 
 def test_plan_prints_list_values_of_departures(tmp_path: Path) -> None:
-    p = run_cli("plan", "-o", str(tmp_path / "o"))
+    p = run_cli("plan", "-o", str(tmp_path / "o"), "--days", "0")
     assert "agent_vpa.controlled_resources: [cpu, memory] -> [cpu]" in p.stdout
 
 

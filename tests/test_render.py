@@ -73,7 +73,8 @@ def test_render_is_deterministic(policy) -> None:
 
 def test_written_files_are_the_bundle_bytes(tmp_path: Path, bundle) -> None:
     write_bundle(bundle, tmp_path / "out")
-    files = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+    root = tmp_path / "out"
+    files = {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
     assert files == bundle.contents()
 
 
@@ -90,7 +91,8 @@ def test_kustomization_lists_every_resource_file(bundle) -> None:
     assert kust["kind"] == "Kustomization"
     resources = set(kust["resources"])
     assert resources == {f.path for f in bundle.files}
-    assert resources == set(contents) - {"kustomization.yaml", "README.md"}
+    assert resources == {p for p in contents if not p.startswith("runbooks/")} - {
+        "kustomization.yaml", "README.md"}
     assert "README.md" in contents
 
 
@@ -503,16 +505,18 @@ def test_vpas(objects) -> None:
 
 def test_alert_rules_shape(objects) -> None:
     pr = _one(objects, "PrometheusRule")
-    (group,) = pr["spec"]["groups"]
+    recording, group = pr["spec"]["groups"]
+    assert all("record" in r for r in recording["rules"])
     rules = {r["alert"]: r for r in group["rules"]}
-    assert set(rules) == {"AgentHighCPUUsage", "AgentHighMemoryUsage", "AgentOOMKilled",
-                          "NamespaceResourceQuotaHigh"}
+    assert {"AgentHighCPUUsage", "AgentHighMemoryUsage", "AgentOOMKilled",
+            "NamespaceResourceQuotaHigh"} <= set(rules)
     for r in rules.values():
-        assert r["labels"]["severity"] in ("warning", "critical")
-        assert r["annotations"]["runbook_url"].startswith("https://")
+        assert r["labels"]["severity"] in ("info", "warning", "critical")
+        assert r["annotations"]["runbook_url"] == f"runbooks/{r['alert']}.md"
         assert r.get("for") != "0m"
     assert "ignoring (type)" in rules["NamespaceResourceQuotaHigh"]["expr"]
     assert "kube_pod_container_status_terminated_reason" in rules["AgentOOMKilled"]["expr"]
+    assert pr["metadata"]["labels"]["release"] == "kube-prometheus-stack"
 
 
 def _promtool() -> str:
@@ -588,7 +592,7 @@ PROMTOOL_TESTS = {
                         "summary": "Agent container CPU usage is close to its CPU limit",
                         "description": "Agent rex-1 uses 87.5% of its CPU limit; at 100% it is "
                                        "throttled.",
-                        "runbook_url": "https://provisor.dev/runbooks/agenthighcpuusage"}}]},
+                        "runbook_url": "runbooks/AgentHighCPUUsage.md"}}]},
                 {"eval_time": "20m", "alertname": "AgentHighMemoryUsage", "exp_alerts": [{
                     "exp_labels": {"namespace": "agent-platform", "pod": "rex-1",
                                    "container": "agent", "severity": "warning"},
@@ -596,7 +600,7 @@ PROMTOOL_TESTS = {
                         "summary": "Agent container memory is close to its limit",
                         "description": "Agent rex-1 working set is 93.75% of its memory limit; "
                                        "above the limit the container is OOM-killed.",
-                        "runbook_url": "https://provisor.dev/runbooks/agenthighmemoryusage"}}]},
+                        "runbook_url": "runbooks/AgentHighMemoryUsage.md"}}]},
                 {"eval_time": "5m", "alertname": "AgentOOMKilled", "exp_alerts": [{
                     "exp_labels": {"namespace": "agent-platform", "pod": "tess-1",
                                    "container": "agent", "severity": "critical"},
@@ -604,7 +608,7 @@ PROMTOOL_TESTS = {
                         "summary": "A container was killed for running out of memory",
                         "description": "Container agent of pod tess-1 in agent-platform was "
                                        "OOM-killed (within the last 10m).",
-                        "runbook_url": "https://provisor.dev/runbooks/agentoomkilled"}}]},
+                        "runbook_url": "runbooks/AgentOOMKilled.md"}}]},
                 {"eval_time": "2m", "alertname": "AgentOOMKilled", "exp_alerts": []},
                 {"eval_time": "20m", "alertname": "NamespaceResourceQuotaHigh", "exp_alerts": [{
                     "exp_labels": {"namespace": "agent-platform", "resourcequota": "q",
@@ -613,8 +617,7 @@ PROMTOOL_TESTS = {
                         "summary": "Namespace resource quota usage is high",
                         "description": "requests.memory quota usage is 91.67% in namespace "
                                        "agent-platform; new pods fail admission at 100%.",
-                        "runbook_url": "https://provisor.dev/runbooks/"
-                                       "namespaceresourcequotahigh"}}]},
+                        "runbook_url": "runbooks/NamespaceResourceQuotaHigh.md"}}]},
             ],
         },
         {
@@ -634,7 +637,7 @@ PROMTOOL_TESTS = {
                         "summary": "A container was killed for running out of memory",
                         "description": "Container controller of pod ctl-1 in agent-platform was "
                                        "OOM-killed (within the last 10m).",
-                        "runbook_url": "https://provisor.dev/runbooks/agentoomkilled"}}]},
+                        "runbook_url": "runbooks/AgentOOMKilled.md"}}]},
                 {"eval_time": "12m", "alertname": "AgentOOMKilled", "exp_alerts": []},
             ],
         },
@@ -665,15 +668,36 @@ def test_dashboard_configmap(objects) -> None:
     assert variables["datasource"]["query"] == "prometheus"
     assert variables["namespace"]["datasource"]["uid"] == "${datasource}"
     units = set()
-    for p in model["panels"]:
-        assert p["type"] == "timeseries"
+    panels = [p for p in model["panels"] if p["type"] != "row"]
+    assert {p["type"] for p in panels} == {"timeseries", "stat"}
+    rate_interval = False
+    for p in panels:
         assert p["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
         units.add(p["fieldConfig"]["defaults"]["unit"])
         for t in p["targets"]:
-            assert '$namespace' in t["expr"] and "agent-platform" not in t["expr"]
+            assert t["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
+            assert "agent-platform" not in t["expr"]
             assert "/ 1024" not in t["expr"] and "* 100" not in t["expr"]
-    assert {"bytes", "percentunit"} <= units and any("cores" in u for u in units)
-    assert len({p["id"] for p in model["panels"]}) == len(model["panels"])
+            assert "[5m]" not in t["expr"]  # panels use $__rate_interval
+            rate_interval |= "$__rate_interval" in t["expr"]
+    assert rate_interval
+    assert {"bytes", "percentunit", "s", "short"} <= units and any("cores" in u for u in units)
+    assert [p["id"] for p in model["panels"]] == list(range(1, len(model["panels"]) + 1))
+    titles = {p["title"] for p in panels}
+    for want in ("CPU usage by agent", "Memory usage by agent", "PVC usage",
+                 "Resource quota used / hard", "HPA replicas against min and max", "OOM kills",
+                 "CPU throttling", "VPA CPU target against requests", "Queue length",
+                 "Queue wait", "CPU utilization of requests (target 60-80%)"):
+        assert want in titles, want
+
+
+def test_dashboard_is_built_with_the_sdk_and_stable(policy) -> None:
+    from provisor.render.dashboard import SCHEMA_VERSION, dashboard_model
+
+    a, b = dashboard_model(policy), dashboard_model(policy)
+    assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    assert a["schemaVersion"] == SCHEMA_VERSION >= 39
+    assert a["uid"] == policy.dashboard.uid
 
 
 # -- departures ---------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """``provisor plan``: the main job. Render the policy, write the bundle, check what was
 written, and summarise.
 
-    run_plan(policy, out_dir, *, force=False, policy_path=None) -> PlanResult
+    run_plan(policy, out_dir, *, force=False, policy_path=None, simulate_days=7.0,
+             progress=None) -> PlanResult
     print_plan(result, console) -> None
     validate_policy(path) -> list[PolicyProblem]     # `provisor policy validate FILE`
 
@@ -19,11 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.console import Console
 
     from provisor.check import CheckResult
     from provisor.policy import Policy, PolicyProblem
     from provisor.render import Bundle, Departure
+    from provisor.sim import SimResult
 
 
 class PlanError(Exception):
@@ -51,12 +55,17 @@ class PlanResult:
     objects: dict[str, int]
     check: "CheckResult"
     departures: list["Departure"] = field(default_factory=list)
+    #: the digital twin's run of the policy's workload (``provisor.sim``), or None
+    simulation: "SimResult | None" = None
 
 
 def run_plan(policy: "Policy", out_dir: str | Path, *, force: bool = False,
-             policy_path: str | Path | None = None) -> PlanResult:
-    """Render ``policy`` into ``out_dir`` (atomically), check the written bundle, and list the
-    departures from the spec.
+             policy_path: str | Path | None = None, simulate_days: float = 7.0,
+             progress: "Callable[[float, float], None] | None" = None) -> PlanResult:
+    """Render ``policy`` into ``out_dir`` (atomically), check the written bundle, list the
+    departures from the spec, and (``simulate_days`` > 0) simulate the policy's workload on its
+    cluster for that many days with seed 0 (``provisor.sim``; ``progress`` as for
+    ``provisor.sim.simulate``).
 
     Raises:
         PlanError: ``out_dir`` exists and is not empty and ``force`` is False, or it cannot
@@ -76,6 +85,14 @@ def run_plan(policy: "Policy", out_dir: str | Path, *, force: bool = False,
         raise PlanError(f"{out}: cannot write the bundle: {exc.strerror or exc}") from None
     docs = load([str(out)])
     result = run_check(docs)
+    sim = None
+    if simulate_days > 0:
+        from provisor.sim import simulate
+        from provisor.sim.inputs import inputs_from_policy
+
+        src = str(policy_path) if policy_path else "built-in policy agent-platform"
+        sim = simulate(inputs_from_policy(policy, src), days=simulate_days, seed=0,
+                       progress=progress)
     return PlanResult(
         policy_name=_policy_name(policy),
         policy_source=str(policy_path) if policy_path else "built-in",
@@ -84,6 +101,7 @@ def run_plan(policy: "Policy", out_dir: str | Path, *, force: bool = False,
         objects=summary(bundle),
         check=result,
         departures=departures(policy),
+        simulation=sim,
     )
 
 
@@ -123,6 +141,15 @@ def print_plan(result: PlanResult, console: "Console") -> None:
     # The text report ends with the check's summary line (files, documents, findings).
     console.print(render_findings(result.check, "text", color=console.is_terminal),
                   markup=False, highlight=False, end="")
+    if result.simulation is not None:
+        from provisor.sim.text import scorecard_table, summary_lines
+
+        sim = result.simulation
+        console.print(f"[bold]Simulation[/] ({sim.days:g} days of the policy's workload on its "
+                      f"cluster, seed {sim.seed}; provisor simulate for scenarios)")
+        console.print(scorecard_table(sim))
+        for line in summary_lines(sim):
+            console.print(f"  {line}", markup=False, highlight=False)
     out = escape(str(result.out_dir))
     console.print(f"bundle: [bold]{out}/[/] ({len(result.bundle.files)} resource "
                   f"files; apply with kubectl apply -k {out})", highlight=False)

@@ -321,15 +321,22 @@ def plan(
         "--force", help="Replace the output folder when it exists and is not empty.")] = False,
     fail_on: Annotated[str, typer.Option(
         help="Exit 1 when the render has a finding at or above this severity.")] = "error",
+    days: Annotated[float, typer.Option(
+        help="Days of the policy's workload to simulate for the scorecard (0: skip).")] = 7.0,
 ) -> None:
-    """The main job: render the policy, check the render, and summarise."""
+    """The main job: render the policy, check the render, simulate it, and summarise."""
+    from provisor.cli.simulate import progress_bar
     from provisor.plan import PlanError, print_plan, run_plan
 
     if fail_on not in ("error", "warning", "info"):
         raise _fail(f"--fail-on must be error, warning or info, not {fail_on!r}")
+    if days < 0 or days > 3650:
+        raise _fail("--days must be between 0 and 3650")
     pol = _load_policy(policy)
     try:
-        result = run_plan(pol, out, force=force, policy_path=policy)
+        with progress_bar(days) as progress:
+            result = run_plan(pol, out, force=force, policy_path=policy, simulate_days=days,
+                              progress=progress)
     except PlanError as exc:
         raise _fail(str(exc)) from None
     print_plan(result, _console())
@@ -345,7 +352,7 @@ def _plan_report(result) -> None:
         path = write_plan_report(result)
     except OSError as exc:
         raise _fail(f"{result.out_dir}: cannot write the report: {exc.strerror or exc}") from None
-    _console().print(f"report: [bold]{path}[/] (open it in a browser; report.md beside it)")
+    _console().print(f"report: [bold]{_esc(str(path))}[/] (open it in a browser; report.md beside it)")
 
 
 @policy_app.command("show")
@@ -394,6 +401,8 @@ def policy_validate(
 
 # Commands kept in their own modules register themselves on ``app`` when imported.
 from provisor.cli import recommend as _recommend  # noqa: E402,F401
+from provisor.cli import simulate as _simulate  # noqa: E402,F401
+from provisor.cli import alerts as _alerts  # noqa: E402,F401
 
 
 class _Interrupted(SystemExit):

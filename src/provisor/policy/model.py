@@ -48,6 +48,7 @@ from pydantic import (
     model_validator,
 )
 
+from provisor.policy.workload import Workload
 from provisor.quantity import Quantity, QuantityError
 
 # --------------------------------------------------------------------------------------
@@ -328,10 +329,33 @@ class NamespacePolicy(_Model):
     labels: Labels = Field(default_factory=dict)
 
 
+class NodePool(_Model):
+    """``count`` identical nodes for the digital twin (``provisor simulate``).
+
+    ``cpu``/``memory``/``pods``: the node's capacity; ``reserved``: what kube-reserved,
+    system-reserved and the hard eviction threshold keep back, so allocatable = capacity -
+    reserved (``kubectl get node -o yaml`` shows both). ``labels`` are added to each node;
+    nodes are named ``<name>-<i>``.
+    """
+
+    name: DnsLabel = "node"
+    count: int = Field(default=1, ge=1, le=100000)
+    cpu: Qty
+    memory: Qty
+    pods: int = Field(default=110, ge=1)
+    reserved: CpuMemory | None = None
+    labels: Labels = Field(default_factory=dict)
+
+
 class ClusterPolicy(_Model):
-    """The cluster the namespace lives in (spec: "40 CPU cores, 160GB memory")."""
+    """The cluster the namespace lives in (spec: "40 CPU cores, 160GB memory").
+
+    ``nodes`` (optional): node pools for ``provisor simulate``; unset, the twin uses 5 equal
+    nodes that add up to ``capacity``.
+    """
 
     capacity: CpuMemory
+    nodes: list[NodePool] | None = None
 
 
 # --------------------------------------------------------------------------------------
@@ -795,33 +819,112 @@ class OomAlert(_Model):
     severity: Literal["info", "warning", "critical"]
 
 
+class HeldAlert(_Model):
+    """An alert on a condition that must hold for a duration (no threshold of its own)."""
+
+    for_: Duration = Field(alias="for")
+    severity: Literal["info", "warning", "critical"]
+
+
+class CpuRequestAlert(_Model):
+    """CPU usage relative to the container's CPU request: a threshold above 1 means the
+    container uses CPU it did not reserve (it competes with its neighbours for it)."""
+
+    threshold: float = Field(gt=0, le=100)
+    for_: Duration = Field(alias="for")
+    severity: Literal["info", "warning", "critical"]
+
+
+class LookbackAlert(_Model):
+    """An alert on events counted over a lookback window (fires while an event is inside
+    the window)."""
+
+    lookback: Duration
+    severity: Literal["info", "warning", "critical"]
+
+
+class PvcFillAlert(_Model):
+    """A workspace PVC that will be full within ``horizon``, extrapolated by
+    ``predict_linear`` over ``window`` of free-bytes samples, once it is at least
+    ``min_usage`` used (an almost empty volume being written fast is normal)."""
+
+    window: Duration
+    horizon: Duration
+    min_usage: float = Field(ge=0, lt=1)
+    for_: Duration = Field(alias="for")
+    severity: Literal["info", "warning", "critical"]
+
+
+def _default_alert(cls: type[_Model], **kw: Any) -> Any:
+    return Field(default_factory=lambda: cls.model_validate(kw))
+
+
 class AlertPolicy(_Model):
     """The PrometheusRule.
 
     Attributes:
         rule_name: PrometheusRule object name.
-        group: rule group name.
-        labels: labels of the PrometheusRule object (e.g. the ``ruleSelector`` of the
-            Prometheus operator).
-        runbook_base_url: each alert's ``runbook_url`` is this plus ``/`` plus the alert name
-            in lower case.
+        group: name of the alerting rule group (the recording rules are in
+            ``<group>.recording``).
+        labels: labels of the PrometheusRule object, for the Prometheus operator's
+            ``ruleSelector`` (kube-prometheus-stack selects ``release: <helm release>``).
+        runbook_base_url: each alert's ``runbook_url`` is this plus ``/<Alert>.md``; None
+            (the default) points at the runbooks shipped in the bundle, ``runbooks/<Alert>.md``.
+        evaluation_interval: the rule groups' ``interval`` (how often Prometheus evaluates
+            them).
+        cpu, memory, oom, quota: the spec's four alerts.
+        quota_rejections, throttling, cpu_request, pvc_usage, pvc_filling, hpa_maxed,
+        hpa_inactive, vpa_capped, pod_pending, controller_availability: the alerts the spec
+            needs but does not have (see ``provisor.render.monitoring``).
+        vpa_metric_prefix: name prefix of the VPA series: kube-state-metrics >= 2.9 exports
+            them only through a CustomResourceState config, whose default prefix gives
+            ``kube_customresource_verticalpodautoscaler`` (the default here);
+            kube-state-metrics < 2.9: ``kube_verticalpodautoscaler``.
     """
 
     rule_name: DnsSubdomain
     group: str = Field(min_length=1)
     labels: Labels = Field(default_factory=dict)
-    runbook_base_url: str
+    runbook_base_url: str | None = None
+    evaluation_interval: Duration = "1m"
     cpu: CpuAlert
     memory: RatioAlert
     oom: OomAlert
     quota: RatioAlert
+    quota_rejections: LookbackAlert = _default_alert(
+        LookbackAlert, lookback="10m", severity="warning")
+    throttling: RatioAlert = _default_alert(
+        RatioAlert, threshold=0.25, **{"for": "15m"}, severity="warning")
+    cpu_request: CpuRequestAlert = _default_alert(
+        CpuRequestAlert, threshold=1.0, **{"for": "30m"}, severity="info")
+    pvc_usage: RatioAlert = _default_alert(
+        RatioAlert, threshold=0.9, **{"for": "5m"}, severity="warning")
+    pvc_filling: PvcFillAlert = _default_alert(
+        PvcFillAlert, window="30m", horizon="1h", min_usage=0.75, **{"for": "10m"},
+        severity="warning")
+    hpa_maxed: HeldAlert = _default_alert(HeldAlert, **{"for": "15m"}, severity="warning")
+    hpa_inactive: HeldAlert = _default_alert(HeldAlert, **{"for": "10m"}, severity="warning")
+    vpa_capped: HeldAlert = _default_alert(HeldAlert, **{"for": "1h"}, severity="info")
+    pod_pending: HeldAlert = _default_alert(HeldAlert, **{"for": "10m"}, severity="warning")
+    controller_availability: HeldAlert = _default_alert(
+        HeldAlert, **{"for": "5m"}, severity="critical")
+    vpa_metric_prefix: str = "kube_customresource_verticalpodautoscaler"
 
     @field_validator("runbook_base_url")
     @classmethod
-    def _url(cls, v: str) -> str:
+    def _url(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
         if not re.match(r"^https?://[^\s]+$", v):
             raise ValueError("must be an http(s) URL")
         return v.rstrip("/")
+
+    @field_validator("vpa_metric_prefix")
+    @classmethod
+    def _prefix(cls, v: str) -> str:
+        if not _PROM_METRIC.match(v):
+            raise ValueError(f"{v!r} is not a metric name prefix")
+        return v
 
 
 class DashboardPolicy(_Model):
@@ -896,6 +999,8 @@ class Policy(_Model):
     agent_vpa: VpaPolicy
     alerts: AlertPolicy
     dashboard: DashboardPolicy
+    #: what ``provisor simulate`` runs on this platform (optional; see provisor.policy.workload)
+    workload: Workload | None = None
     prices: Prices = Field(default_factory=Prices)
 
     # -- derived --------------------------------------------------------------------

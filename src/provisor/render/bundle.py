@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from provisor.policy.model import Policy
-from provisor.render import autoscaling, disruption, monitoring, namespaces, priority, quota, tiers
+from provisor.render import autoscaling, dashboard, disruption, monitoring, namespaces, priority, quota, tiers
 from provisor.render.common import to_yaml
 
 KUSTOMIZATION = "kustomization.yaml"
@@ -64,11 +64,13 @@ class Bundle:
         policy_name: the policy's ``name``.
         files: the resource files, in apply order (also the order of ``kustomization.yaml``).
         readme: text of ``README.md`` (not a resource).
+        extra: (relative path, text) of other files that are not resources (the runbooks).
     """
 
     policy_name: str
     files: tuple[BundleFile, ...]
     readme: str = ""
+    extra: tuple[tuple[str, str], ...] = ()
 
     def objects(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """(file path, object) for every object, in file order."""
@@ -90,6 +92,8 @@ class Bundle:
             "Apply: kubectl apply -k <this folder>   (README.md: what it assumes)").encode()
         if self.readme:
             out[README] = self.readme.encode()
+        for path, text in self.extra:
+            out[path] = text.encode()
         return out
 
 
@@ -174,14 +178,19 @@ def render(policy: Policy) -> Bundle:
         BundleFile("prometheusrule.yaml", (monitoring.prometheus_rule(policy),),
                    f"{gen}\nNeeds the Prometheus operator, kube-state-metrics and the kubelet's "
                    "cAdvisor metrics."),
-        BundleFile("grafana-dashboard.yaml", (monitoring.dashboard_configmap(policy),),
+        BundleFile("grafana-dashboard.yaml", (dashboard.dashboard_configmap(policy),),
                    f"{gen}\nFor the Grafana dashboard sidecar (label "
-                   f"{monitoring.GRAFANA_DASHBOARD_LABEL}); the data is the bare dashboard "
+                   f"{dashboard.GRAFANA_DASHBOARD_LABEL}); the data is the bare dashboard "
                    "model."),
     ]
     from provisor.render.readme import readme
 
-    return Bundle(policy_name=policy.name, files=tuple(files), readme=readme(policy))
+    from provisor.render.runbooks import runbook_pages
+
+    extra = tuple((f"runbooks/{name}", text)
+                  for name, text in sorted(runbook_pages(policy).items()))
+    return Bundle(policy_name=policy.name, files=tuple(files), readme=readme(policy),
+                  extra=extra)
 
 
 # --------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any, NotRequired, TypedDict
 
 from provisor.policy.model import ExternalWorkload, Policy
 from provisor.quantity import Quantity
-from provisor.render import monitoring
+from provisor.render import dashboard, monitoring
 from provisor.render.autoscaling import hpa_name
 from provisor.render.disruption import pdb_name
 
@@ -527,17 +527,20 @@ def departures(policy: Policy) -> list[Departure]:
     c.cmp("alerts.cpu.threshold", 0.8, al.cpu.threshold, None)
     c.cmp("alerts.memory.threshold", 0.85, al.memory.threshold, None)
     c.always(f"PrometheusRule {al.rule_name}: annotations.runbook_url", None,
-             f"{al.runbook_base_url}/<alert>", WHY["runbook"])
+             monitoring.runbook_url(policy, "<Alert>"), WHY["runbook"])
 
     # dashboard and tables: structure the policy does not parameterise
     c.always("Grafana dashboard: format", SPEC_DASHBOARD["format"],
              f"bare model in ConfigMap {policy.dashboard.namespace}/"
              f"{policy.dashboard.configmap_name}, uid {policy.dashboard.uid}, schemaVersion "
-             f"{monitoring.SCHEMA_VERSION}", WHY["dashboard_format"])
+             f"{dashboard.SCHEMA_VERSION} (built with grafana-foundation-sdk)",
+             WHY["dashboard_format"])
     c.always("Grafana dashboard: variables", SPEC_DASHBOARD["variables"],
              "datasource and namespace variables", WHY["dashboard_vars"])
     c.always("Grafana dashboard: panels", SPEC_DASHBOARD["panels"],
-             "timeseries panels with units cores, bytes, percentunit", WHY["dashboard_panels"])
+             "rows of timeseries and stat panels with units (cores, bytes, percentunit, s): "
+             "the spec's three plus quota, throttling, OOM kills, HPA, VPA, PDB, queue and "
+             "the spec's success metrics", WHY["dashboard_panels"])
     c.always("agent_resource_specs / pvc_specifications", "YAML tables (not objects)",
              "PodTemplate per agent + ConfigMap agent-resource-tiers", WHY["tables"])
     return c.out

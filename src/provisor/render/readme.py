@@ -58,8 +58,16 @@ def readme(policy: Policy) -> str:
         f"- HPA `{hpa_name(cc)}` and PDB `{pdb_name(cc)}` for `{cc.deployment.namespace}/"
         f"{cc.deployment.name}`; HPA `{hpa_name(argo)}` and PDB `{pdb_name(argo)}` for "
         f"`{argo.deployment.namespace}/{argo.deployment.name}`.",
-        f"- PrometheusRule `{policy.alerts.rule_name}` and the Grafana dashboard ConfigMap "
-        f"`{policy.dashboard.namespace}/{policy.dashboard.configmap_name}`.",
+        f"- PrometheusRule `{policy.alerts.rule_name}` (recording rules named "
+        "`level:metric:operations` and the alerts) and the Grafana dashboard ConfigMap "
+        f"`{policy.dashboard.namespace}/{policy.dashboard.configmap_name}` (built with "
+        "grafana-foundation-sdk).",
+        "- `runbooks/`: one page per alert (what it means, how to confirm it, what to do). "
+        + (f"Each alert's `runbook_url` is `{policy.alerts.runbook_base_url}/<Alert>.md`: "
+           "publish this folder there." if policy.alerts.runbook_base_url else
+           "Each alert's `runbook_url` is the relative path `runbooks/<Alert>.md`; publish "
+           "the folder where your team reads it (a wiki, a Git host) and set "
+           "`alerts.runbook_base_url` in the policy to its URL."),
         "",
         "## What it assumes (objects it refers to but does not own)",
         "",
@@ -126,7 +134,15 @@ def readme(policy: Policy) -> str:
         f"selects rules in `{ns}`"
         + (f" with labels {_labels(policy.alerts.labels)}" if policy.alerts.labels else
            " (check its `ruleSelector`/`ruleNamespaceSelector`)")
-        + "; kube-state-metrics and the kubelet's cAdvisor metrics scraped.",
+        + ". The operator loads a PrometheusRule only when its labels match the Prometheus' "
+        "`ruleSelector`; kube-prometheus-stack selects on `release: <helm release name>` by "
+        "default (`ruleSelectorNilUsesHelmValues: true`), so set `alerts.labels.release` in "
+        "the policy to your release's name.",
+        "- kube-state-metrics (with `--metric-labels-allowlist=pods=[provisor.dev/agent]`, so "
+        "`kube_pod_labels` carries the agent class the per-agent recording rules group by; "
+        "the VPA series under the prefix `alerts.vpa_metric_prefix`, from kube-state-metrics "
+        "< 2.9 or a CustomResourceState config), the kubelet's cAdvisor and volume metrics, "
+        "and the API server's metrics (quota rejections) scraped.",
         f"- Grafana with the dashboard sidecar watching `{policy.dashboard.namespace}` for "
         f"{_labels(policy.dashboard.labels)}.",
         "- StorageClass " + ", ".join(f"`{s}`" for s in storage_classes)

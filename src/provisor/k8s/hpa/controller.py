@@ -26,6 +26,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Mapping, NamedTuple, Sequence
 
+from provisor.k8s.hpa.defaults import _json_copy
 from provisor.k8s.hpa.behavior import (
     DEFAULT_DOWNSCALE_STABILIZATION_WINDOW,
     SCALE_UP_LIMIT_FACTOR,
@@ -179,6 +180,7 @@ def go_label_selector_string(selector: Mapping[str, Any] | None) -> str:
     return "&LabelSelector{" + "MatchLabels:" + ml + "," + "MatchExpressions:" + exprs + "," + "}"
 
 
+@lru_cache(maxsize=8192)
 def _milli_quantity(milli: int) -> str:
     return str(Quantity.from_value(Fraction(milli, 1000), "DecimalSI"))
 
@@ -186,7 +188,7 @@ def _milli_quantity(milli: int) -> str:
 def _metric_identifier(metric: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"name": metric.get("name", "")}
     if metric.get("selector") is not None:
-        out["selector"] = copy.deepcopy(metric["selector"])
+        out["selector"] = _json_copy(metric["selector"])
     return out
 
 
@@ -579,7 +581,7 @@ def reconcile_autoscaler(
     namespace = meta.get("namespace", "")
     ref = spec.get("scaleTargetRef") or {}
     reference = f"{ref.get('kind', '')}/{namespace}/{ref.get('name', '')}"
-    conditions: list[dict[str, Any]] = copy.deepcopy(list(old_status.get("conditions") or ()))
+    conditions: list[dict[str, Any]] = _json_copy(list(old_status.get("conditions") or ()))
     last_scale_time = old_status.get("lastScaleTime")
     events: list[tuple[str, str, str]] = []
 

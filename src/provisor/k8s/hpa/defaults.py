@@ -79,12 +79,22 @@ def default_hpa_scale_down_rules() -> dict[str, Any]:
     }
 
 
+def _json_copy(v: Any) -> Any:
+    """A deep copy of JSON-form data (dicts, lists, scalars): what ``copy.deepcopy`` gives for
+    such trees, without its memo bookkeeping (the twin calls this on every HPA sync)."""
+    if isinstance(v, dict):
+        return {k: _json_copy(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_json_copy(x) for x in v]
+    return v
+
+
 def _copy_rules(src: Mapping[str, Any] | None, into: dict[str, Any]) -> dict[str, Any]:
     if src is None:
         return into
     for key in ("selectPolicy", "stabilizationWindowSeconds", "policies", "tolerance"):
         if src.get(key) is not None:
-            into[key] = copy.deepcopy(src[key])
+            into[key] = _json_copy(src[key])
     return into
 
 

@@ -1,0 +1,143 @@
+"""``provisor simulate``: run the digital twin and print its scorecard (thin: parse, call
+``provisor.sim``, print)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from provisor.cli import _console, _fail, app
+
+
+@app.command()
+def simulate(
+    inputs: Annotated[Optional[list[str]], typer.Argument(
+        help="A policy file, or manifest files/folders (default: the built-in policy).",
+        show_default=False)] = None,
+    days: Annotated[float, typer.Option(help="Simulated days.")] = 7.0,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same output).")] = 0,
+    nodes: Annotated[Optional[list[str]], typer.Option(
+        "--nodes", help='Node pool, repeatable: "6x cpu=16,memory=64Gi,pods=110".',
+        show_default=False)] = None,
+    workload: Annotated[Optional[Path], typer.Option(
+        help="Workload YAML (docs/simulate.md).", show_default=False)] = None,
+    scenario: Annotated[Optional[list[str]], typer.Option(
+        "--scenario", help="Built-in scenario name or scenario YAML file, repeatable.",
+        show_default=False)] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    series: Annotated[Optional[Path], typer.Option(
+        help="Write the simulated series as OpenMetrics text to this file.",
+        show_default=False)] = None,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Write the report to this file instead of stdout.",
+        show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")] = False,
+) -> None:
+    """Simulate the platform (a deterministic digital twin) and print the spec's scorecard."""
+    from provisor.sim import SimInputError, load_inputs
+    from provisor.sim import simulate as run_sim
+
+    fmt = fmt.lower()
+    if fmt not in ("text", "json"):
+        raise _fail(f"--format must be text or json, not {fmt!r}")
+    if not days > 0 or days > 3650:
+        raise _fail("--days must be > 0 and at most 3650")
+    for out in (series, output):
+        if out is not None and out.exists() and not force:
+            raise _fail(f"{out} exists (use --force to overwrite)")
+        if out is not None and out.exists() and not out.is_file():
+            raise _fail(f"{out} exists and is not a regular file")
+    paths = list(inputs or [])
+    policy = None
+    if len(paths) == 1 and Path(paths[0]).is_file() and _is_policy(Path(paths[0])):
+        policy, paths = Path(paths[0]), []
+    try:
+        sim_inputs = load_inputs(policy, paths, nodes=nodes or (), workload=workload,
+                                 scenarios=scenario or ())
+    except SimInputError as exc:
+        raise _fail(str(exc)) from None
+    result = _run_with_progress(run_sim, sim_inputs, days, seed)
+    if series is not None:
+        from provisor.series import write_openmetrics
+
+        write_openmetrics(result.series(), series, overwrite=force)
+    if fmt == "json":
+        text = json.dumps(result.to_json(), indent=2, sort_keys=True) + "\n"
+        if output is not None:
+            from provisor.fsutil import write_text_atomic
+
+            write_text_atomic(output, text)
+        else:
+            sys.stdout.write(text)
+        return
+    from rich.console import Console
+
+    from provisor.sim.text import scorecard_table, summary_lines
+
+    def emit(con: Console) -> None:
+        con.print(f"[bold]provisor simulate[/] {result.source}: {result.days:g} days, seed "
+                  f"{result.seed}" + (f", scenarios: {', '.join(s['name'] for s in result.scenarios)}"
+                                      if result.scenarios else ""))
+        con.print(scorecard_table(result))
+        for line in summary_lines(result):
+            con.print(line, markup=False, highlight=False)
+        faults = [i for i in result.ground_truth if i.kind.startswith("scenario:")]
+        for i in faults:
+            con.print(f"ground truth: {i.kind} {i.start_s:.0f} s .. {i.end_s:.0f} s "
+                      f"{dict(sorted(i.labels.items()))} {i.detail}", markup=False, highlight=False)
+
+    if output is not None:
+        import io
+
+        buf = io.StringIO()
+        emit(Console(file=buf, width=160, highlight=False, soft_wrap=True))
+        from provisor.fsutil import write_text_atomic
+
+        write_text_atomic(output, buf.getvalue())
+    else:
+        emit(_console())
+
+
+def _is_policy(path: Path) -> bool:
+    """A policy file has top-level ``tiers:`` and ``agents:`` keys (manifests have ``kind``)."""
+    from provisor.safeyaml import InputError, read_text_file
+
+    try:
+        head = read_text_file(path)[:200000]
+    except InputError:
+        return False
+    lines = {ln.split(":", 1)[0] for ln in head.splitlines() if ln and not ln[0].isspace() and ":" in ln}
+    return "tiers" in lines and "agents" in lines and "kind" not in lines
+
+
+@contextmanager
+def progress_bar(days: float) -> Iterator[Callable[[float, float], None]]:
+    """A rich progress bar on stderr (only on a terminal) fed with simulated seconds; yields the
+    ``progress(done_s, total_s)`` callback."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    con = _console(stderr=True)
+    start = time.monotonic()
+    with Progress(TextColumn("simulating"), BarColumn(), TextColumn("{task.fields[done]}"),
+                  TextColumn("{task.fields[speed]}"), TimeElapsedColumn(), console=con,
+                  transient=True, disable=not con.is_terminal) as prog:
+        task = prog.add_task("sim", total=max(days, 1e-9) * 86400.0, done="", speed="")
+
+        def progress(done: float, total: float) -> None:
+            el = max(time.monotonic() - start, 1e-6)
+            prog.update(task, completed=done, done=f"{done / 86400:.2f}/{total / 86400:g} d",
+                        speed=f"{done / el:,.0f} sim s/s")
+
+        yield progress
+
+
+def _run_with_progress(run_sim, sim_inputs, days: float, seed: int):  # type: ignore[no-untyped-def]
+    with progress_bar(days) as progress:
+        return run_sim(sim_inputs, days=days, seed=seed, progress=progress)
