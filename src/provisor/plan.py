@@ -345,10 +345,9 @@ def validate_policy(path: str | Path) -> list["PolicyProblem"]:
         errors = [f for f in result.findings if f.severity == "error"]
         prefix = str(out) + "/"
         try:
-            doc = load_yaml_document(Path(path))
-            node = doc.node if doc is not None else None
+            source = load_yaml_document(Path(path))
         except InputError:
-            node = None
+            source = None
         hard = [str(k) for k in getattr(policy.quota, "hard", {})]
         out_problems = []
         for f in errors:
@@ -363,6 +362,6 @@ def validate_policy(path: str | Path) -> list["PolicyProblem"]:
             msg = (f"the render of this policy fails provisor check ({f.rule} on {what} in "
                    f"{file}): {f.message}")
             out_problems.append(PolicyProblem(".".join(loc) if loc else "<render>", str(path),
-                                              _line_of(node, loc) if loc else 0, msg))
+                                              _line_of(source, loc) if loc else 0, msg))
     return out_problems
 

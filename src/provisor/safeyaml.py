@@ -100,14 +100,27 @@ class YamlDocument:
             ``None``, JSON-shaped: mapping keys are strings).
         line: 1-based line where the document starts.
         index: 0-based position of the document in the stream (empty documents count).
-        node: the composed libyaml node tree; each node's ``start_mark`` is its 1-based line
-            as an ``int`` (:func:`provisor.manifests.loader.node_line` reads either form).
+        node: the composed libyaml node tree (:func:`provisor.manifests.loader.node_line`
+            gives a node's 1-based line).
+        positions: the document's position tree (:mod:`provisor.manifests.positions`, line
+            offsets from ``line``); :meth:`line_of` reads it.
     """
 
     value: Any
     line: int
     index: int
     node: Any
+    positions: Any = None
+
+    def line_of(self, path: tuple[str | int, ...]) -> int:
+        """1-based line of the field at ``path`` (the key's line for a mapping member, the
+        element's for a sequence item; the deepest existing ancestor's when the path does not
+        exist; ``line`` for an empty path), as ``Document.line_of`` gives it."""
+        from provisor.manifests.positions import line_at
+
+        if self.positions is None:
+            return self.line
+        return line_at(self.positions, tuple(path), self.line, self.line)
 
 
 _KIND_NAMES = (
@@ -264,14 +277,14 @@ def load_yaml_documents(text_or_path: str | bytes | os.PathLike[str], *,
     from provisor.manifests.loader import iter_yaml
 
     out: list[YamlDocument] = []
-    for item in iter_yaml(text, name, lim):
+    for item in iter_yaml(text, name, lim, keep_nodes=True):
         if isinstance(item, Finding):
             if item.severity != "error":
                 continue
             if item.rule == "input/duplicate-key" and allow_duplicate_keys:
                 continue
             raise InputError.from_finding(item)
-        out.append(YamlDocument(item.obj, item.line, item.index, item.node))
+        out.append(YamlDocument(item.obj, item.line, item.index, item.node, item.positions))
     return out
 
 

@@ -52,7 +52,8 @@ declare("input/unrecognized", "info",
         """
         **What it flags.** A YAML or JSON document that provisor does not recognise (for
         example a table of settings for a controller). It is counted and reported, never
-        silently skipped.
+        silently skipped: one finding per document for the first 20 of a file, then one
+        finding counting the rest of that file (from the line of the first not listed).
 
         **Why.** A misspelt `apiVersion`/`kind` would otherwise pass unchecked.
 

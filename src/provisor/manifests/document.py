@@ -5,11 +5,12 @@ plain ``dict``/``list``/``str``/``int``/``float``/``bool``/``None``, as JSON wou
 it came from (``file``, ``line``, ``index``), what it is (``type``) and a way back to the
 source: :meth:`Document.line_of` gives the 1-based line of any field by its path.
 
-Positions are kept cheaply: a YAML document keeps the node tree libyaml composed (each node's
-start mark reduced to its 1-based line by the constructor), and :meth:`~Document.line_of` walks
-it only when asked; a JSON document keeps the file
-text and builds a position tree on first use (``provisor.manifests.jsonpos``), shared by every
-document of that file. No per-document map of all lines is built up front.
+Positions are kept cheaply, in one format for YAML and JSON: a *position tree*
+(:mod:`provisor.manifests.positions`), a few pointers per node mirroring the decoded value.
+A YAML document gets its tree while it is constructed (the libyaml node tree is dropped at
+once); a JSON document keeps the file text and builds its tree on first use
+(``provisor.manifests.jsonpos``), shared by every document of that file. :meth:`Document.line_of`
+looks a path up in it.
 """
 
 from __future__ import annotations
@@ -17,12 +18,9 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from provisor.findings import ObjectRef
+from provisor.manifests.positions import line_at
 
 DocType = Literal["kubernetes", "prometheus-rules", "grafana-dashboard", "unrecognized"]
-
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-_STR_TAG = "tag:yaml.org,2002:str"
-
 
 class JsonSource:
     """The text of one JSON file and, once built, the position tree of each JSON value in it
@@ -63,8 +61,8 @@ class Document:
     """
 
     __slots__ = (
-        "obj", "file", "line", "index", "item", "type", "meta", "_node", "_json", "_start", "_prefix",
-        "_index",
+        "obj", "file", "line", "index", "item", "type", "meta", "_pos", "_base", "_json",
+        "_start", "_prefix", "_index",
     )
 
     def __init__(
@@ -77,7 +75,8 @@ class Document:
         *,
         item: int | None = None,
         meta: dict[str, Any] | None = None,
-        node: Any = None,
+        positions: Any = None,
+        base: int | None = None,
         json_source: JsonSource | None = None,
         json_start: int = 0,
         prefix: tuple[str | int, ...] = (),
@@ -89,12 +88,15 @@ class Document:
         self.item = item
         self.type: DocType = type
         self.meta: dict[str, Any] = meta if meta is not None else {}
-        self._node = node
+        # The position tree of a YAML document (offsets from ``_base``, the line of the
+        # document's root; a List item shares its List's tree and base).
+        self._pos = positions
+        self._base = line if base is None else base
         self._json = json_source
         self._start = json_start
         self._prefix = prefix
-        # Position index of the large mappings of ``_node``, built on first use (line_of).
-        self._index: dict[int, dict[str, tuple[Any, Any]]] | None = None
+        # Key indexes of the large mappings of the position tree, built on first use.
+        self._index: dict[int, dict[str, int]] | None = None
 
     # -- convenience -----------------------------------------------------------------------
     @property
@@ -145,15 +147,15 @@ class Document:
         """
         path = tuple(path)
         try:
-            if self._node is not None:
+            if self._pos is not None:
                 if self._index is None:
                     self._index = {}
-                return _yaml_line(self._node, path, self.line, self._index)
+                return line_at(self._pos, path, self._base, self.line, self._index)
             if self._json is not None:
-                from provisor.manifests.jsonpos import line_in_tree
-
+                if self._index is None:
+                    self._index = {}
                 tree = self._json.tree(self._start)
-                return line_in_tree(tree, self._prefix + path, self.line)
+                return line_at(tree, self._prefix + path, 0, self.line, self._index)
         except (ValueError, RecursionError, TypeError):
             pass
         return self.line
@@ -161,100 +163,3 @@ class Document:
     def __repr__(self) -> str:
         what = f"{self.kind} {self.name}".strip() if self.type == "kubernetes" else self.type
         return f"<Document {self.file}:{self.line} #{self.index} {what}>"
-
-
-def _node_line(node: Any) -> int:
-    mark = node.start_mark
-    return mark if mark.__class__ is int else mark.line + 1
-
-
-def _find_member(node: Any, key: str) -> tuple[Any, Any] | None:
-    """The (key node, value node) of ``key`` in a YAML MappingNode: the last explicit
-    occurrence wins (as when the mapping is constructed); keys brought in by merge keys
-    (``<<: *anchor``) are searched only when no explicit key matches."""
-    found = None
-    merges = None
-    for k, v in node.value:
-        if k.tag == _MERGE_TAG:
-            merges = (merges or []) + [v]
-            continue
-        if k.__class__.__name__ != "ScalarNode":
-            continue
-        if k.tag == _STR_TAG:
-            if k.value == key:
-                found = (k, v)
-        else:  # a key such as 1, true or y: compare its JSON text, as the object has it
-            from provisor.manifests.loader import _construct_scalar, _key_text
-
-            if _key_text(_construct_scalar(k)) == key:
-                found = (k, v)
-    if found is None and merges:
-        # Same precedence as construction: a later ``<<`` key overrides an earlier one; within
-        # one ``<<: [*a, *b]`` the first source wins.
-        for m in reversed(merges):
-            sources = m.value if m.__class__.__name__ == "SequenceNode" else [m]
-            for src in sources:
-                if src.__class__.__name__ == "MappingNode":
-                    hit = _find_member(src, key)
-                    if hit is not None:
-                        return hit
-    return found
-
-
-#: Mappings with more keys than this get a key -> (key node, value node) index the first time
-#: a position inside them is asked for, so locating many findings in one large mapping is
-#: linear overall instead of one scan of the mapping per finding.
-_INDEX_MIN_KEYS = 16
-
-
-def _member_index(node: Any) -> dict[str, tuple[Any, Any]]:
-    """Explicit members of a MappingNode by their JSON key (the last occurrence wins, as in
-    construction); merge-key (``<<``) members are left to :func:`_find_member`."""
-    index: dict[str, tuple[Any, Any]] = {}
-    for k, v in node.value:
-        if k.tag == _MERGE_TAG or k.__class__.__name__ != "ScalarNode":
-            continue
-        if k.tag == _STR_TAG:
-            index[k.value] = (k, v)
-        else:
-            from provisor.manifests.loader import _construct_scalar, _key_text
-
-            index[_key_text(_construct_scalar(k))] = (k, v)
-    return index
-
-
-def _yaml_line(root: Any, path: tuple[str | int, ...], default: int,
-               cache: dict[int, dict[str, tuple[Any, Any]]] | None = None) -> int:
-    """Line of ``path`` in a composed YAML tree (see :meth:`Document.line_of`). ``cache``
-    keeps the member index of large mappings between calls (keyed by node identity; the tree
-    is kept alive by its document, so identities stay valid)."""
-    line = default
-    node = root
-    for step in path:
-        cname = node.__class__.__name__
-        if cname == "MappingNode":
-            if isinstance(step, bool):
-                break
-            key = str(step)
-            if cache is not None and len(node.value) > _INDEX_MIN_KEYS:
-                index = cache.get(id(node))
-                if index is None:
-                    index = cache[id(node)] = _member_index(node)
-                hit = index.get(key)
-                if hit is None:
-                    hit = _find_member(node, key)  # merged members, or absent
-            else:
-                hit = _find_member(node, key)
-            if hit is None:
-                break
-            line = _node_line(hit[0])
-            node = hit[1]
-        elif cname == "SequenceNode":
-            items = node.value
-            if not isinstance(step, int) or isinstance(step, bool) or not (-len(items) <= step < len(items)):
-                break
-            node = items[step]
-            line = _node_line(node)
-        else:
-            break
-    return line

@@ -2,12 +2,12 @@
 
 JSON files are parsed with the standard library's C decoder (``json.loads``), which keeps no
 positions. When a finding needs the line of a field in a JSON document, this module scans the
-same text once more and builds a *position tree* that mirrors the decoded value:
-
-* an object becomes ``(line, {key: (key_line, child)})`` -- a ``dict``, in source order, the
-  last duplicate key winning exactly as ``json.loads`` does;
-* an array becomes ``(line, [child, ...])`` -- a ``list``;
-* a scalar becomes its ``line`` (an ``int``).
+same text once more and builds a *position tree* that mirrors the decoded value, in the one
+format every document uses (:mod:`provisor.manifests.positions`; here with absolute lines,
+base 0): an object becomes ``(line, key, key_line, child, ...)`` in the decoded ``dict``'s key
+order (the last duplicate key giving the line, exactly as ``json.loads`` keeps the last
+value), ``child`` being ``None`` for a scalar; an array becomes ``[line, item, ...]``; a scalar
+its line.
 
 Lines are 1-based. The scanner accepts exactly what ``json.loads`` accepts (it reuses the
 decoder's own string scanner, ``json.decoder.scanstring``, and the JSON number grammar, plus
@@ -21,9 +21,9 @@ import bisect
 import re
 from collections.abc import Callable
 from json.decoder import scanstring  # type: ignore[attr-defined]  # missing from typeshed
-from typing import Any, Union, cast
+from typing import Any, cast
 
-PosTree = Union[int, tuple[int, dict[str, tuple[int, Any]]], tuple[int, list[Any]]]
+from provisor.manifests.positions import PosTree, line_at, tree_line
 
 _WS = re.compile(r"[ \t\n\r]*")
 # The pattern matches the empty string, so its ``match`` never returns None.
@@ -68,7 +68,7 @@ def build_position_tree(text: str, start: int = 0) -> PosTree:
             members: dict[str, tuple[int, Any]] = {}
             i = ws(text, i + 1).end()
             if text[i : i + 1] == "}":
-                return (line, members), i + 1
+                return (line,), i + 1
             while True:
                 if text[i : i + 1] != '"':
                     raise ValueError(f"expected a string key at offset {i}")
@@ -78,21 +78,23 @@ def build_position_tree(text: str, start: int = 0) -> PosTree:
                 if text[i : i + 1] != ":":
                     raise ValueError(f"expected ':' at offset {i}")
                 child, i = value(i + 1)
-                members.pop(key, None)  # a duplicate key moves to its last position
-                members[key] = (key_line, child)
+                members[key] = (key_line, child if child.__class__ is not int else None)
                 i = ws(text, i).end()
                 ch = text[i : i + 1]
                 if ch == ",":
                     i = ws(text, i + 1).end()
                     continue
                 if ch == "}":
-                    return (line, members), i + 1
+                    flat: list[Any] = [line]
+                    for k, (kl, c) in members.items():
+                        flat += (k, kl, c)
+                    return tuple(flat), i + 1
                 raise ValueError(f"expected ',' or '}}' at offset {i}")
         if ch == "[":
-            items: list[Any] = []
+            items: list[Any] = [line]
             i = ws(text, i + 1).end()
             if text[i : i + 1] == "]":
-                return (line, items), i + 1
+                return items, i + 1
             while True:
                 child, i = value(i)
                 items.append(child)
@@ -102,7 +104,7 @@ def build_position_tree(text: str, start: int = 0) -> PosTree:
                     i += 1
                     continue
                 if ch == "]":
-                    return (line, items), i + 1
+                    return items, i + 1
                 raise ValueError(f"expected ',' or ']' at offset {i}")
         if ch == '"':
             _, i = scanstring(text, i + 1)
@@ -120,31 +122,10 @@ def build_position_tree(text: str, start: int = 0) -> PosTree:
     return tree
 
 
-def tree_line(tree: PosTree) -> int:
-    """The line where the value of a position tree node starts."""
-    return tree if isinstance(tree, int) else tree[0]
-
-
 def line_in_tree(tree: PosTree, path: tuple[str | int, ...], default: int) -> int:
-    """Line of ``path`` inside a position tree: the key's line for an object member, the
-    item's line for an array element; the deepest existing ancestor's line when the path does
-    not exist; ``default`` for an empty path."""
-    line = default
-    node: Any = tree
-    for step in path:
-        if isinstance(node, int):
-            break
-        container = node[1]
-        if isinstance(container, dict):
-            entry = container.get(str(step)) if not isinstance(step, bool) else None
-            if entry is None:
-                break
-            line, node = entry
-        else:
-            if not isinstance(step, int) or isinstance(step, bool) or not (
-                -len(container) <= step < len(container)
-            ):
-                break
-            node = container[step]
-            line = tree_line(node)
-    return line
+    """Line of ``path`` inside a position tree with absolute lines
+    (:func:`provisor.manifests.positions.line_at` with base 0)."""
+    return line_at(tree, path, 0, default)
+
+
+__all__ = ["LineIndex", "PosTree", "build_position_tree", "line_in_tree", "tree_line"]

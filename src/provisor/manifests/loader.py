@@ -19,7 +19,9 @@ one-line message):
                           go-yaml do; ``kubectl apply`` with its default strict field
                           validation rejects such an object). Not "bad input": the file loads.
 ``input/unrecognized``    (info) a document that is not a Kubernetes object, a Prometheus rule
-                          file or a Grafana dashboard; it is kept with ``type="unrecognized"``
+                          file or a Grafana dashboard; it is kept with ``type="unrecognized"``.
+                          One finding per document for the first ``UNRECOGNIZED_LISTED`` (20)
+                          of a file, then one finding counting the rest
 ========================  =================================================================
 
 How values are typed. Kubernetes reads YAML with ``sigs.k8s.io/yaml``, which decodes with
@@ -73,6 +75,7 @@ from typing import Any, TextIO, cast
 from provisor.findings import Finding, ObjectRef, Severity
 from provisor.manifests.document import Document, DocType, JsonSource
 from provisor.manifests.limits import DEFAULT_LIMITS, Limits
+from provisor.manifests.positions import tree_line
 
 #: File name endings a directory walk picks up (compared case-insensitively).
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -103,6 +106,8 @@ class Documents(list):
         super().__init__(*args)
         self.findings: list[Finding] = []
         self.files: list[str] = []
+        # file -> (unrecognized documents, line of the first one not reported on its own)
+        self._unrecognized: dict[str, tuple[int, int]] = {}
 
     @property
     def bad_input(self) -> bool:
@@ -342,12 +347,14 @@ def _load_bytes(data: bytes, path: str, lim: Limits, out: Documents) -> None:
     if isinstance(text, Finding):
         out.findings.append(text)
         return
+    out._unrecognized.pop(path, None)  # counted per reading of a file
     stripped = text.lstrip(" \t\r\n")
     is_json_name = path.lower().endswith(".json")
     first = len(out.findings)
     if not ((is_json_name or stripped[:1] in ("{", "[")) and
             _load_json(text, path, lim, out, final=is_json_name)):
         _load_yaml(text, path, lim, out)
+    _unrecognized_rest(path, out)
     if "{{" in text:
         _template_hint(out, first)
 
@@ -674,11 +681,18 @@ def _make_loader_class() -> Any:
 _LOADER: Any = None
 
 
-def _build(root: Any, lim: Limits, aliases_possible: bool, dups: list[tuple[Any, str]]) -> Any:
-    """Construct the Python value of a composed YAML document, enforcing the node and depth
-    limits. With ``aliases_possible`` every collection is memoised by identity, so an alias
-    costs the size of its target without being walked again, and a recursive alias is
-    detected. Duplicate keys are appended to ``dups`` as ``(key node, key)``."""
+def _build(root: Any, lim: Limits, aliases_possible: bool, dups: list[tuple[Any, str]],
+           strings: dict[str, str] | None = None) -> tuple[Any, Any]:
+    """Construct the Python value of a composed YAML document and its position tree
+    (:mod:`provisor.manifests.positions`, line offsets from the root's line), enforcing the
+    node and depth limits. Returns ``(value, positions)``; the node tree is not referenced
+    afterwards, so it is freed as soon as the caller drops it.
+
+    With ``aliases_possible`` every collection is memoised by identity, so an alias costs the
+    size of its target without being walked again, and a recursive alias is detected.
+    Duplicate keys are appended to ``dups`` as ``(key node, key)``. ``strings`` (shared by the
+    documents of one stream) makes equal mapping keys and short scalar strings one object:
+    objects of one kind repeat the same keys and values thousands of times."""
     yaml = _yaml_module()
     scalar_node = yaml.ScalarNode
     mapping_node = yaml.MappingNode
@@ -689,9 +703,12 @@ def _build(root: Any, lim: Limits, aliases_possible: bool, dups: list[tuple[Any,
     max_chars = lim.max_expanded_chars
     count = 0
     chars = 0
-    memo: dict[int, tuple[Any, int, int, int]] | None = {} if aliases_possible else None
+    memo: dict[int, tuple[Any, int, int, int, Any]] | None = {} if aliases_possible else None
     active: set[int] = set()
     deepest = 0
+    share = (strings if strings is not None else {}).setdefault
+    base = root.start_mark.line  # offsets from the root's line (marks are 0-based)
+    pos: Any = 0  # the position tree of the node built last
 
     def merged_pairs(node: Any) -> list[tuple[Any, Any]]:
         # PyYAML flatten_mapping / go-yaml merge: pairs from << sources first, explicit keys after.
@@ -716,24 +733,20 @@ def _build(root: Any, lim: Limits, aliases_possible: bool, dups: list[tuple[Any,
         return merge + rest
 
     def build(node: Any, depth: int) -> Any:
-        nonlocal count, deepest, chars
+        nonlocal count, deepest, chars, pos
         cls = node.__class__
         if cls is scalar_node:
             count += 1
-            # Keep only the 1-based start line of each node (the end mark is never used):
-            # the kept tree then costs a third of the memory.
-            mark = node.start_mark
-            if mark.__class__ is not int:
-                node.start_mark = mark.line + 1
-                node.end_mark = None
+            pos = node.start_mark.line - base
+            value = node.value
             if memo is not None:
                 # An alias to a scalar shares the string: count its text once per use, so a
                 # few aliases to a megabyte string cannot expand to terabytes of JSON.
-                chars += len(node.value)
+                chars += len(value)
                 if chars > max_chars:
                     raise _TooMany(node, "chars")
             if node.tag == str_tag:
-                return node.value
+                return share(value, value) if len(value) <= 64 else value
             return _construct_scalar(node)
         if depth > max_depth:
             raise _TooDeep(node)
@@ -741,7 +754,7 @@ def _build(root: Any, lim: Limits, aliases_possible: bool, dups: list[tuple[Any,
             key = id(node)
             hit = memo.get(key)
             if hit is not None:
-                obj, size, height, text = hit
+                obj, size, height, text, pos = hit
                 count += size
                 chars += text
                 if chars > max_chars:
@@ -758,6 +771,7 @@ def _build(root: Any, lim: Limits, aliases_possible: bool, dups: list[tuple[Any,
             active.add(key)
             before, before_chars, outer_deepest = count, chars, deepest
             deepest = depth
+        line = node.start_mark.line - base
         if cls is mapping_node:
             pairs = node.value
             has_merge = False
@@ -768,43 +782,63 @@ def _build(root: Any, lim: Limits, aliases_possible: bool, dups: list[tuple[Any,
             if has_merge:
                 pairs = merged_pairs(node)
             d: dict[str, Any] = {}
+            members: list[Any] = [line]
             for k, v in pairs:
                 if k.__class__ is scalar_node:
                     count += 1
-                    mark = k.start_mark
-                    if mark.__class__ is not int:
-                        k.start_mark = mark.line + 1
-                        k.end_mark = None
                     if memo is not None:
                         chars += len(k.value)
-                    kt = k.value if k.tag == str_tag else _key_text(_construct_scalar(k))
+                    kt = share(k.value, k.value) if k.tag == str_tag else \
+                        _key_text(_construct_scalar(k))
                 else:
                     raise _LoadError(k, "a mapping key must be a scalar (JSON has only string keys)")
                 d[kt] = build(v, depth + 1)
-            if len(d) != len(pairs) and not has_merge:
-                seen: set[str] = set()
-                for k, _ in pairs:
-                    kt = k.value if k.tag == str_tag else _key_text(_construct_scalar(k))
-                    if kt in seen:
-                        dups.append((k, kt))
-                    seen.add(kt)
+                members.append(kt)
+                members.append(k.start_mark.line - base)
+                members.append(pos if pos.__class__ is not int else None)
+            if len(d) != len(pairs):
+                if not has_merge:
+                    seen: set[str] = set()
+                    for k, _ in pairs:
+                        kt = k.value if k.tag == str_tag else _key_text(_construct_scalar(k))
+                        if kt in seen:
+                            dups.append((k, kt))
+                        seen.add(kt)
+                # The last occurrence of a key gave its value; the dict keeps the first's place.
+                last = {members[i]: i for i in range(1, len(members), 3)}
+                kept: list[Any] = [line]
+                for kt in d:
+                    i = last[kt]
+                    kept += members[i:i + 3]
+                members = kept
             result: Any = d
+            pos = tuple(members)
         else:
-            result = [build(n, depth + 1) for n in node.value]
+            items: list[Any] = [line]
+            result = []
+            for n in node.value:
+                result.append(build(n, depth + 1))
+                items.append(pos)
+            pos = items
         count += 1
-        mark = node.start_mark
-        if mark.__class__ is not int:
-            node.start_mark = mark.line + 1
-            node.end_mark = None
         if count > max_nodes:
             raise _TooMany(node)
         if memo is not None:
-            memo[key] = (result, count - before, deepest - depth, chars - before_chars)
+            memo[key] = (result, count - before, deepest - depth, chars - before_chars, pos)
             active.discard(key)
             deepest = max(outer_deepest, deepest)
         return result
 
-    return build(root, 1)
+    try:
+        obj = build(root, 1)
+    finally:
+        # ``build`` and ``merged_pairs`` refer to themselves through their closure cells: a
+        # reference cycle holding ``memo`` (a tuple per collection). ``load`` pauses the cyclic
+        # collector and then freezes what is alive, so such garbage would never be freed
+        # (measured: 4 KB per object, half of the loaded memory). Clearing the cells breaks
+        # the cycle and reference counting frees it at once.
+        build = merged_pairs = None  # type: ignore[assignment]
+    return obj, pos
 
 
 def _mark_line(err: Any) -> int:
@@ -829,14 +863,18 @@ def _yaml_message(err: Any) -> str:
 
 class RawYamlDocument:
     """One YAML document as :func:`iter_yaml` yields it: ``obj`` (the decoded value, ``None``
-    for an empty document), ``node`` (the composed node tree, marks reduced to 1-based
-    lines), ``line`` (1-based start line) and ``index`` (0-based position in the stream)."""
+    for an empty document), ``node`` (the composed libyaml node tree, or ``None`` unless
+    asked for), ``positions`` (its position tree, :mod:`provisor.manifests.positions`, line
+    offsets from ``line``), ``line`` (1-based start line) and ``index`` (0-based position in
+    the stream)."""
 
-    __slots__ = ("obj", "node", "line", "index")
+    __slots__ = ("obj", "node", "positions", "line", "index")
 
-    def __init__(self, obj: Any, node: Any, line: int, index: int) -> None:
+    def __init__(self, obj: Any, node: Any, line: int, index: int,
+                 positions: Any = None) -> None:
         self.obj = obj
         self.node = node
+        self.positions = positions
         self.line = line
         self.index = index
 
@@ -850,12 +888,17 @@ def _reader_error_line(err: Any, text: str) -> int:
     return text.encode("utf-8", "surrogatepass")[:pos].count(b"\n") + 1
 
 
-def iter_yaml(text: str, path: str, lim: Limits) -> Iterator["RawYamlDocument | Finding"]:
+def iter_yaml(text: str, path: str, lim: Limits, *, keep_nodes: bool = False
+              ) -> Iterator["RawYamlDocument | Finding"]:
     """Compose and construct the YAML stream ``text`` document by document with every input
     limit enforced; yields a :class:`RawYamlDocument` per document (empty ones included, with
     ``obj=None``) and a :class:`~provisor.findings.Finding` (rules ``input/*``) per problem.
     A syntax error ends the stream (nothing after it can be trusted); a document over a limit
-    is skipped and the next one is read. Never raises for bad input."""
+    is skipped and the next one is read. Never raises for bad input.
+
+    Each document carries its position tree; its libyaml node tree only with ``keep_nodes``
+    (node trees cost several times the decoded value)."""
+    strings: dict[str, str] = {}
     global _LOADER
     yaml = _yaml_module()
     if _LOADER is None:
@@ -899,7 +942,7 @@ def iter_yaml(text: str, path: str, lim: Limits) -> Iterator["RawYamlDocument | 
             line = node_line(node)
             dups: list[tuple[Any, str]] = []
             try:
-                obj = _build(node, lim, aliases_possible, dups)
+                obj, positions = _build(node, lim, aliases_possible, dups, strings)
             except _TooDeep as e:
                 yield _finding(
                     "input/too-deep", path, node_line(e.node),
@@ -958,7 +1001,7 @@ def iter_yaml(text: str, path: str, lim: Limits) -> Iterator["RawYamlDocument | 
                     f"key {key!r} is given more than once in the same mapping; the last one wins "
                     "here, and kubectl's strict field validation rejects the object",
                 )
-            yield RawYamlDocument(obj, node, line, index)
+            yield RawYamlDocument(obj, node if keep_nodes else None, line, index, positions)
             index += 1
     finally:
         loader.dispose()
@@ -969,8 +1012,8 @@ def _load_yaml(text: str, path: str, lim: Limits, out: Documents) -> None:
         if isinstance(item, Finding):
             out.findings.append(item)
         elif item.obj is not None:  # None: an empty document ("---" alone, or only comments)
-            _emit(Document(item.obj, path, item.line, item.index, "unrecognized", node=item.node),
-                  out)
+            _emit(Document(item.obj, path, item.line, item.index, "unrecognized",
+                           positions=item.positions), out)
 
 
 def _has_alias_growth(root: Any) -> bool:
@@ -1061,6 +1104,12 @@ def _emit(doc: Document, out: Documents) -> None:
         doc.meta.update(meta)
     out.append(doc)
     if dtype == "unrecognized":
+        n, first_unlisted = out._unrecognized.get(doc.file, (0, 0))
+        n += 1
+        if n > UNRECOGNIZED_LISTED:
+            out._unrecognized[doc.file] = (n, first_unlisted or doc.line)
+            return
+        out._unrecognized[doc.file] = (n, 0)
         where = f"item {doc.item} of document {doc.index + 1}" if doc.item is not None else \
             f"document {doc.index + 1}"
         out.findings.append(_finding(
@@ -1071,18 +1120,37 @@ def _emit(doc: Document, out: Documents) -> None:
         ))
 
 
+#: Unrecognized documents of one file that get a finding each; the others are counted in one
+#: finding (a file of 200,000 tiny documents otherwise gave 200,000 identical findings).
+UNRECOGNIZED_LISTED = 20
+
+
+def _unrecognized_rest(path: str, out: Documents) -> None:
+    """One ``input/unrecognized`` finding for the unrecognized documents of ``path`` beyond
+    the first :data:`UNRECOGNIZED_LISTED` (they are kept and counted all the same)."""
+    n, first = out._unrecognized.get(path, (0, 0))
+    if n <= UNRECOGNIZED_LISTED:
+        return
+    more = n - UNRECOGNIZED_LISTED
+    out.findings.append(_finding(
+        "input/unrecognized", path, first,
+        f"{more:,} more documents of this file (from this line on; {n:,} in all) are not "
+        "Kubernetes objects, Prometheus rule files or Grafana dashboards; not checked",
+        severity="info",
+    ))
+
+
 def _expand_list(doc: Document, out: Documents) -> None:
     obj = doc.obj
     list_kind: str = obj["kind"]
     items: list[Any] = obj["items"]
     item_kind = list_kind[: -len("List")]
     api_version = obj.get("apiVersion")
-    items_node = None
-    if doc._node is not None:
-        from provisor.manifests.document import _find_member
-
-        hit = _find_member(doc._node, "items")
-        items_node = hit[1] if hit is not None else None
+    items_pos = None
+    if doc._pos is not None:
+        items_pos = _member_positions(doc._pos, "items")
+        if items_pos.__class__ is not list or len(items_pos) != len(items) + 1:
+            items_pos = None
     for i, item in enumerate(items):
         meta: dict[str, Any] = {"list_kind": list_kind}
         if isinstance(item, dict) and item_kind and list_kind != "List":
@@ -1095,10 +1163,12 @@ def _expand_list(doc: Document, out: Documents) -> None:
                 inferred.append("apiVersion")
             if inferred:
                 meta["inferred"] = inferred
-        if items_node is not None:
-            node = items_node.value[i]
-            child = Document(item, doc.file, node_line(node), doc.index, "unrecognized",
-                             item=i, meta=meta, node=node)
+        if items_pos is not None:
+            pos = items_pos[1 + i]
+            child = Document(item, doc.file, doc._base + tree_line(pos), doc.index,
+                             "unrecognized", item=i, meta=meta,
+                             positions=pos if pos.__class__ is not int else None,
+                             base=doc._base)
         elif doc._json is not None:
             from provisor.manifests.jsonpos import line_in_tree
 
@@ -1109,3 +1179,13 @@ def _expand_list(doc: Document, out: Documents) -> None:
         else:
             child = Document(item, doc.file, doc.line, doc.index, "unrecognized", item=i, meta=meta)
         _emit(child, out)
+
+
+def _member_positions(tree: Any, key: str) -> Any:
+    """The position tree of member ``key`` of a mapping's position tree, or None."""
+    if tree.__class__ is not tuple:
+        return None
+    for i in range(1, len(tree), 3):
+        if tree[i] == key:
+            return tree[i + 2]
+    return None

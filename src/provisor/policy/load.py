@@ -4,7 +4,7 @@ The file is read through the hardened reader every provisor file reader shares
 (:mod:`provisor.safeyaml`: regular files only, a 1 MiB size limit, binary detection, alias
 expansion, nesting depth, control characters with their line), and plain scalars are typed as
 Kubernetes types them (go-yaml v2: ``1e3`` is a number, ``yes`` a boolean, ``1e400`` text).
-The composed node tree keeps each key's line; a pydantic error location such as
+The document's position tree (one lookup for every file, ``YamlDocument.line_of``) keeps each key's line; a pydantic error location such as
 ``("agents", "rex", "tier")`` is looked up in it to give the line of the ``tier:`` key; when
 the field is missing, the line of the nearest existing parent. A file that is some other kind
 of YAML (a Kubernetes manifest, a rule file, a dashboard) is said to be so before any field
@@ -196,7 +196,7 @@ def _parse(text: str, name: str) -> tuple["Policy | None", list[PolicyProblem]]:
     try:
         policy = Policy.model_validate(data)
     except ValidationError as exc:
-        return None, problems + _problems_of(exc, node, name)
+        return None, problems + _problems_of(exc, doc, name)
     except (OverflowError, RecursionError, ValueError) as exc:  # a value no field can hold
         return None, problems + [PolicyProblem("<policy>", name, doc.line if doc else 1,
                                                f"invalid value: {exc}")]
@@ -249,29 +249,16 @@ def _duplicate_keys(node: yaml.Node | None, name: str, path: tuple[str, ...] = (
     return out
 
 
-def _line_of(node: yaml.Node | None, loc: tuple[str | int, ...]) -> int:
-    """1-based line of the deepest node on ``loc`` (key line for mapping entries)."""
-    if node is None:
+def _line_of(doc: Any, loc: tuple[str | int, ...]) -> int:
+    """1-based line of ``loc`` in a :class:`provisor.safeyaml.YamlDocument` (key line for
+    mapping entries; the deepest existing ancestor's when ``loc`` goes further), through the
+    same position lookup as every manifest (``YamlDocument.line_of``); 0 without a document."""
+    if doc is None:
         return 0
-    line = node_line(node)
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                if str(k.value) == str(part):
-                    line, node = node_line(k), v
-                    break
-            else:
-                return line
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and \
-                0 <= part < len(node.value):
-            node = node.value[part]
-            line = node_line(node)
-        else:
-            return line
-    return line
+    return int(doc.line_of(tuple(loc)))
 
 
-def _problems_of(exc: Any, node: yaml.Node | None, name: str) -> list[PolicyProblem]:
+def _problems_of(exc: Any, doc: Any, name: str) -> list[PolicyProblem]:
     from provisor.policy.model import CrossFieldErrors
 
     out: list[PolicyProblem] = []
@@ -281,7 +268,7 @@ def _problems_of(exc: Any, node: yaml.Node | None, name: str) -> list[PolicyProb
         if isinstance(cause, CrossFieldErrors):
             for sub, msg in cause.problems:
                 full = (*loc, *sub)
-                out.append(PolicyProblem(_dotted(full), name, _line_of(node, full), msg))
+                out.append(PolicyProblem(_dotted(full), name, _line_of(doc, full), msg))
             continue
         msg = str(err["msg"])
         for prefix in ("Value error, ", "Assertion failed, "):
@@ -291,7 +278,7 @@ def _problems_of(exc: Any, node: yaml.Node | None, name: str) -> list[PolicyProb
             msg = "unknown field" + _did_you_mean(loc)
         elif err["type"] == "missing":
             msg = "required field is missing"
-        out.append(PolicyProblem(_dotted(loc), name, _line_of(node, loc), msg))
+        out.append(PolicyProblem(_dotted(loc), name, _line_of(doc, loc), msg))
     out.sort(key=lambda p: (p.line, p.field))
     return out
 

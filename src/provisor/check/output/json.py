@@ -2,11 +2,11 @@
 
 Each finding: ``{"rule", "severity", "file", "line", "object": {"apiVersion", "kind",
 "namespace", "name"}, "message", "fix"}``. Keys are stable; consumers may rely on them.
+Laid out one finding per line (:func:`provisor.check.output.dumps_outline`).
 """
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -14,5 +14,7 @@ if TYPE_CHECKING:
 
 
 def render(result: "CheckResult", *, color: bool = False, **_: Any) -> str:
+    from provisor.check.output import dumps_outline
+
     doc = {"findings": [f.to_json() for f in result.findings], "summary": result.summary}
-    return json.dumps(doc, indent=2, sort_keys=False) + "\n"
+    return dumps_outline(doc, 2) + "\n"

@@ -15,7 +15,6 @@ docs.github.com "SARIF support for code scanning".
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -101,4 +100,7 @@ def render(result: "CheckResult", *, color: bool = False, **_: Any) -> str:
             "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(os.getcwd()).as_uri() + "/"}},
         }],
     }
-    return json.dumps(sarif, indent=2) + "\n"
+    from provisor.check.output import dumps_outline
+
+    # sarif -> runs -> run -> results -> one result per line
+    return dumps_outline(sarif, 4) + "\n"

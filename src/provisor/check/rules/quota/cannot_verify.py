@@ -28,7 +28,9 @@ def check(ctx: Context) -> Iterator[Hit]:
     `provisor.dev/max-concurrency` annotation. The message says what is missing. For an HPA,
     when the namespace's LimitRange has defaults, it adds what `maxReplicas` pods would
     charge if each were one container that sets no resources of its own (a lower bound for
-    pods that state nothing, not a measurement).
+    pods that state nothing, not a measurement), per resource against the quota that
+    binds first. A namespace with more than three quotas has the first three named and the
+    rest counted, so messages stay short however many quotas and HPAs it holds.
 
     **Why.** The quota feasibility rules (`quota/demand-exceeds-hard`, `quota/headroom`)
     count only what they can size; a quota that looks sufficient may not hold the pods left
@@ -42,7 +44,7 @@ def check(ctx: Context) -> Iterator[Hit]:
         quotas = [qv for qv in nd.quotas if tracks_pods(qv)]
         if not quotas:
             continue
-        names = ", ".join(qv.name for qv in quotas)
+        names = quota_names(quotas)
         per_pod = default_pod_usage(ctx, nd.name)
         for u in nd.unknown:
             msg = f"cannot verify ResourceQuota {names}: {u.message}"
@@ -55,14 +57,40 @@ def check(ctx: Context) -> Iterator[Hit]:
                       path=u.path)
 
 
+#: How many quota names a message spells out; more are counted, not listed, so that a
+#: namespace with many quotas and many HPAs gives messages of bounded size.
+NAMES_SHOWN = 3
+
+
+def quota_names(quotas: list[QuotaView]) -> str:
+    """``a, b`` for up to :data:`NAMES_SHOWN` quotas, else ``a, b, c and N more (M
+    ResourceQuotas)`` (names in the order given)."""
+    names = [qv.name for qv in quotas]
+    if len(names) <= NAMES_SHOWN:
+        return ", ".join(names)
+    return (f"{', '.join(names[:NAMES_SHOWN])} and {len(names) - NAMES_SHOWN} more "
+            f"({len(names)} ResourceQuotas)")
+
+
 def _estimate(quotas: list[QuotaView], per_pod: dict[str, Fraction], count: int) -> str:
-    parts: list[str] = []
+    """What ``count`` pods at ``per_pod`` would charge, per quota resource, against the quota
+    that binds first for that resource (the largest share of its hard; the quota is named
+    when several set the resource): one entry per resource, however many quotas there are."""
+    best: dict[str, tuple[Fraction | float, str, str]] = {}  # resource -> share, text, quota
+    setters: dict[str, int] = {}
     for qv in quotas:
         for k, h in qv.hard.items():
             v = per_pod.get(k)
             if not v or k in ("count/pods",):
                 continue
             total = v * count
-            share = f" ({pct(total / h.value)})" if h.value > 0 else ""
-            parts.append(f"{k} {fmt(total, h)} of {h}{share}")
-    return ", ".join(dict.fromkeys(parts))
+            share_v: Fraction | float = total / h.value if h.value > 0 else float("inf")
+            share = f" ({pct(share_v)})" if h.value > 0 else ""
+            setters[k] = setters.get(k, 0) + 1
+            old = best.get(k)
+            if old is None or share_v > old[0]:
+                best[k] = (share_v, f"{k} {fmt(total, h)} of {h}{share}", qv.name)
+    # dicts keep first-insertion order: resources in the order the quotas name them
+    return ", ".join(text if setters[k] == 1 else
+                     f"{text} in {name}, the tightest of {setters[k]} quotas"
+                     for k, (_, text, name) in best.items())
