@@ -9,6 +9,16 @@ import typer
 
 from provisor.cli import _console, _fail, app
 
+# the Dask and cache options sweep and tune share
+SchedulerOpt = Annotated[Optional[str], typer.Option(
+    help="Address of an existing Dask scheduler (default: a LocalCluster on this machine).",
+    show_default=False)]
+WorkersOpt = Annotated[Optional[int], typer.Option(
+    help="LocalCluster worker processes (default: the CPU count).", min=1, show_default=False)]
+CacheOpt = Annotated[Optional[Path], typer.Option(
+    help="Result cache folder (default: $XDG_CACHE_HOME/provisor/sweep).", show_default=False)]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Rerun every run.")]
+
 
 @app.command()
 def sweep(
@@ -20,16 +30,10 @@ def sweep(
     plot: Annotated[Optional[Path], typer.Option(
         help="Also plot each metric against each swept field (.png or .svg).",
         show_default=False)] = None,
-    scheduler: Annotated[Optional[str], typer.Option(
-        help="Address of an existing Dask scheduler (default: a LocalCluster on this machine).",
-        show_default=False)] = None,
-    workers: Annotated[Optional[int], typer.Option(
-        help="LocalCluster worker processes (default: the CPU count).", min=1,
-        show_default=False)] = None,
-    cache: Annotated[Optional[Path], typer.Option(
-        help="Result cache folder (default: $XDG_CACHE_HOME/provisor/sweep).",
-        show_default=False)] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Rerun every run.")] = False,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+    cache: CacheOpt = None,
+    no_cache: NoCacheOpt = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Replace existing --output/--plot files.")] = False,
 ) -> None:
@@ -137,16 +141,10 @@ def tune(
         "--output", "-o", help="Write the best policy here (a policy file).",
         show_default=False)] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
-    scheduler: Annotated[Optional[str], typer.Option(
-        help="Address of an existing Dask scheduler (default: a LocalCluster).",
-        show_default=False)] = None,
-    workers: Annotated[Optional[int], typer.Option(
-        help="LocalCluster worker processes (default: the CPU count).", min=1,
-        show_default=False)] = None,
-    cache: Annotated[Optional[Path], typer.Option(
-        help="Result cache folder (default: $XDG_CACHE_HOME/provisor/sweep).",
-        show_default=False)] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Rerun every run.")] = False,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+    cache: CacheOpt = None,
+    no_cache: NoCacheOpt = False,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing -o file.")] = False,
 ) -> None:
     """Search the cheapest policy that meets every scorecard target (see docs/sweep.md).
