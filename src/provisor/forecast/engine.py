@@ -1,33 +1,60 @@
 """Forecasting one regular series: the candidate models, the rolling-origin backtest that
-picks one, the prediction intervals, and the scores.
+picks one, the horizon-aware conformal prediction intervals, and the scores.
 
-The models are statsforecast's (Nixtla, ``statsforecast.models``):
+Models (statsforecast, Nixtla, ``statsforecast.models``; Garza et al., "StatsForecast:
+lightning fast forecasting with statistical and econometric models", PyCon 2022):
 
-* ``AutoETS`` with the daily season (Hyndman & Khandakar's automatic ETS), fitted on the
-  last :data:`ETS_WINDOW_S` of history;
-* ``AutoARIMA`` with the daily season, a bounded stepwise search (p, q <= 2, P, Q <= 1,
-  15 models) fitted on the last :data:`ARIMA_WINDOW_S` of history: a seasonal ARIMA on two
-  months of hourly points takes minutes, on three weeks under a second;
-* ``MSTL`` with the daily and the weekly season (STL decomposition per season, the trend
-  forecast by a non-seasonal AutoETS);
+* ``AutoETS`` with the daily season (Hyndman et al. 2002 automatic ETS, additive errors),
+  on the last :data:`ETS_WINDOW_S` of history;
+* ``AutoARIMA`` with the daily season, a bounded stepwise search (Hyndman & Khandakar 2008;
+  p, q <= 2, P, Q <= 1, d, D <= 1, :data:`ARIMA_NMODELS` models, conditional-sum-of-squares
+  estimation) on the last :data:`ARIMA_WINDOW_S` of history;
+* ``MSTL`` with the daily and the weekly season (Bandara et al. 2021: STL per season, the
+  seasonally adjusted series forecast by a non-seasonal AutoETS);
 * ``SeasonalNaive`` with the weekly season (the daily one when history is shorter than two
   weeks): the floor. A model is chosen over it only when its backtest MASE is below 1.
 
-Scores (all on the original scale of the series):
+**Trend must earn its place.** A trend is extrapolated only when the history holds at least
+:data:`TREND_MIN_S` (two weekly seasons): then AutoETS and MSTL's trend model may pick an
+additive or a damped trend and AutoARIMA may add a drift, and the backtest decides whether it
+beats the models without. On a shorter history (the twin's 7 days) no candidate extrapolates a
+trend: a week cannot tell growth from a burst, and no backtest window on it can check a
+30-day lead.
+
+**Fit once, forward.** The rolling-origin backtest (:func:`backtest_origins`) has
+``windows`` origins, evenly spaced, the first leaving two seasons of training; every window
+forecasts up to ``h`` points from its origin, or to the end of the history. Each model's search
+(ETS form, ARIMA orders, their parameters) runs *once*, on the history up to the first origin;
+the fitted specification is then applied to the history up to each later origin and to the
+whole history for the final forecast with statsforecast's ``forward`` (the states are filtered
+through the new data, the parameters kept: what ``StatsForecast.cross_validation(refit=False)``
+does). Nothing fitted has seen a point it is scored on.
+
+**Scores** (all on the original scale of the series):
 
 * **MASE** here is the mean absolute error of a model over the backtest windows divided by
-  the mean absolute error of the seasonal naive forecast over the *same* windows
+  the mean absolute error of the seasonal naive forecast over the *same* points
   (Hyndman & Koehler 2006 scale the error by a naive forecast's error; the naive forecast
-  used is the floor model itself, out of sample at the same horizon). Below 1 the model
-  beats the naive forecast; the naive forecast scores exactly 1.
-* **coverage** at 80 % and 95 %: the fraction of backtest points inside the interval.
+  used is the floor model itself, out of sample at the same leads). Below 1 the model beats
+  the naive forecast; the naive forecast scores exactly 1.
+* **coverage** at 80 % and 95 %: the fraction of backtest points inside intervals built, for
+  each window, from the residuals of the *other* windows only (leave-one-window-out, a
+  cross-conformal estimate, Vovk 2015), so it is an out-of-sample figure, not 95 % by
+  construction.
 
-Intervals are each model's own (statsforecast's ``level=[80, 95]``), made symmetric-widened
-by the *conformal factor* measured in the backtest: when a model's 95 % interval covered
-fewer than 95 % of the backtest points, its half-widths are multiplied by the smallest
-factor that would have covered 95 % (split conformal prediction on the rolling-origin
-residuals, Vovk et al.; the same factor set separately for the 80 % level). Intervals are
-never narrowed.
+**Intervals** are split-conformal and horizon-aware (Vovk, Gammerman & Shafer 2005; Stankeviciute
+et al. 2021 "Conformal time-series forecasting" calibrate per lead time): the chosen model's
+signed backtest residuals ``actual - forecast`` are grouped by lead time into consecutive bins
+of at least :data:`MIN_BIN_POINTS` residuals; for a level ``p`` the interval at lead ``l`` is
+``mean + [q_lo, q_hi]`` with ``q_lo``, ``q_hi`` the finite-sample conformal quantiles
+(rank ``ceil((m + 1)(1 + p) / 2)`` of ``m``) of the residuals of ``l``'s bin. The interval can
+narrow as well as widen against the model's own, is asymmetric when the errors are, always
+contains the mean (80 % inside 95 %), and never grows beyond what the residuals at that lead
+justify: beyond the longest lead the backtest measured it keeps the width of the last bin (the
+backtest cannot justify more, and the models' own widths, which grow without bound for ETS
+with trend or ARIMA with a unit root, are not used). The model's own statsforecast intervals
+are used only when the history is too short for a backtest window (then the floor is the
+model).
 
 Everything is deterministic: the models are deterministic given the data, and no RNG is used.
 """
@@ -38,7 +65,7 @@ import math
 import os
 import warnings
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -48,8 +75,21 @@ WEEK_S = 7 * DAY_S
 
 #: AutoARIMA sees at most this much of the most recent history (seconds).
 ARIMA_WINDOW_S = 21 * DAY_S
-#: AutoETS sees at most this much (its search fits some 30 models; four weeks keep it fast).
+#: AutoARIMA's stepwise search stops after this many models.
+ARIMA_NMODELS = 5
+#: AutoETS sees at most this much (its search fits several models; four weeks keep it fast).
 ETS_WINDOW_S = 28 * DAY_S
+#: A trend is extrapolated only from a history at least this long (two weekly seasons).
+TREND_MIN_S = 2 * WEEK_S
+#: Residuals per lead-time bin of the conformal intervals (39 is the fewest for which a
+#: two-sided 95 % conformal quantile is finite; more make the bins' quantiles steadier).
+MIN_BIN_POINTS = 48
+#: The backtest has one origin per this much history (at least ``windows``, at most
+#: :data:`MAX_WINDOWS`).
+ORIGIN_SPACING_S = 2 * DAY_S
+#: At most this many lead-time bins (a bin holds at least 1/BINS of the residuals).
+BINS = 8
+MAX_WINDOWS = 12
 
 #: Prediction-interval levels, percent.
 LEVELS = (80, 95)
@@ -86,12 +126,11 @@ class Score:
     Attributes:
         mase: MAE over the backtest windows / MAE of the seasonal naive forecast on the same
             points (nan when the naive forecast is exact on every point).
-        coverage80, coverage95: fraction (0..1) of backtest points inside the interval,
-            after the conformal widening.
+        coverage80, coverage95: fraction (0..1) of backtest points inside the conformal
+            interval built from the other windows' residuals (leave-one-window-out).
         points: number of backtest points scored.
         windows: number of backtest windows (origins).
-        horizon: points per window.
-        widen80, widen95: the conformal factor applied to the half-widths (>= 1).
+        horizon: the longest lead scored, in points (the first window's length).
     """
 
     mase: float
@@ -100,8 +139,6 @@ class Score:
     points: int
     windows: int
     horizon: int
-    widen80: float = 1.0
-    widen95: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -128,12 +165,14 @@ class Fit:
         scores: every candidate's backtest score (empty when ``backtest`` was off or the
             history was too short for one window).
         seasons: the season lengths used.
+        trend: whether trend models were candidates (history >= :data:`TREND_MIN_S`).
     """
 
     model: str
     band: Band
     scores: dict[str, Score] = field(default_factory=dict)
     seasons: Seasons = Seasons(0, 0)
+    trend: bool = False
 
 
 def seasons_for(step_s: float, n: int) -> Seasons:
@@ -152,86 +191,200 @@ def seasons_for(step_s: float, n: int) -> Seasons:
     return Seasons(one(DAY_S), one(WEEK_S))
 
 
-def _models(names: Sequence[str], seasons: Seasons, step_s: float) -> list[tuple[str, object, int]]:
-    """(name, statsforecast model, history window in points or 0 for all) for ``names``."""
+def trend_allowed(step_s: float, n: int) -> bool:
+    """Whether a history of ``n`` points spaced ``step_s`` s may extrapolate a trend: it
+    spans at least :data:`TREND_MIN_S` (two weekly seasons)."""
+    return n * step_s >= TREND_MIN_S - 1e-9
+
+
+def _models(names: Sequence[str], seasons: Seasons, step_s: float,
+            trend: bool = True) -> list[tuple[str, Any, int]]:
+    """(name, statsforecast model, history window in points or 0 for all) for ``names``;
+    without ``trend`` no model extrapolates one (ETS and MSTL's trend model have no trend
+    component, ARIMA no drift)."""
     os.environ.setdefault("NIXTLA_NUMBA_CACHE", "1")
     from statsforecast.models import MSTL, AutoARIMA, AutoETS, SeasonalNaive
 
     d = seasons.daily or 1
-    out: list[tuple[str, object, int]] = []
+    t = "Z" if trend else "N"
+    out: list[tuple[str, Any, int]] = []
     for name in names:
         if name == "AutoETS":
             # statsforecast's ETS allows seasons up to 24 points; beyond, non-seasonal.
-            out.append((name, AutoETS(season_length=d if d <= 24 else 1),
+            m = d if d <= 24 else 1
+            out.append((name, AutoETS(season_length=m, model=f"A{t}{'A' if m > 1 else 'N'}"),
                         int(ETS_WINDOW_S // step_s)))
         elif name == "AutoARIMA":
-            window = int(ARIMA_WINDOW_S // step_s)
             out.append((name, AutoARIMA(season_length=d, max_p=2, max_q=2, max_P=1, max_Q=1,
-                                        approximation=True, nmodels=15), window))
+                                        max_d=1, max_D=1, start_p=1, start_q=1,
+                                        allowdrift=trend, method="CSS",
+                                        nmodels=ARIMA_NMODELS),
+                        int(ARIMA_WINDOW_S // step_s)))
         elif name == "MSTL":
             periods = [p for p in (seasons.daily, seasons.weekly) if p]
             if not periods:
                 continue
-            out.append((name, MSTL(season_length=periods if len(periods) > 1 else periods[0]),
-                        0))
+            out.append((name, MSTL(season_length=periods if len(periods) > 1 else periods[0],
+                                   trend_forecaster=AutoETS(model=f"Z{t}N")), 0))
         elif name == FLOOR:
             out.append((name, SeasonalNaive(season_length=seasons.naive), 0))
     return out
 
 
-def _predict(model: object, y: np.ndarray, h: int, window: int) -> Band:
-    yy = y[-window:] if window and len(y) > window else y
+def _tail(y: np.ndarray, window: int) -> np.ndarray:
+    return y[-window:] if window and len(y) > window else y
+
+
+def _finite(a: Any) -> np.ndarray:
+    out = np.asarray(a, dtype=float)
+    if not np.isfinite(out).all():
+        raise FloatingPointError("non-finite forecast")
+    return out
+
+
+def _predict(model: Any, y: np.ndarray, h: int, window: int) -> Band:
+    """Fit ``model`` on (the last ``window`` points of) ``y`` and forecast ``h`` points with
+    the model's own statsforecast intervals."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        r = model.forecast(y=yy, h=h, level=list(LEVELS))  # type: ignore[attr-defined]
-    mean = np.asarray(r["mean"], dtype=float)
-    band = Band(mean, np.asarray(r["lo-80"], float), np.asarray(r["hi-80"], float),
-                np.asarray(r["lo-95"], float), np.asarray(r["hi-95"], float))
-    if not all(np.isfinite(a).all() for a in (band.mean, band.lo95, band.hi95)):
-        raise FloatingPointError("non-finite forecast")
-    return band
+        r = model.forecast(y=_tail(y, window), h=h, level=list(LEVELS))
+    return Band(_finite(r["mean"]), _finite(r["lo-80"]), _finite(r["hi-80"]),
+                _finite(r["lo-95"]), _finite(r["hi-95"]))
 
 
-def _widen(band: Band, w80: float, w95: float) -> Band:
-    m = band.mean
-    return Band(m, m - (m - band.lo80) * w80, m + (band.hi80 - m) * w80,
-                m - (m - band.lo95) * w95, m + (band.hi95 - m) * w95)
-
-
-def _factor(y: np.ndarray, mean: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-            level: float) -> float:
-    """Smallest factor f >= 1 such that scaling the half-widths by f covers ``level`` of
-    the points (the split-conformal quantile of the normalised residuals)."""
-    below = y < mean
-    half = np.where(below, mean - lo, hi - mean)
-    resid = np.abs(y - mean)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(half > 0, resid / half, np.where(resid > 0, np.inf, 0.0))
-    n = len(ratio)
-    if n == 0:
-        return 1.0
-    k = min(n - 1, int(math.ceil((n + 1) * level)) - 1)
-    q = float(np.sort(ratio)[max(k, 0)])
-    if not math.isfinite(q):
-        return 1.0
-    return max(1.0, q)
-
-
-def backtest_windows(n: int, h: int, seasons: Seasons, windows: int) -> tuple[int, int]:
-    """(window count, points per window) for a rolling-origin backtest of ``n`` points.
+def backtest_origins(n: int, h: int, seasons: Seasons, windows: int = 3,
+                     step_s: float = 3600.0) -> list[int]:
+    """The rolling-origin backtest's origins (indices of each window's first forecast point)
+    for ``n`` points spaced ``step_s`` s and a horizon of ``h`` points.
 
     The first origin leaves at least two weekly seasons (or two daily ones, or 8 points) of
-    training; each window is at most ``h`` points, the windows are back to back and end at
-    the last point.
+    training; the origins are evenly spaced, the last window ending at the last point: at
+    least ``windows`` of them, more on a long history (one per :data:`ORIGIN_SPACING_S`,
+    at most :data:`MAX_WINDOWS`) so that the interval quantiles see the window-to-window
+    variation of the errors, not three draws of it. Window ``k`` forecasts
+    ``min(h, n - origin_k)`` points, so windows overlap when ``h`` exceeds the spacing and
+    the first reaches the longest lead. Empty when the history is too short for a window.
     """
     min_train = 2 * (seasons.weekly or seasons.daily or 4)
     avail = n - min_train
-    if avail < 2 or windows < 1:
-        return 0, 0
-    hb = min(h, avail // windows)
-    if hb < 1:
-        return 0, 0
-    return windows, hb
+    if avail < 2 or windows < 1 or h < 1:
+        return []
+    count = max(windows, min(MAX_WINDOWS, int(avail * step_s // ORIGIN_SPACING_S)))
+    stride = avail // count
+    if stride < 1:
+        count, stride = avail, 1
+    return [n - (count - k) * stride for k in range(count)]
+
+
+def _forward_all(model: Any, y: np.ndarray, origins: list[int], h: int,
+                 window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fit ``model`` once on the history before ``origins[0]``; forecast every window and the
+    final ``h`` points with ``forward``. Returns (backtest means as a ``(windows, L)`` array,
+    NaN where a window ends early; the final mean, shape ``(h,)``)."""
+    n = len(y)
+    lead = min(h, n - origins[0])
+    out = np.full((len(origins), lead), np.nan)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        model.fit(y=_tail(y[:origins[0]], window))
+        for k, o in enumerate(origins):
+            m = min(h, n - o)
+            out[k, :m] = _finite(model.forward(y=_tail(y[:o], window), h=m)["mean"])
+        final = _finite(model.forward(y=_tail(y, window), h=h)["mean"])
+    return out, final
+
+
+def _conformal_q(e: np.ndarray, p: float) -> float:
+    """The split-conformal quantile of absolute residuals ``e`` for level ``p``: the
+    ``ceil((m + 1) p)``-th smallest of the ``m`` (the largest when ``m`` is too small for the
+    level; Vovk et al. 2005, Lei et al. 2018 eq. 6)."""
+    m = len(e)
+    k = min(m, int(math.ceil((m + 1) * p))) - 1
+    return float(np.partition(e, k)[k])
+
+
+def _lead_bins(counts: np.ndarray, min_points: int) -> list[tuple[int, int]]:
+    """Consecutive lead-time bins ``[a, b)`` each holding at least ``min_points`` residuals
+    (``counts[l]`` residuals at lead ``l``); a short last bin joins the one before."""
+    bins: list[tuple[int, int]] = []
+    a, acc = 0, 0
+    for lead, c in enumerate(counts):
+        acc += int(c)
+        if acc >= min_points:
+            bins.append((a, lead + 1))
+            a, acc = lead + 1, 0
+    if a < len(counts):
+        if bins:
+            bins[-1] = (bins[-1][0], len(counts))
+        else:
+            bins.append((0, len(counts)))
+    return bins
+
+
+def lead_quantiles(resid: np.ndarray, h: int,
+                   min_points: int = MIN_BIN_POINTS) -> dict[int, np.ndarray]:
+    """Horizon-aware conformal half-widths from backtest residuals.
+
+    The leads are cut into consecutive bins of at least ``max(min_points, total / BINS)``
+    residuals; a lead's half-width at level ``p`` is the conformal quantile
+    (:func:`_conformal_q`) of the absolute residuals of its bin.
+
+    Args:
+        resid: signed residuals ``actual - forecast``, shape ``(windows, leads)``, NaN where
+            a window has no point at that lead.
+        h: the forecast horizon, points.
+        min_points: the fewest residuals per lead-time bin.
+
+    Returns:
+        ``{level: half_width}`` for each of :data:`LEVELS`, arrays of shape ``(h,)``, the 95 %
+        one >= the 80 % one. Leads beyond the residuals' keep the last bin's half-width.
+    """
+    ok = np.isfinite(resid)
+    counts = ok.sum(axis=0)
+    if not counts.any():
+        return {lv: np.zeros(h) for lv in LEVELS}
+    used = int(np.nonzero(counts)[0][-1]) + 1
+    bins = _lead_bins(counts[:used], max(min_points, int(counts.sum()) // BINS))
+    absr = np.abs(resid)
+    out: dict[int, np.ndarray] = {}
+    for lv in LEVELS:
+        q = np.empty(used)
+        for a, b in bins:
+            q[a:b] = _conformal_q(absr[:, a:b][ok[:, a:b]], lv / 100.0)
+        if h > used:
+            q = np.concatenate([q, np.full(h - used, q[-1])])
+        out[lv] = q[:h]
+    out[95] = np.maximum(out[95], out[80])
+    return out
+
+
+def _band(mean: np.ndarray, q: dict[int, np.ndarray]) -> Band:
+    n = len(mean)
+    return Band(mean, mean - q[80][:n], mean + q[80][:n], mean - q[95][:n], mean + q[95][:n])
+
+
+def _score(actual: np.ndarray, pred: np.ndarray, naive_mae: float) -> Score:
+    """MASE and leave-one-window-out conformal coverage of one model's backtest."""
+    resid = actual - pred
+    ok = np.isfinite(resid)
+    mae = float(np.mean(np.abs(resid[ok])))
+    mase = mae / naive_mae if naive_mae > 0 else (1.0 if mae == 0 else math.nan)
+    nw = resid.shape[0]
+    inside = {80: 0, 95: 0}
+    total = 0
+    for k in range(nw):
+        row = ok[k]
+        if nw > 1:
+            q = lead_quantiles(np.delete(resid, k, axis=0), resid.shape[1])
+        else:
+            q = lead_quantiles(resid, resid.shape[1])
+        e = resid[k, row]
+        total += len(e)
+        for lv in LEVELS:
+            inside[lv] += int(np.sum(np.abs(e) <= q[lv][row] + 1e-12))
+    return Score(mase=mase, coverage80=inside[80] / max(total, 1),
+                 coverage95=inside[95] / max(total, 1), points=int(ok.sum()), windows=nw,
+                 horizon=int(resid.shape[1]))
 
 
 def fit_select(y: np.ndarray, h: int, step_s: float, *, backtest: bool = True,
@@ -239,12 +392,18 @@ def fit_select(y: np.ndarray, h: int, step_s: float, *, backtest: bool = True,
                models: Sequence[str] = MODEL_NAMES) -> Fit:
     """Forecast ``h`` points after ``y`` (a regular series, one point per ``step_s`` s).
 
-    With ``backtest``, every model in ``models`` is scored by a rolling-origin backtest
-    (:func:`backtest_windows`), the one with the lowest MASE below 1 is chosen (the
-    seasonal naive floor otherwise), and its intervals are widened by its conformal factor.
+    With ``backtest`` (and a history long enough for :func:`backtest_origins`), every model
+    in ``models`` is fitted once at the first origin and scored by the rolling-origin
+    backtest; the one with the lowest MASE below 1 is chosen (the seasonal naive floor
+    otherwise), its final forecast is its ``forward`` over the whole history, and its
+    intervals are the horizon-aware conformal ones of its backtest residuals (see the module
+    doc). Otherwise the floor with its own intervals. ``nonnegative`` clips everything at 0.
+
+    Returns:
+        :class:`Fit`, ``band`` arrays of shape ``(h,)`` on the unit of ``y``.
 
     Raises:
-        ForecastError: fewer than 3 points, or a value that is not finite.
+        ForecastError: fewer than 3 points, a value that is not finite, or ``h < 1``.
     """
     y = np.asarray(y, dtype=float)
     if y.ndim != 1 or len(y) < 3:
@@ -254,77 +413,50 @@ def fit_select(y: np.ndarray, h: int, step_s: float, *, backtest: bool = True,
     if h < 1:
         raise ForecastError(f"horizon must be at least one step, got {h}")
     seasons = seasons_for(step_s, len(y))
+    trend = trend_allowed(step_s, len(y))
     if float(np.ptp(y)) == 0.0:
         # A constant history (allocatable, a fixed quota's worth of requests): every model
         # forecasts the constant; the naive floor does it exactly, with zero-width intervals.
         c = np.full(h, float(y[-1]))
-        return Fit(model=FLOOR, band=Band(c, c, c, c, c), scores={}, seasons=seasons)
-    cands = _models(models if FLOOR in models else [*models, FLOOR], seasons, step_s)
-    scores: dict[str, Score] = {}
-    if backtest:
-        nw, hb = backtest_windows(len(y), h, seasons, windows)
-        if nw:
-            scores = _backtest(y, cands, nw, hb)
+        return Fit(model=FLOOR, band=Band(c, c, c, c, c), scores={}, seasons=seasons,
+                   trend=trend)
+    names = list(models) if FLOOR in models else [*models, FLOOR]
+    cands = _models(names, seasons, step_s, trend)
+    origins = backtest_origins(len(y), h, seasons, windows, step_s) if backtest else []
+    if not origins:
+        (_, floor, fw), = [c for c in cands if c[0] == FLOOR]
+        band = _predict(floor, y, h, fw)
+        return Fit(model=FLOOR, band=band.clip_lower(0.0) if nonnegative else band,
+                   scores={}, seasons=seasons, trend=trend)
+    n = len(y)
+    lead = min(h, n - origins[0])
+    actual = np.full((len(origins), lead), np.nan)
+    for k, o in enumerate(origins):
+        m = min(h, n - o)
+        actual[k, :m] = y[o:o + m]
+    preds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for name, model, window in cands:
+        try:
+            preds[name] = _forward_all(model, y, origins, h, window)
+        except Exception:       # statsforecast raises bare Exception / IndexError on some fits
+            if name == FLOOR:
+                raise
+            # the candidate drops out of the selection; the floor always stays
+    naive_resid = actual - preds[FLOOR][0]
+    naive_mae = float(np.mean(np.abs(naive_resid[np.isfinite(naive_resid)])))
+    scores = {name: _score(actual, bt, naive_mae) for name, (bt, _) in preds.items()}
     chosen = FLOOR
-    if scores:
-        best = min((s.mase, MODEL_NAMES.index(n), n) for n, s in scores.items()
-                   if math.isfinite(s.mase))
+    finite = [(s.mase, MODEL_NAMES.index(nm), nm) for nm, s in scores.items()
+              if math.isfinite(s.mase)]
+    if finite:
+        best = min(finite)
         if best[0] < 1.0:
             chosen = best[2]
-    by_name = {n: (m, w) for n, m, w in cands}
-    model, window = by_name[chosen]
-    try:
-        band = _predict(model, y, h, window)
-    except (FloatingPointError, ValueError, ArithmeticError):
-        chosen = FLOOR
-        model, window = by_name[FLOOR]
-        band = _predict(model, y, h, window)
-    if chosen in scores:
-        band = _widen(band, scores[chosen].widen80, scores[chosen].widen95)
+    bt, final = preds[chosen]
+    band = _band(final, lead_quantiles(actual - bt, h))
     if nonnegative:
         band = band.clip_lower(0.0)
-    return Fit(model=chosen, band=band, scores=scores, seasons=seasons)
-
-
-def _backtest(y: np.ndarray, cands: list[tuple[str, object, int]], nw: int,
-              hb: int) -> dict[str, Score]:
-    n = len(y)
-    actual: list[np.ndarray] = []
-    preds: dict[str, list[Band]] = {name: [] for name, _, _ in cands}
-    failed: set[str] = set()
-    for k in range(nw):
-        origin = n - (nw - k) * hb
-        train, test = y[:origin], y[origin:origin + hb]
-        actual.append(test)
-        for name, model, window in cands:
-            if name in failed:
-                continue
-            try:
-                preds[name].append(_predict(model, train, hb, window))
-            except (FloatingPointError, ValueError, ArithmeticError, np.linalg.LinAlgError):
-                failed.add(name)
-    ya = np.concatenate(actual)
-    naive = preds[FLOOR]
-    naive_mae = float(np.mean(np.abs(ya - np.concatenate([b.mean for b in naive]))))
-    out: dict[str, Score] = {}
-    for name, _, _ in cands:
-        if name in failed:
-            continue
-        bands = preds[name]
-        mean = np.concatenate([b.mean for b in bands])
-        cat = Band(mean, *(np.concatenate([getattr(b, a) for b in bands])
-                           for a in ("lo80", "hi80", "lo95", "hi95")))
-        mae = float(np.mean(np.abs(ya - mean)))
-        mase = mae / naive_mae if naive_mae > 0 else (1.0 if mae == 0 else math.nan)
-        w80 = _factor(ya, mean, cat.lo80, cat.hi80, 0.80)
-        w95 = _factor(ya, mean, cat.lo95, cat.hi95, 0.95)
-        wide = _widen(cat, w80, w95)
-        out[name] = Score(
-            mase=mase,
-            coverage80=float(np.mean((ya >= wide.lo80) & (ya <= wide.hi80))),
-            coverage95=float(np.mean((ya >= wide.lo95) & (ya <= wide.hi95))),
-            points=len(ya), windows=nw, horizon=hb, widen80=w80, widen95=w95)
-    return out
+    return Fit(model=chosen, band=band, scores=scores, seasons=seasons, trend=trend)
 
 
 def score_holdout(actual: np.ndarray, band: Band, naive_mean: np.ndarray) -> Score:
