@@ -14,12 +14,14 @@ lightning fast forecasting with statistical and econometric models", PyCon 2022)
 * ``SeasonalNaive`` with the weekly season (the daily one when history is shorter than two
   weeks): the floor. A model is chosen over it only when its backtest MASE is below 1.
 
-**Trend must earn its place.** A trend is extrapolated only when the history holds at least
-:data:`TREND_MIN_S` (two weekly seasons): then AutoETS and MSTL's trend model may pick an
-additive or a damped trend and AutoARIMA may add a drift, and the backtest decides whether it
-beats the models without. On a shorter history (the twin's 7 days) no candidate extrapolates a
-trend: a week cannot tell growth from a burst, and no backtest window on it can check a
-30-day lead.
+**Trend must earn its place.** AutoETS and MSTL's trend model may pick no trend, an
+additive or a damped one, AutoARIMA a drift; the backtest decides whether a trend model beats
+the others. On a history shorter than :data:`TREND_MIN_S` (two weekly seasons; the twin's 7
+days) the backtest cannot check a 30-day lead, and a week cannot tell growth from a burst, so
+the final forecast is trusted as is only up to the longest lead ``L`` the backtest verified
+(``Fit.verified``): beyond it the last verified season repeats and its trend is damped
+(:func:`hold_beyond`, ``phi = 1 - 1/L``), adding at most the growth shown over ``L`` points
+instead of extrapolating it for 30 days. A longer history lifts the damping.
 
 **Fit once, forward.** The rolling-origin backtest (:func:`backtest_origins`) has
 ``windows`` origins, evenly spaced, the first leaving two seasons of training; every window
@@ -165,7 +167,10 @@ class Fit:
         scores: every candidate's backtest score (empty when ``backtest`` was off or the
             history was too short for one window).
         seasons: the season lengths used.
-        trend: whether trend models were candidates (history >= :data:`TREND_MIN_S`).
+        trend: whether the forecast extrapolates beyond the backtest's longest lead
+            (history >= :data:`TREND_MIN_S`); otherwise it is damped from ``verified`` on
+            (:func:`hold_beyond`).
+        verified: the longest lead the backtest scored, points (0 without a backtest).
     """
 
     model: str
@@ -173,6 +178,7 @@ class Fit:
     scores: dict[str, Score] = field(default_factory=dict)
     seasons: Seasons = Seasons(0, 0)
     trend: bool = False
+    verified: int = 0
 
 
 def seasons_for(step_s: float, n: int) -> Seasons:
@@ -192,21 +198,20 @@ def seasons_for(step_s: float, n: int) -> Seasons:
 
 
 def trend_allowed(step_s: float, n: int) -> bool:
-    """Whether a history of ``n`` points spaced ``step_s`` s may extrapolate a trend: it
-    spans at least :data:`TREND_MIN_S` (two weekly seasons)."""
+    """Whether a history of ``n`` points spaced ``step_s`` s may extrapolate a trend beyond
+    the backtest's longest lead: it spans at least :data:`TREND_MIN_S` (two weekly
+    seasons)."""
     return n * step_s >= TREND_MIN_S - 1e-9
 
 
-def _models(names: Sequence[str], seasons: Seasons, step_s: float,
-            trend: bool = True) -> list[tuple[str, Any, int]]:
-    """(name, statsforecast model, history window in points or 0 for all) for ``names``;
-    without ``trend`` no model extrapolates one (ETS and MSTL's trend model have no trend
-    component, ARIMA no drift)."""
+def _models(names: Sequence[str], seasons: Seasons,
+            step_s: float) -> list[tuple[str, Any, int]]:
+    """(name, statsforecast model, history window in points or 0 for all) for ``names``."""
     os.environ.setdefault("NIXTLA_NUMBA_CACHE", "1")
     from statsforecast.models import MSTL, AutoARIMA, AutoETS, SeasonalNaive
 
     d = seasons.daily or 1
-    t = "Z" if trend else "N"
+    t = "Z"
     out: list[tuple[str, Any, int]] = []
     for name in names:
         if name == "AutoETS":
@@ -215,9 +220,11 @@ def _models(names: Sequence[str], seasons: Seasons, step_s: float,
             out.append((name, AutoETS(season_length=m, model=f"A{t}{'A' if m > 1 else 'N'}"),
                         int(ETS_WINDOW_S // step_s)))
         elif name == "AutoARIMA":
-            out.append((name, AutoARIMA(season_length=d, max_p=2, max_q=2, max_P=1, max_Q=1,
+            # a seasonal ARIMA's state grows with the season: beyond a day of 24 points
+            # (finer than hourly) ARIMA goes non-seasonal, like ETS; MSTL keeps the seasons.
+            out.append((name, AutoARIMA(season_length=d if d <= 24 else 1, max_p=2, max_q=2, max_P=1, max_Q=1,
                                         max_d=1, max_D=1, start_p=1, start_q=1,
-                                        allowdrift=trend, method="CSS",
+                                        method="CSS",
                                         nmodels=ARIMA_NMODELS),
                         int(ARIMA_WINDOW_S // step_s)))
         elif name == "MSTL":
@@ -272,7 +279,7 @@ def backtest_origins(n: int, h: int, seasons: Seasons, windows: int = 3,
     count = max(windows, min(MAX_WINDOWS, int(avail * step_s // ORIGIN_SPACING_S)))
     stride = avail // count
     if stride < 1:
-        count, stride = avail, 1
+        return []
     return [n - (count - k) * stride for k in range(count)]
 
 
@@ -321,18 +328,27 @@ def _lead_bins(counts: np.ndarray, min_points: int) -> list[tuple[int, int]]:
     return bins
 
 
-def lead_quantiles(resid: np.ndarray, h: int,
+def lead_quantiles(resid: np.ndarray, h: int, pred: np.ndarray | None = None,
+                   future: np.ndarray | None = None,
                    min_points: int = MIN_BIN_POINTS) -> dict[int, np.ndarray]:
     """Horizon-aware conformal half-widths from backtest residuals.
 
     The leads are cut into consecutive bins of at least ``max(min_points, total / BINS)``
     residuals; a lead's half-width at level ``p`` is the conformal quantile
-    (:func:`_conformal_q`) of the absolute residuals of its bin.
+    (:func:`_conformal_q`) of the absolute residuals of its bin. With ``pred`` and ``future``
+    the residuals are also split by the forecast's own level (Mondrian conformal prediction,
+    Vovk et al. 2005 ch. 4, the taxonomy being "forecast at or above the median backtest
+    forecast" or not): a lead of ``future`` takes the quantile of its bin's residuals whose
+    forecast was on the same side, so a seasonal forecast's peaks and troughs get the errors
+    the backtest saw at peaks and troughs (a category with fewer than
+    ``ceil(1 / (1 - 0.95)) * 2 - 1`` residuals uses its whole bin).
 
     Args:
         resid: signed residuals ``actual - forecast``, shape ``(windows, leads)``, NaN where
             a window has no point at that lead.
         h: the forecast horizon, points.
+        pred: the backtest forecasts, same shape as ``resid`` (optional).
+        future: the forecast to build intervals for, shape ``(h,)`` (with ``pred``).
         min_points: the fewest residuals per lead-time bin.
 
     Returns:
@@ -344,17 +360,56 @@ def lead_quantiles(resid: np.ndarray, h: int,
     if not counts.any():
         return {lv: np.zeros(h) for lv in LEVELS}
     used = int(np.nonzero(counts)[0][-1]) + 1
-    bins = _lead_bins(counts[:used], max(min_points, int(counts.sum()) // BINS))
+    split = pred is not None and future is not None
+    bins = _lead_bins(counts[:used], max(min_points * (2 if split else 1),
+                                         int(counts.sum()) // BINS))
     absr = np.abs(resid)
+    lead_of = np.minimum(np.arange(h), used - 1)
+    if split:
+        assert pred is not None and future is not None
+        thr = float(np.median(pred[ok]))
+        high_f = np.asarray(future[:h], float) >= thr
     out: dict[int, np.ndarray] = {}
     for lv in LEVELS:
-        q = np.empty(used)
-        for a, b in bins:
-            q[a:b] = _conformal_q(absr[:, a:b][ok[:, a:b]], lv / 100.0)
-        if h > used:
-            q = np.concatenate([q, np.full(h - used, q[-1])])
-        out[lv] = q[:h]
+        p = lv / 100.0
+        need = int(math.ceil((1.0 + p) / (1.0 - p)))      # m with ceil((m+1)p) <= m
+        q = np.empty(h)
+        for i, (a, b) in enumerate(bins):
+            sel = (lead_of >= a) & (lead_of < b) if i < len(bins) - 1 else lead_of >= a
+            e = absr[:, a:b][ok[:, a:b]]
+            whole = _conformal_q(e, p)
+            if not split:
+                q[sel] = whole
+                continue
+            assert pred is not None
+            hp = pred[:, a:b][ok[:, a:b]] >= thr
+            for side in (True, False):
+                es = e[hp == side]
+                q[sel & (high_f == side)] = _conformal_q(es, p) if len(es) >= need else whole
+        out[lv] = q
     out[95] = np.maximum(out[95], out[80])
+    return out
+
+
+def hold_beyond(mean: np.ndarray, lead: int, period: int) -> np.ndarray:
+    """``mean`` (shape ``(h,)``) up to ``lead`` points, then damped: its last season (the
+    ``period`` points before ``lead``; none when ``period`` is 0, 1 or longer than ``lead``)
+    repeated at the level of point ``lead - 1``, plus the trend of that season
+    (``(mean[lead-1] - mean[lead-1-period]) / period`` per point) damped by
+    ``phi = 1 - 1/lead`` per point (Gardner & McKenzie's damped trend), so that the forecast
+    adds beyond ``lead`` at most the growth it showed over ``lead`` points: a trend is not
+    extrapolated further than the backtest verified it."""
+    h = len(mean)
+    if lead >= h or lead < 2:
+        return mean
+    out = mean.copy()
+    p = period if 1 < period <= lead - 1 else 1
+    slope = float(mean[lead - 1] - mean[lead - 1 - p]) / p
+    j = np.arange(h - lead) % p
+    base = mean[lead - p + j] + slope * (p - 1 - j)
+    phi = 1.0 - 1.0 / lead
+    k = np.arange(1, h - lead + 1)
+    out[lead:] = base + slope * phi * (1.0 - phi ** k) / (1.0 - phi)
     return out
 
 
@@ -375,9 +430,10 @@ def _score(actual: np.ndarray, pred: np.ndarray, naive_mae: float) -> Score:
     for k in range(nw):
         row = ok[k]
         if nw > 1:
-            q = lead_quantiles(np.delete(resid, k, axis=0), resid.shape[1])
+            q = lead_quantiles(np.delete(resid, k, axis=0), resid.shape[1],
+                               np.delete(pred, k, axis=0), pred[k])
         else:
-            q = lead_quantiles(resid, resid.shape[1])
+            q = lead_quantiles(resid, resid.shape[1], pred, pred[k])
         e = resid[k, row]
         total += len(e)
         for lv in LEVELS:
@@ -421,7 +477,7 @@ def fit_select(y: np.ndarray, h: int, step_s: float, *, backtest: bool = True,
         return Fit(model=FLOOR, band=Band(c, c, c, c, c), scores={}, seasons=seasons,
                    trend=trend)
     names = list(models) if FLOOR in models else [*models, FLOOR]
-    cands = _models(names, seasons, step_s, trend)
+    cands = _models(names, seasons, step_s)
     origins = backtest_origins(len(y), h, seasons, windows, step_s) if backtest else []
     if not origins:
         (_, floor, fw), = [c for c in cands if c[0] == FLOOR]
@@ -453,10 +509,13 @@ def fit_select(y: np.ndarray, h: int, step_s: float, *, backtest: bool = True,
         if best[0] < 1.0:
             chosen = best[2]
     bt, final = preds[chosen]
-    band = _band(final, lead_quantiles(actual - bt, h))
+    if not trend:
+        final = hold_beyond(final, lead, seasons.daily)
+    band = _band(final, lead_quantiles(actual - bt, h, bt, final))
     if nonnegative:
         band = band.clip_lower(0.0)
-    return Fit(model=chosen, band=band, scores=scores, seasons=seasons, trend=trend)
+    return Fit(model=chosen, band=band, scores=scores, seasons=seasons, trend=trend,
+               verified=lead)
 
 
 def score_holdout(actual: np.ndarray, band: Band, naive_mean: np.ndarray) -> Score:
