@@ -63,12 +63,21 @@ def test_lead_quantiles_are_per_lead_symmetric_and_nested():
     resid = np.cumsum(rng.normal(0, 1, (12, 200)), axis=1)
     resid[6:, 150:] = np.nan                   # later windows end early
     q = lead_quantiles(resid, 300)
-    assert q[80].shape == (300,) and np.all(q[95] >= q[80]) and np.all(q[80] >= 0)
-    assert q[95][190] > 3 * q[95][5]
-    assert np.all(q[95][200:] == q[95][199])
-    # conformal: at least 95 % of the calibration residuals of each bin are inside
-    inside = np.abs(resid) <= q[95][:200] + 1e-12
+    (lo80, hi80), (lo95, hi95) = q[80], q[95]
+    assert hi80.shape == (300,) and np.array_equal(lo95, hi95) and np.array_equal(lo80, hi80)
+    assert np.all(hi95 >= hi80) and np.all(hi80 >= 0)
+    assert hi95[190] > 3 * hi95[5]
+    assert np.all(hi95[200:] == hi95[199])
+    # conformal: at least 95 % of the calibration residuals are inside
+    inside = np.abs(resid) <= hi95[:200] + 1e-12
     assert inside[np.isfinite(resid)].mean() >= 0.95
+    # Mondrian: residuals at high forecasts are wide, at low ones narrow; a future lead
+    # takes its own category's width
+    pred = np.where(np.arange(200) % 2 == 0, 10.0, 0.0) * np.ones((12, 1))
+    res2 = np.where(pred > 5, 4.0, 0.5) * rng.choice([-1.0, 1.0], (12, 200))
+    fut = np.where(np.arange(300) % 2 == 0, 10.0, 0.0)
+    w = lead_quantiles(res2, 300, pred, fut)[95][1]
+    assert np.allclose(w[fut > 5], 4.0) and np.allclose(w[fut < 5], 0.5)
 
 
 def test_seasonal_series_beats_the_naive_floor_and_bands_are_ordered():

@@ -56,7 +56,8 @@ justify: beyond the longest lead the backtest measured it keeps the width of the
 backtest cannot justify more, and the models' own widths, which grow without bound for ETS
 with trend or ARIMA with a unit root, are not used). The model's own statsforecast intervals
 are used only when the history is too short for a backtest window (then the floor is the
-model).
+model, its interval held at the first season's half-widths instead of growing with every
+season ahead).
 
 Everything is deterministic: the models are deterministic given the data, and no RNG is used.
 """
@@ -91,6 +92,9 @@ MIN_BIN_POINTS = 48
 ORIGIN_SPACING_S = 2 * DAY_S
 #: At most this many lead-time bins (a bin holds at least 1/BINS of the residuals).
 BINS = 8
+#: Whether the interval is symmetric (conformal score ``|residual|``) or each side has its
+#: own quantile (scores ``residual`` and ``-residual`` at level ``(1 + p) / 2``).
+SYMMETRIC = True
 MAX_WINDOWS = 12
 
 #: Prediction-interval levels, percent.
@@ -265,14 +269,18 @@ def backtest_origins(n: int, h: int, seasons: Seasons, windows: int = 3,
     for ``n`` points spaced ``step_s`` s and a horizon of ``h`` points.
 
     The first origin leaves at least two weekly seasons (or two daily ones, or 8 points) of
-    training; the origins are evenly spaced, the last window ending at the last point: at
+    training (one and a half when that leaves less than half a season to test); the origins are evenly spaced, the last window ending at the last point: at
     least ``windows`` of them, more on a long history (one per :data:`ORIGIN_SPACING_S`,
     at most :data:`MAX_WINDOWS`) so that the interval quantiles see the window-to-window
     variation of the errors, not three draws of it. Window ``k`` forecasts
     ``min(h, n - origin_k)`` points, so windows overlap when ``h`` exceeds the spacing and
     the first reaches the longest lead. Empty when the history is too short for a window.
     """
-    min_train = 2 * (seasons.weekly or seasons.daily or 4)
+    season = seasons.weekly or seasons.daily or 4
+    min_train = 2 * season
+    if n - min_train < max(2, season // 2):
+        # barely two seasons (two days at 5-minute steps): train on one and a half
+        min_train = season + max(4, season // 2)
     avail = n - min_train
     if avail < 2 or windows < 1 or h < 1:
         return []
@@ -301,7 +309,7 @@ def _forward_all(model: Any, y: np.ndarray, origins: list[int], h: int,
     return out, final
 
 
-def _conformal_q(e: np.ndarray, p: float) -> float:
+def _conformal_q(e: np.ndarray, p: float) -> float:  # noqa: D401
     """The split-conformal quantile of absolute residuals ``e`` for level ``p``: the
     ``ceil((m + 1) p)``-th smallest of the ``m`` (the largest when ``m`` is too small for the
     level; Vovk et al. 2005, Lei et al. 2018 eq. 6)."""
@@ -330,7 +338,7 @@ def _lead_bins(counts: np.ndarray, min_points: int) -> list[tuple[int, int]]:
 
 def lead_quantiles(resid: np.ndarray, h: int, pred: np.ndarray | None = None,
                    future: np.ndarray | None = None,
-                   min_points: int = MIN_BIN_POINTS) -> dict[int, np.ndarray]:
+                   min_points: int = MIN_BIN_POINTS) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Horizon-aware conformal half-widths from backtest residuals.
 
     The leads are cut into consecutive bins of at least ``max(min_points, total / BINS)``
@@ -358,36 +366,43 @@ def lead_quantiles(resid: np.ndarray, h: int, pred: np.ndarray | None = None,
     ok = np.isfinite(resid)
     counts = ok.sum(axis=0)
     if not counts.any():
-        return {lv: np.zeros(h) for lv in LEVELS}
+        return {lv: (np.zeros(h), np.zeros(h)) for lv in LEVELS}
     used = int(np.nonzero(counts)[0][-1]) + 1
     split = pred is not None and future is not None
     bins = _lead_bins(counts[:used], max(min_points * (2 if split else 1),
                                          int(counts.sum()) // BINS))
-    absr = np.abs(resid)
     lead_of = np.minimum(np.arange(h), used - 1)
     if split:
         assert pred is not None and future is not None
         thr = float(np.median(pred[ok]))
         high_f = np.asarray(future[:h], float) >= thr
-    out: dict[int, np.ndarray] = {}
+    out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for lv in LEVELS:
         p = lv / 100.0
-        need = int(math.ceil((1.0 + p) / (1.0 - p)))      # m with ceil((m+1)p) <= m
-        q = np.empty(h)
-        for i, (a, b) in enumerate(bins):
-            sel = (lead_of >= a) & (lead_of < b) if i < len(bins) - 1 else lead_of >= a
-            e = absr[:, a:b][ok[:, a:b]]
-            whole = _conformal_q(e, p)
-            if not split:
-                q[sel] = whole
-                continue
-            assert pred is not None
-            hp = pred[:, a:b][ok[:, a:b]] >= thr
-            for side in (True, False):
-                es = e[hp == side]
-                q[sel & (high_f == side)] = _conformal_q(es, p) if len(es) >= need else whole
-        out[lv] = q
-    out[95] = np.maximum(out[95], out[80])
+        if SYMMETRIC:
+            pq, scores = p, (np.abs(resid),)
+        else:
+            pq, scores = (1.0 + p) / 2.0, (-resid, resid)
+        need = int(math.ceil(pq / (1.0 - pq)))        # fewest m with ceil((m+1)pq) <= m
+        qs = []
+        for sc in scores:
+            q = np.empty(h)
+            for i, (a, b) in enumerate(bins):
+                sel = (lead_of >= a) & (lead_of < b) if i < len(bins) - 1 else lead_of >= a
+                e = sc[:, a:b][ok[:, a:b]]
+                whole = _conformal_q(e, pq)
+                if not split:
+                    q[sel] = whole
+                    continue
+                assert pred is not None
+                hp = pred[:, a:b][ok[:, a:b]] >= thr
+                for side in (True, False):
+                    es = e[hp == side]
+                    q[sel & (high_f == side)] = (_conformal_q(es, pq) if len(es) >= need
+                                                 else whole)
+            qs.append(np.maximum(q, 0.0))
+        out[lv] = (qs[0], qs[-1])
+    out[95] = (np.maximum(out[95][0], out[80][0]), np.maximum(out[95][1], out[80][1]))
     return out
 
 
@@ -413,9 +428,44 @@ def hold_beyond(mean: np.ndarray, lead: int, period: int) -> np.ndarray:
     return out
 
 
-def _band(mean: np.ndarray, q: dict[int, np.ndarray]) -> Band:
+def record_caps(y: np.ndarray, origins: list[int], h: int, lead: int,
+                mean: np.ndarray) -> dict[int, np.ndarray]:
+    """Upper caps, shape ``(h,)`` per level of :data:`LEVELS`, from the "record" predictor:
+    the history's maximum plus the conformal quantile (level ``(1 + p) / 2``, per lead-time
+    bin as in :func:`lead_quantiles`) of how far each backtest window's actuals rose above
+    the maximum of the history before its origin. It is itself a one-sided conformal upper
+    bound that needs no model; a bursty series that never rose above its peak gets a cap
+    just above the peak. Beyond ``lead`` (the longest lead the backtest saw) a cap rises
+    only as far as ``mean``'s running maximum rises above its maximum over the verified
+    leads."""
+    n = len(y)
+    x = np.full((len(origins), lead), np.nan)
+    for k, o in enumerate(origins):
+        m = min(lead, n - o)
+        x[k, :m] = y[o:o + m] - float(np.max(y[:o]))
+    ok = np.isfinite(x)
+    counts = ok.sum(axis=0)
+    bins = _lead_bins(counts, max(MIN_BIN_POINTS, int(counts.sum()) // BINS))
+    top = float(np.max(y))
+    lead_of = np.minimum(np.arange(h), lead - 1)
+    rise = np.zeros(h)
+    if h > lead:
+        run = np.maximum.accumulate(mean)
+        rise[lead:] = np.maximum(0.0, run[lead:] - run[lead - 1])
+    out: dict[int, np.ndarray] = {}
+    for lv in LEVELS:
+        pq = (1.0 + lv / 100.0) / 2.0
+        c = np.empty(lead)
+        for a, b in bins:
+            c[a:b] = _conformal_q(x[:, a:b][ok[:, a:b]], pq)
+        out[lv] = top + np.maximum(c[lead_of], 0.0) + rise
+    return out
+
+
+def _band(mean: np.ndarray, q: dict[int, tuple[np.ndarray, np.ndarray]]) -> Band:
     n = len(mean)
-    return Band(mean, mean - q[80][:n], mean + q[80][:n], mean - q[95][:n], mean + q[95][:n])
+    return Band(mean, mean - q[80][0][:n], mean + q[80][1][:n], mean - q[95][0][:n],
+                mean + q[95][1][:n])
 
 
 def _score(actual: np.ndarray, pred: np.ndarray, naive_mae: float) -> Score:
@@ -437,7 +487,8 @@ def _score(actual: np.ndarray, pred: np.ndarray, naive_mae: float) -> Score:
         e = resid[k, row]
         total += len(e)
         for lv in LEVELS:
-            inside[lv] += int(np.sum(np.abs(e) <= q[lv][row] + 1e-12))
+            inside[lv] += int(np.sum((e >= -q[lv][0][row] - 1e-12)
+                                     & (e <= q[lv][1][row] + 1e-12)))
     return Score(mase=mase, coverage80=inside[80] / max(total, 1),
                  coverage95=inside[95] / max(total, 1), points=int(ok.sum()), windows=nw,
                  horizon=int(resid.shape[1]))
@@ -482,6 +533,14 @@ def fit_select(y: np.ndarray, h: int, step_s: float, *, backtest: bool = True,
     if not origins:
         (_, floor, fw), = [c for c in cands if c[0] == FLOOR]
         band = _predict(floor, y, h, fw)
+        # the floor's own interval grows with every season ahead (sqrt of the count); two
+        # seasons of history cannot justify that: hold the first season's half-widths
+        p = max(1, seasons.naive)
+        if h > p:
+            j = np.arange(h) % p
+            m = band.mean
+            band = Band(m, m - (m[j] - band.lo80[j]), m + (band.hi80[j] - m[j]),
+                        m - (m[j] - band.lo95[j]), m + (band.hi95[j] - m[j]))
         return Fit(model=FLOOR, band=band.clip_lower(0.0) if nonnegative else band,
                    scores={}, seasons=seasons, trend=trend)
     n = len(y)
@@ -512,6 +571,10 @@ def fit_select(y: np.ndarray, h: int, step_s: float, *, backtest: bool = True,
     if not trend:
         final = hold_beyond(final, lead, seasons.daily)
     band = _band(final, lead_quantiles(actual - bt, h, bt, final))
+    cap = record_caps(y, origins, h, lead, final)
+    hi95 = np.maximum(np.minimum(band.hi95, cap[95]), final)
+    hi80 = np.minimum(np.maximum(np.minimum(band.hi80, cap[80]), final), hi95)
+    band = Band(band.mean, band.lo80, hi80, band.lo95, hi95)
     if nonnegative:
         band = band.clip_lower(0.0)
     return Fit(model=chosen, band=band, scores=scores, seasons=seasons, trend=trend,
