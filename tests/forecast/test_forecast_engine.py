@@ -227,7 +227,7 @@ def test_bursty_stationary_series_does_not_exhaust(step, seed):
 def test_bursty_series_at_five_minute_steps_forecasts_bounded():
     """Two days at 5-minute steps (the grid provisor uses for short histories): the daily
     season is 288 points, ETS and ARIMA go non-seasonal, the band stays bounded."""
-    t, y = _bursty(2, 300.0, 4)
+    _, y = _bursty(2, 300.0, 4)
     fit = fit_select(y, 30 * 288, 300.0)
     assert _ordered(fit.band) and np.isfinite(fit.band.hi95).all()
     assert float(fit.band.hi95.max()) < 1.5 * float(y.max())

@@ -309,7 +309,7 @@ def _forward_all(model: Any, y: np.ndarray, origins: list[int], h: int,
     return out, final
 
 
-def _conformal_q(e: np.ndarray, p: float) -> float:  # noqa: D401
+def _conformal_q(e: np.ndarray, p: float) -> float:
     """The split-conformal quantile of absolute residuals ``e`` for level ``p``: the
     ``ceil((m + 1) p)``-th smallest of the ``m`` (the largest when ``m`` is too small for the
     level; Vovk et al. 2005, Lei et al. 2018 eq. 6)."""
@@ -379,6 +379,7 @@ def lead_quantiles(resid: np.ndarray, h: int, pred: np.ndarray | None = None,
     out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for lv in LEVELS:
         p = lv / 100.0
+        scores: tuple[np.ndarray, ...]
         if SYMMETRIC:
             pq, scores = p, (np.abs(resid),)
         else:
@@ -538,9 +539,9 @@ def fit_select(y: np.ndarray, h: int, step_s: float, *, backtest: bool = True,
         p = max(1, seasons.naive)
         if h > p:
             j = np.arange(h) % p
-            m = band.mean
-            band = Band(m, m - (m[j] - band.lo80[j]), m + (band.hi80[j] - m[j]),
-                        m - (m[j] - band.lo95[j]), m + (band.hi95[j] - m[j]))
+            mu = band.mean
+            band = Band(mu, mu - (mu[j] - band.lo80[j]), mu + (band.hi80[j] - mu[j]),
+                        mu - (mu[j] - band.lo95[j]), mu + (band.hi95[j] - mu[j]))
         return Fit(model=FLOOR, band=band.clip_lower(0.0) if nonnegative else band,
                    scores={}, seasons=seasons, trend=trend)
     n = len(y)
@@ -579,6 +580,33 @@ def fit_select(y: np.ndarray, h: int, step_s: float, *, backtest: bool = True,
         band = band.clip_lower(0.0)
     return Fit(model=chosen, band=band, scores=scores, seasons=seasons, trend=trend,
                verified=lead)
+
+
+def _fit_one(args: tuple[np.ndarray, int, float, dict[str, Any]]) -> Fit:
+    y, h, step_s, kw = args
+    return fit_select(y, h, step_s, **kw)
+
+
+def fit_many(ys: Sequence[np.ndarray], h: int, step_s: float, *, n_jobs: int = 1,
+             **kw: Any) -> list[Fit]:
+    """:func:`fit_select` on every series of ``ys`` (same horizon and step), in order.
+
+    With ``n_jobs > 1`` the series are split over that many worker processes (forked, so
+    the numba-compiled statsforecast kernels are inherited, not recompiled); each series is
+    fitted exactly as alone, so the result does not depend on ``n_jobs``.
+
+    Raises:
+        ForecastError: as :func:`fit_select`, for the first series that raises it.
+    """
+    jobs = [(np.asarray(y, float), h, step_s, kw) for y in ys]
+    if n_jobs <= 1 or len(jobs) < 2:
+        return [_fit_one(j) for j in jobs]
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = mp.get_context("fork")
+    with ProcessPoolExecutor(max_workers=min(n_jobs, len(jobs)), mp_context=ctx) as ex:
+        return list(ex.map(_fit_one, jobs, chunksize=max(1, len(jobs) // (4 * n_jobs))))
 
 
 def score_holdout(actual: np.ndarray, band: Band, naive_mean: np.ndarray) -> Score:
