@@ -218,6 +218,8 @@ def test_bursty_stationary_series_does_not_exhaust(step, seed):
                                                                  1.5 * peak)])
     r = forecast_targets([tg], 30 * DAY)
     fc = r.forecasts[0]
+    # a week of hourly points: backtest from day 2 on, so leads up to 5 days are verified
+    assert fc.verified_s == 5 * DAY and fc.to_dict()["verified_lead_days"] == 5.0
     assert fc.exhaustion is None, (fc.model, float(fc.band.hi95.max()), 1.5 * peak)
     assert float(fc.band.hi95.max()) < 1.5 * peak
     assert float(fc.band.mean.max()) <= peak
