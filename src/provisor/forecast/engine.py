@@ -23,8 +23,9 @@ the final forecast is trusted as is only up to the longest lead ``L`` the backte
 (:func:`hold_beyond`, ``phi = 1 - 1/L``), adding at most the growth shown over ``L`` points
 instead of extrapolating it for 30 days. A longer history lifts the damping.
 
-**Fit once, forward.** The rolling-origin backtest (:func:`backtest_origins`) has
-``windows`` origins, evenly spaced, the first leaving two seasons of training; every window
+**Fit once, forward.** The rolling-origin backtest (:func:`backtest_origins`) has at least
+``windows`` origins (one per :data:`ORIGIN_SPACING_S` of history, at most
+:data:`MAX_WINDOWS`), evenly spaced, the first leaving two seasons of training; every window
 forecasts up to ``h`` points from its origin, or to the end of the history. Each model's search
 (ETS form, ARIMA orders, their parameters) runs *once*, on the history up to the first origin;
 the fitted specification is then applied to the history up to each later origin and to the
@@ -44,20 +45,25 @@ does). Nothing fitted has seen a point it is scored on.
   cross-conformal estimate, Vovk 2015), so it is an out-of-sample figure, not 95 % by
   construction.
 
-**Intervals** are split-conformal and horizon-aware (Vovk, Gammerman & Shafer 2005; Stankeviciute
-et al. 2021 "Conformal time-series forecasting" calibrate per lead time): the chosen model's
-signed backtest residuals ``actual - forecast`` are grouped by lead time into consecutive bins
-of at least :data:`MIN_BIN_POINTS` residuals; for a level ``p`` the interval at lead ``l`` is
-``mean + [q_lo, q_hi]`` with ``q_lo``, ``q_hi`` the finite-sample conformal quantiles
-(rank ``ceil((m + 1)(1 + p) / 2)`` of ``m``) of the residuals of ``l``'s bin. The interval can
-narrow as well as widen against the model's own, is asymmetric when the errors are, always
-contains the mean (80 % inside 95 %), and never grows beyond what the residuals at that lead
-justify: beyond the longest lead the backtest measured it keeps the width of the last bin (the
-backtest cannot justify more, and the models' own widths, which grow without bound for ETS
-with trend or ARIMA with a unit root, are not used). The model's own statsforecast intervals
-are used only when the history is too short for a backtest window (then the floor is the
-model, its interval held at the first season's half-widths instead of growing with every
-season ahead).
+**Intervals** are split-conformal and horizon-aware (Vovk, Gammerman & Shafer 2005; Lei et
+al. 2018; Stankeviciute et al. 2021 "Conformal time-series forecasting" calibrate per lead
+time), :func:`lead_quantiles`: the chosen model's backtest residuals ``actual - forecast`` are
+grouped by lead time into consecutive bins (at least :data:`MIN_BIN_POINTS` residuals and
+1/:data:`BINS` of them each) and, within a bin, by whether the forecast was at or above the
+median backtest forecast (Mondrian conformal prediction: a seasonal forecast's peaks get the
+errors seen at peaks); the half-width at lead ``l`` for level ``p`` is the finite-sample
+conformal quantile (rank ``ceil((m + 1) p)`` of ``m``) of the absolute residuals of ``l``'s
+bin and category. The interval is symmetric, can narrow as well as widen against the model's
+own, contains the mean (80 % inside 95 %), and never grows beyond what the residuals at that
+lead justify: beyond the longest lead the backtest measured it keeps the last bin's width (the
+models' own widths, which grow without bound for ETS with trend or ARIMA with a unit root,
+are not used). The upper bounds are further capped by :func:`record_caps`, the conformal
+upper bound of the "record" predictor (the history's maximum plus how far the backtest's
+actuals rose above the maximum before their origin, at that lead): a bursty series that never
+rose above its peak keeps its upper bound near the peak. The model's own statsforecast
+intervals are used only when the history is too short for a backtest window (then the floor
+is the model, its interval held at the first season's half-widths instead of growing with
+every season ahead).
 
 Everything is deterministic: the models are deterministic given the data, and no RNG is used.
 """
