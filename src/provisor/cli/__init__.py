@@ -119,6 +119,9 @@ def _fail(message: str, code: int = 2) -> "typer.Exit":
 def _load_policy(path: Path | None):
     from provisor.policy import PolicyError, load_policy
 
+    if path is not None and not os.path.lexists(path):
+        raise _fail(f"{path}: no such policy file (POLICY is the path of a policy file; leave "
+                    "it out to use the built-in agent-platform policy)")
     try:
         return load_policy(path)
     except PolicyError as exc:
