@@ -123,6 +123,39 @@ def lines_chart(title: str, ylabel: str, lines: Sequence[tuple[str, np.ndarray, 
     return to_svg(fig)
 
 
+def hpa_chart(title: str, lines: Sequence[tuple[str, np.ndarray, np.ndarray, str]],
+              min_replicas: float, max_replicas: float) -> str:
+    """HPA replicas over time (current, desired: steps) against ``minReplicas`` and
+    ``maxReplicas``: dashed lines labelled at the right edge, inside a y range that shows
+    both with a margin (from one below min, never below 0, to one above max), integer ticks.
+    NaN bounds are left out."""
+    from matplotlib.ticker import MaxNLocator
+
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, HEIGHT_IN))
+    for label, t, v, style in lines:
+        ax.plot(_times(t), v, ls="--" if style == "dashed" else "-", lw=1.3, label=label,
+                drawstyle="steps-post")
+    vals = [float(x) for _, _, v, _ in lines for x in (np.nanmin(v), np.nanmax(v)) if len(v)]
+    bounds = [(n, b) for n, b in (("minReplicas", min_replicas), ("maxReplicas", max_replicas))
+              if math.isfinite(b)]
+    lo = min(vals + [b for _, b in bounds] or [0.0])
+    hi = max(vals + [b for _, b in bounds] or [1.0])
+    for name, b in bounds:
+        color = COLORS["quota"] if name == "maxReplicas" else COLORS["allocatable"]
+        ax.axhline(b, color=color, ls="--", lw=1.2, label=f"{name} {b:g}")
+        ax.annotate(f"{name} {b:g}", xy=(1.0, b), xycoords=("axes fraction", "data"),
+                    xytext=(-4, 3), textcoords="offset points", ha="right", va="bottom",
+                    fontsize=8, color=color)
+    ax.set_ylim(max(lo - 1.0, 0.0), hi + 1.0)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(title, loc="left")
+    ax.set_ylabel("replicas (count)")
+    _time_axis(ax)
+    _legend(ax)
+    return to_svg(fig)
+
+
 def fan_chart(fc: Any) -> str:
     """A forecast fan chart: history, the mean, the 80 % and 95 % intervals, the limits
     (quota, allocatable) and the exhaustion day (a vertical line)."""
