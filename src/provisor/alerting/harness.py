@@ -304,7 +304,9 @@ def run_alert_test(policy: Policy, rule_files: Sequence[str | Path] = (),
         seeds: seeds 0..seeds-1 per scenario.
         runner: the scenario source (default: :func:`default_runner`).
         min_incident_s: shortest condition incident counted for recall.
-        progress: called with a short text before each evaluation.
+        progress: called with a short text at the start of each step: each scenario run
+            and each evaluation of a rule set on it (scenarios x seeds x (1 + rule sets)
+            calls in all), so a caller can count them.
 
     Raises:
         AlertTestError: bad rule file or unknown scenario.
@@ -329,6 +331,8 @@ def run_alert_test(policy: Policy, rule_files: Sequence[str | Path] = (),
     metas = {rs.name: _alert_meta(rs, policy, eval_s) for rs in sets}
     for name in chosen:
         for seed in range(seeds):
+            if progress:
+                progress(f"{name} seed {seed}: running the scenario")
             series, incidents = run(policy, name, seed)
             report.scenarios.append({"scenario": name, "seed": seed,
                                      "incidents": len(incidents), "series": len(series)})

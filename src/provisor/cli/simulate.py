@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -152,6 +152,50 @@ def progress_bar(days: float) -> Iterator[Callable[[float, float], None]]:
                         speed=f"{done / el:,.0f} sim s/s")
 
         yield progress
+
+
+class PlanProgress:
+    """The phases of a long command on one transient rich progress line on stderr (shown only
+    when stderr is a terminal, like every progress bar of the CLI; never on stdout):
+    ``phase(name)`` starts the next phase ("[2/6] check"), ``sim(done_s, total_s)`` moves
+    the bar through the simulated days, ``forecast(done, total, what)`` through the
+    forecast's series."""
+
+    def __init__(self, prog: Any, phases: tuple[str, ...], days: float) -> None:
+        self.prog, self.phases, self.days = prog, phases, days
+        self.task = prog.add_task("", total=None, info="")
+        self.start = time.monotonic()
+
+    def phase(self, name: str) -> None:
+        k = self.phases.index(name) + 1 if name in self.phases else 0
+        label = f"simulate {self.days:g} days" if name == "simulate" else name
+        self.prog.update(self.task, description=f"[{k}/{len(self.phases)}] {label}",
+                         total=self.days * 86400.0 if name == "simulate" else None,
+                         completed=0, info="")
+        self.start = time.monotonic()
+        self.prog.refresh()
+
+    def sim(self, done: float, total: float) -> None:
+        el = max(time.monotonic() - self.start, 1e-6)
+        self.prog.update(self.task, total=total, completed=done,
+                         info=f"{done / 86400:.2f}/{total / 86400:g} d, {done / el:,.0f} sim s/s")
+
+    def forecast(self, done: int, total: int, what: str = "") -> None:
+        self.prog.update(self.task, total=max(total, 1), completed=done,
+                         info=f"{done}/{total} series")
+
+
+@contextmanager
+def phase_progress(phases: tuple[str, ...], days: float = 0.0) -> Iterator[PlanProgress]:
+    """A :class:`PlanProgress` on stderr for the duration of the ``with`` block (disabled
+    when stderr is not a terminal; transient: the line is removed at the end)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    con = _console(stderr=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
+                  TimeElapsedColumn(), console=con, transient=True,
+                  disable=not con.is_terminal) as prog:
+        yield PlanProgress(prog, phases, days)
 
 
 def _run_with_progress(run_sim, sim_inputs, days: float, seed: int):  # type: ignore[no-untyped-def]
