@@ -33,8 +33,12 @@ def simulate(
         show_default=False)] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
     series: Annotated[Optional[Path], typer.Option(
-        help="Write the simulated series as OpenMetrics text to this file.",
-        show_default=False)] = None,
+        help="Write the simulated series as OpenMetrics text to this file (gzip-compressed "
+        "when it ends in .gz; provisor reads both).", show_default=False)] = None,
+    scrape_interval: Annotated[Optional[float], typer.Option(
+        "--scrape-interval", metavar="SECONDS", help="Seconds between two samples of the "
+        "recorded series, like a Prometheus scrape_interval (default: the workload's "
+        "timings.scrape, 30 s; 60 halves --series).", show_default=False)] = None,
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", help="Write the report to this file instead of stdout.",
         show_default=False)] = None,
@@ -76,6 +80,12 @@ def simulate(
             other = load_inputs(compare, nodes=nodes or ())
     except SimInputError as exc:
         raise _fail(str(exc)) from None
+    if scrape_interval is not None:
+        if not 1 <= scrape_interval <= 3600:
+            raise _fail("--scrape-interval must be between 1 and 3600 seconds")
+        sim_inputs = with_scrape_interval(sim_inputs, scrape_interval)
+        if other is not None:
+            other = with_scrape_interval(other, scrape_interval)
     if other is not None:
         _compare(sim_inputs, other, days, seed, fmt, output, force, str(compare))
         return
@@ -119,6 +129,16 @@ def simulate(
         write_text_atomic(output, buf.getvalue())
     else:
         emit(_console())
+
+
+def with_scrape_interval(inputs, seconds: float):  # type: ignore[no-untyped-def]
+    """``inputs`` (``provisor.sim.SimInputs``) with the recorder's scrape interval set to
+    ``seconds`` (the workload's ``timings.scrape``)."""
+    import dataclasses
+
+    wl = inputs.workload
+    wl = wl.model_copy(update={"timings": wl.timings.model_copy(update={"scrape": seconds})})
+    return dataclasses.replace(inputs, workload=wl)
 
 
 def _is_policy(path: Path) -> bool:
