@@ -209,7 +209,7 @@ def test_long_cells_are_cut_with_the_full_value_in_a_title():
     assert cut and len(cut.group(2)) <= CELL_CHARS and cut.group(2).endswith("\u2026")
     assert cut.group(1).startswith("sum by (namespace)") and len(cut.group(1)) > CELL_CHARS
     assert 'class="fixed"' in html and "table-layout:fixed" in html
-    assert "overflow-wrap:anywhere" in html
+    assert "overflow-wrap:break-word" in html
 
 
 def test_hpa_chart_labels_min_and_max(full):

@@ -65,12 +65,26 @@ def scale_for(unit: str, values: Sequence[float]) -> tuple[float, str]:
     return 1.0, unit
 
 
+def _amount(v: float, unit: str) -> str:
+    """One value in its own best unit (``144 GiB``, ``39 cores``)."""
+    div, u = scale_for(unit, [v])
+    return f"{v / div:.3g} {u}"
+
+
 def usage_chart(title: str, unit: str, t: np.ndarray, usage: np.ndarray | None,
                 requests: np.ndarray | None, limits: Sequence[tuple[str, float]]) -> str:
     """Usage against requests against quota/allocatable over time, one resource."""
     plt = _plt()
+    top = max([float(np.max(a)) for a in (usage, requests) if a is not None and len(a)]
+              or [0.0])
+    quota_top = max([w for n, w in limits if n.startswith("quota")] or [0.0])
+
+    def off_scale(name: str, v: float) -> bool:
+        return not name.startswith("quota") and top > 0 and v > 4 * max(top, quota_top)
+
+    # the unit follows what is drawn: a limit off the scale does not make MiB read as GiB
     vals = [*(usage if usage is not None else []), *(requests if requests is not None else []),
-            *(v for _, v in limits)]
+            *(v for n, v in limits if not off_scale(n, v))]
     div, u = scale_for(unit, vals)
     fig, ax = plt.subplots(figsize=(WIDTH_IN, HEIGHT_IN))
     x = _times(t)
@@ -79,15 +93,11 @@ def usage_chart(title: str, unit: str, t: np.ndarray, usage: np.ndarray | None,
     if requests is not None:
         ax.plot(x, requests / div, color=COLORS["requests"], lw=1.5, drawstyle="steps-post",
                 label="requests")
-    top = max([float(np.max(a)) for a in (usage, requests) if a is not None and len(a)]
-              or [0.0])
     off = []
     for name, v in limits:
         kind = "quota" if name.startswith("quota") else "allocatable"
-        if kind == "allocatable" and top > 0 and v > 4 * max(top, *(w for n, w in limits
-                                                                     if n.startswith("quota")),
-                                                             0.0):
-            off.append(f"{name}: {v / div:.3g} {u} (off the scale)")
+        if off_scale(name, v):
+            off.append(f"{name}: {_amount(v, unit)} (off the scale)")
             continue
         ax.axhline(v / div, color=COLORS[kind], ls="--", lw=1.2, label=name)
     if off:
@@ -133,9 +143,12 @@ def hpa_chart(title: str, lines: Sequence[tuple[str, np.ndarray, np.ndarray, str
 
     plt = _plt()
     fig, ax = plt.subplots(figsize=(WIDTH_IN, HEIGHT_IN))
-    for label, t, v, style in lines:
-        ax.plot(_times(t), v, ls="--" if style == "dashed" else "-", lw=1.3, label=label,
-                drawstyle="steps-post")
+    # current on top of desired (they are mostly equal): desired dotted and wider under it
+    for label, t, v, style in sorted(lines, key=lambda ln: ln[0] != "desired replicas"):
+        desired = label == "desired replicas"
+        ax.plot(_times(t), v, ls=":" if desired else "-", lw=2.4 if desired else 1.3,
+                label=label, drawstyle="steps-post", color="#ff7f0e" if desired else "#1f77b4",
+                zorder=2 if desired else 3)
     vals = [float(x) for _, _, v, _ in lines for x in (np.nanmin(v), np.nanmax(v)) if len(v)]
     bounds = [(n, b) for n, b in (("minReplicas", min_replicas), ("maxReplicas", max_replicas))
               if math.isfinite(b)]
@@ -161,7 +174,8 @@ def fan_chart(fc: Any) -> str:
     (quota, allocatable) and the exhaustion day (a vertical line)."""
     plt = _plt()
     b = fc.band
-    vals = [*fc.history[-200:], *b.hi95]
+    vals = [*fc.history[-200:], *b.hi95,
+            *(e.value for e in fc.limits if e.limit.startswith("quota"))]
     div, u = scale_for(fc.unit, vals)
     fig, ax = plt.subplots(figsize=(WIDTH_IN, HEIGHT_IN))
     xh, xf = _times(fc.history_t), _times(fc.t)
@@ -179,7 +193,7 @@ def fan_chart(fc: Any) -> str:
     for e in fc.limits:
         kind = "quota" if e.limit.startswith("quota") else "allocatable"
         if kind == "allocatable" and top > 0 and e.value > 4 * top:
-            off.append(f"{e.limit}: {e.value / div:.3g} {u} (off the scale)")
+            off.append(f"{e.limit}: {_amount(e.value, fc.unit)} (off the scale)")
             continue
         ax.axhline(e.value / div, color=COLORS[kind], ls="--", lw=1.2, label=e.limit)
     if off:

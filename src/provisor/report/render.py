@@ -58,16 +58,22 @@ def _cell(text: str, limit: int = CELL_CHARS) -> str:
 
 
 def _table(head: list[str], rows: list[list[str]], raw: bool = False,
-           num: set[int] | None = None, widths: list[int] | None = None) -> str:
+           num: set[int] | None = None, widths: list[int] | None = None,
+           nowrap: set[int] | None = None) -> str:
     """An HTML table; ``raw``: cells are HTML already, else text (escaped and cut at
     :data:`CELL_CHARS`); ``num``: right-aligned numeric columns; ``widths``: column widths in
-    percent (a fixed layout that wraps long cells instead of widening the page)."""
+    percent (a fixed layout that wraps long cells instead of widening the page); ``nowrap``:
+    columns kept on one line (short values such as a target)."""
     num = num or set()
+    nowrap = nowrap or set()
+
+    def cls_of(i: int) -> str:
+        return " class=num" if i in num else " class=nw" if i in nowrap else ""
+
     th = "".join(f"<th>{_e(h)}</th>" for h in head)
     body = []
     for r in rows:
-        tds = "".join(f"<td{' class=num' if i in num else ''}>{c if raw else _cell(c)}</td>"
-                      for i, c in enumerate(r))
+        tds = "".join(f"<td{cls_of(i)}>{c if raw else _cell(c)}</td>" for i, c in enumerate(r))
         body.append(f"<tr>{tds}</tr>")
     cols = ""
     cls = ""
@@ -159,7 +165,7 @@ def _scorecard(s: Any) -> Part | None:
     hrows = [[_e(r[0]), _e(r[1]), _e(r[2]), _badge(r[3]), _e(r[4])] for r in rows]
     return Part(f"<p>{_e(lead)}.</p>"
                 + _table(["metric", "target", "value", "status", "definition"], hrows, raw=True,
-                         num={2}),
+                         num={2}, nowrap={1}),
                 lead + ".\n\n" + _md_table(["metric", "target", "value", "status", "definition"],
                                            rows))
 
@@ -453,11 +459,12 @@ padding-bottom:4px;margin-top:28px}h3{font-size:15px;margin:16px 0 6px}
 nav{font-size:13px;color:var(--muted)}nav a{margin-right:12px;color:var(--info)}
 table{border-collapse:collapse;margin:8px 0;font-size:13px;width:100%}
 th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top;
-overflow-wrap:anywhere}
-table.fixed{table-layout:fixed}td span[title]{cursor:help;text-decoration:underline dotted}
+overflow-wrap:break-word}
+table.fixed{table-layout:fixed}td span[title]{cursor:help}td.nw{white-space:nowrap}
 details>summary{cursor:pointer;color:var(--info);margin:4px 0}
 th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .badge{display:inline-block;padding:0 6px;border-radius:8px;font-size:12px;color:#fff;
+white-space:nowrap;
 background:var(--muted)}.badge.pass{background:var(--pass)}.badge.fail,.badge.error
 {background:var(--fail)}.badge.warning{background:var(--warn)}.badge.info{background:var(--info)}
 .notcomputed{color:var(--muted);font-style:italic}
