@@ -226,6 +226,6 @@ def test_scorecard_target_formatted_like_the_terminal():
     part = render_scorecard(scorecard_data(_scorecard()))
     assert part is not None
     for m in _scorecard().metrics:
-        assert f"<td>{html_escape(fmt_target(m.target, m.unit))}</td>" in part.html
+        assert f"<td class=nw>{html_escape(fmt_target(m.target, m.unit))}</td>" in part.html
         assert fmt_value(m.value, m.unit) in part.html
-    assert "<td>60% .. 80%</td>" in part.html and "0.6..0.8" not in part.html
+    assert "<td class=nw>60% .. 80%</td>" in part.html and "0.6..0.8" not in part.html
