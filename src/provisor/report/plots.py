@@ -97,18 +97,31 @@ def usage_chart(title: str, unit: str, t: np.ndarray, usage: np.ndarray | None,
     for name, v in limits:
         kind = "quota" if name.startswith("quota") else "allocatable"
         if off_scale(name, v):
-            off.append(f"{name}: {_amount(v, unit)} (off the scale)")
+            off.append(f"{name}:\n{_amount(v, unit)} (off the scale)")
             continue
         ax.axhline(v / div, color=COLORS[kind], ls="--", lw=1.2, label=name)
-    if off:
-        ax.text(0.99, 0.97, "\n".join(off), transform=ax.transAxes, ha="right", va="top",
-                fontsize=8, color=COLORS["allocatable"])
+    _off_scale(ax, off)
     ax.set_title(title, loc="left")
     ax.set_ylabel(u)
-    ax.set_ylim(bottom=0)
+    _headroom(ax, top / div)
     _time_axis(ax)
     _legend(ax)
     return to_svg(fig)
+
+
+def _off_scale(ax: Any, notes: list[str]) -> None:
+    """Limits too far above the data to draw, written in the right margin under the legend
+    (never over the lines)."""
+    if notes:
+        ax.text(1.01, 0.0, "\n".join(notes), transform=ax.transAxes, ha="left", va="bottom",
+                fontsize=8, color=COLORS["allocatable"])
+
+
+def _headroom(ax: Any, top: float) -> None:
+    """y from 0, and at least 10 % above ``top`` (the highest value drawn), so a constant
+    line never sits on the frame."""
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(0, max(hi, top * 1.1) if math.isfinite(top) and top > 0 else hi)
 
 
 def _legend(ax: Any) -> None:
@@ -193,12 +206,10 @@ def fan_chart(fc: Any) -> str:
     for e in fc.limits:
         kind = "quota" if e.limit.startswith("quota") else "allocatable"
         if kind == "allocatable" and top > 0 and e.value > 4 * top:
-            off.append(f"{e.limit}: {_amount(e.value, fc.unit)} (off the scale)")
+            off.append(f"{e.limit}:\n{_amount(e.value, fc.unit)} (off the scale)")
             continue
         ax.axhline(e.value / div, color=COLORS[kind], ls="--", lw=1.2, label=e.limit)
-    if off:
-        ax.text(0.99, 0.97, "\n".join(off), transform=ax.transAxes, ha="right", va="top",
-                fontsize=8, color=COLORS["allocatable"])
+    _off_scale(ax, off)
     ex = fc.exhaustion
     if ex is not None and ex.timestamp is not None:
         ax.axvline(_times(np.array([ex.timestamp]))[0], color="black", ls=":", lw=1.2,
@@ -206,7 +217,8 @@ def fan_chart(fc: Any) -> str:
     ns = fc.namespace or "cluster"
     ax.set_title(f"{ns}: {fc.quantity.replace('_', ' ')}", loc="left")
     ax.set_ylabel(u)
-    ax.set_ylim(bottom=0)
+    drawn = [float(np.nanmax(a)) for a in (fc.history, b.hi95) if len(a)]
+    _headroom(ax, max(drawn or [0.0]) / div)
     _time_axis(ax)
     _legend(ax)
     return to_svg(fig)
