@@ -265,6 +265,11 @@ def _peak_per_step(s: Any, grid: np.ndarray, step: float) -> np.ndarray:
     return out
 
 
+def _wait(seconds: float) -> str:
+    """A wait for people: seconds below 2 minutes, else minutes (one decimal)."""
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
 def _counted(s: Any) -> float:
     """What a counter counted over its samples, resets added back (its first value, as a
     counter starts at zero, plus ``provisor.series.ops.deltas``)."""
@@ -320,9 +325,13 @@ def _queue(series: Any) -> Part | None:
             lines.append((agent, grid, mean, "solid"))
             total_n, total_w = _counted(n), _counted(w)
             rows.setdefault(agent, [agent, "-", "-", "-", "-"])
-            rows[agent][3] = f"{total_w / total_n:.0f} s" if total_n > 0 else "-"
-            rows[agent][4] = f"{np.nanmax(mean):.0f} s" if np.isfinite(mean).any() else "-"
-        h.append(_figure(plots.lines_chart("Mean queue wait", "mean wait (seconds)", lines[:8]),
+            rows[agent][3] = _wait(total_w / total_n) if total_n > 0 else "-"
+            rows[agent][4] = _wait(float(np.nanmax(mean))) if np.isfinite(mean).any() else "-"
+        worst = max((float(np.nanmax(v)) for _, _, v, _ in lines if np.isfinite(v).any()),
+                    default=0.0)
+        div, unit = (60.0, "minutes") if worst > 600 else (1.0, "seconds")
+        lines = [(a, t, v / div, st) for a, t, v, st in lines]
+        h.append(_figure(plots.lines_chart("Mean queue wait", f"mean wait ({unit})", lines[:8]),
                          f"increase({QUEUE_WAIT}[{step / 60:g}m]) / increase({RUNS_STARTED}"
                          f"[{step / 60:g}m]): the mean seconds from enqueue to container start "
                          f"of the runs that started in each step, per agent class"))
