@@ -9,7 +9,6 @@ documented attributes, so the report does not import those packages.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 

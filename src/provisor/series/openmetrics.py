@@ -302,15 +302,17 @@ def read_openmetrics(source: str | Path | TextIO, *, max_bytes: int = DEFAULT_MA
     lines: Iterator[bytes] | TextIO
     if isinstance(source, (str, Path)):
         file = name or str(source)
-        fh: IO[bytes] | TextIO = _open_regular(str(source), max_bytes)
+        raw_fh = _open_regular(str(source), max_bytes)
+        fh: IO[bytes] | TextIO = raw_fh
         binary = True
-        if fh.peek(2)[:2] == b"\x1f\x8b":  # type: ignore[union-attr]
+        if raw_fh.peek(2)[:2] == b"\x1f\x8b":  # type: ignore[attr-defined]
             import gzip
 
-            fh = gzip.GzipFile(fileobj=fh, mode="rb")  # type: ignore[assignment]
+            fh = gzip.GzipFile(fileobj=raw_fh, mode="rb")  # type: ignore[assignment]
         lines = _bounded_lines(fh, file, max_bytes)  # type: ignore[arg-type]
     else:
         file, fh, binary = name or "<stream>", source, False
+        raw_fh = None
         lines = source
     families: dict[str, tuple[str, str]] = {}   # family -> (type, help)
     data: dict[tuple, tuple[array, array, int]] = {}
@@ -382,6 +384,8 @@ def read_openmetrics(source: str | Path | TextIO, *, max_bytes: int = DEFAULT_MA
     finally:
         if binary:
             fh.close()
+            if raw_fh is not None and fh is not raw_fh:   # GzipFile leaves its file open
+                raw_fh.close()
     metadata: dict[str, MetricMeta] = {}
     out = SeriesSet()
     for key in sorted(data):
