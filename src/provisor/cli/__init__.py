@@ -505,7 +505,7 @@ def _run(args: list[str], debug: bool) -> int | str | None:
     try:  # typer >= 0.24 vendors click
         from typer._click.exceptions import ClickException
     except ImportError:  # pragma: no cover - older typer on real click
-        from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found]
+        from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found,assignment]
     from typer import Abort
 
     code: int | str | None = 0
