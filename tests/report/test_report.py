@@ -229,3 +229,14 @@ def test_scorecard_target_formatted_like_the_terminal():
         assert f"<td class=nw>{html_escape(fmt_target(m.target, m.unit))}</td>" in part.html
         assert fmt_value(m.value, m.unit) in part.html
     assert "<td class=nw>60% .. 80%</td>" in part.html and "0.6..0.8" not in part.html
+
+
+def test_information_only_findings_are_folded_errors_are_not():
+    from provisor.report.data import FindingRow, PlanData
+
+    info = FindingRow("info", "hpa/target-not-found", "a.yaml:3", "HPA/x", "cannot verify")
+    err = FindingRow("error", "quota/hpa-max-exceeds", "q.yaml:1", "ResourceQuota/q", "too small")
+    folded = render_html(ReportData(plan=PlanData("p", "out", {"HPA": 1}, [], [info])))
+    assert "<details><summary>1 information findings, no error and no warning" in folded
+    shown = render_html(ReportData(plan=PlanData("p", "out", {"HPA": 1}, [], [err, info])))
+    assert "information findings" not in shown and "quota/hpa-max-exceeds" in shown

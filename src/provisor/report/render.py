@@ -137,8 +137,13 @@ def _plan(p: Any) -> Part:
     if p.findings:
         rows = [[_badge(f.severity), _cell(f.rule), _cell(f.where), _cell(f.object),
                  _cell(f.message, 400)] for f in p.findings[:200]]
-        h.append(_table(["severity", "rule", "where", "object", "message"], rows, raw=True,
-                        widths=[8, 15, 19, 19, 39]))
+        table = _table(["severity", "rule", "where", "object", "message"], rows, raw=True,
+                       widths=[8, 15, 19, 19, 39])
+        if sev.get("error", 0) or sev.get("warning", 0):
+            h.append(table)
+        else:   # information only: folded, so the scorecard is not pushed off the first screen
+            h.append(f"<details><summary>{len(p.findings)} information findings, no error "
+                     f"and no warning (show)</summary>{table}</details>")
         md.append(_md_table(["severity", "rule", "where", "object", "message"],
                             [[f.severity, f.rule, f.where, f.object, f.message]
                              for f in p.findings[:200]]))
