@@ -178,6 +178,8 @@ class Pod:
     pressure_counted: bool = False
     crash_backoff_restarts: int = 0
     lost: bool = False
+    #: resource -> the request ``calculate_requests`` gives (None: it refuses), for the HPA
+    hpa_requests: dict[str, int | None] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -190,6 +192,8 @@ class Deployment:
     pods: list[Pod] = field(default_factory=list)
     hpa: dict[str, Any] | None = None
     hpa_state: Any = None
+    #: (spec it was compiled from, ``CompiledHPA`` or None, utilization resources)
+    hpa_fast: Any = None
     load: Any = None
     seq: int = 0
     hash: str = "7d9f8b6c5"
@@ -1375,6 +1379,10 @@ class Engine:
         return {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": f"{d.name}-{d.hash}",
                 "controller": True, "uid": f"rs-{d.name}"}
 
+    #: use ``provisor.k8s.hpa.fast`` (property-tested equal to ``reconcile_autoscaler``) when
+    #: the HPA and its pods allow it; False: always the exact function (bench baseline)
+    hpa_fast: bool = True
+
     def _hpa_sync(self) -> None:
         from provisor.k8s.hpa import PodMetric, StaticMetricsClient, reconcile_autoscaler
 
@@ -1382,22 +1390,24 @@ class Engine:
             d = self.deployments[key]
             if d.hpa is None:
                 continue
-            pods = [self._hpa_pod(p) for p in d.pods]
-            cpu: dict[str, PodMetric] = {}
-            mem: dict[str, PodMetric] = {}
-            for p in d.pods:
-                if p.slot >= 0 and self.s_running[p.slot] and p.started is not None and self.t - p.started >= self.tick:
-                    ts = math.floor(self.t / self.tick) * self.tick
-                    cpu[p.name] = PodMetric(int(self.s_alloc[p.slot]), ts, self.tick)
-                    mem[p.name] = PodMetric(int(self.s_ws[p.slot]) * 1000, ts, self.tick)
+            live = [p for p in d.pods if not p.terminating]
             ext: dict[str, list[int]] = {}
             if d.load is not None and d.load.external_metric:
                 ext[d.load.external_metric] = [self.active_runs * 1000]
-            client = StaticMetricsClient(resource={("cpu", ""): cpu, ("memory", ""): mem},
-                                         external=ext, timestamp=self.t)
-            live = [p for p in d.pods if not p.terminating]
-            res = reconcile_autoscaler(d.hpa, spec_replicas=d.replicas, status_replicas=len(live),
-                                       pods=pods, metrics_client=client, state=d.hpa_state, now=self.t)
+            res = self._hpa_fast(d, len(live), ext) if self.hpa_fast else None
+            if res is None:
+                pods = [self._hpa_pod(p) for p in d.pods]
+                cpu: dict[str, PodMetric] = {}
+                mem: dict[str, PodMetric] = {}
+                for p in d.pods:
+                    if p.slot >= 0 and self.s_running[p.slot] and p.started is not None and self.t - p.started >= self.tick:
+                        ts = math.floor(self.t / self.tick) * self.tick
+                        cpu[p.name] = PodMetric(int(self.s_alloc[p.slot]), ts, self.tick)
+                        mem[p.name] = PodMetric(int(self.s_ws[p.slot]) * 1000, ts, self.tick)
+                client = StaticMetricsClient(resource={("cpu", ""): cpu, ("memory", ""): mem},
+                                             external=ext, timestamp=self.t)
+                res = reconcile_autoscaler(d.hpa, spec_replicas=d.replicas, status_replicas=len(live),
+                                           pods=pods, metrics_client=client, state=d.hpa_state, now=self.t)
             d.hpa_state = res.state
             d.hpa = {**d.hpa, "status": res.status}
             name = _meta(d.hpa).get("name", d.name)
@@ -1407,6 +1417,81 @@ class Engine:
                                     f"{d.replicas} -> {res.desired_replicas}: {res.rescale_reason}")
                 d.replicas = res.desired_replicas
                 self._reconcile_deployment(d)
+
+    def _hpa_fast(self, d: Deployment, status_replicas: int, ext: dict[str, list[int]]) -> Any:
+        """The sync through ``provisor.k8s.hpa.fast`` on the pods' arrays (the same inputs the
+        exact path builds as Pod dicts and ``PodMetric``s), or ``None`` when the HPA or a pod
+        needs the exact path (a metric type the fast path does not take, a pod whose request
+        ``calculate_requests`` refuses)."""
+        from provisor.k8s.hpa.fast import (
+            PHASE_CODES,
+            CompiledHPA,
+            PodArrays,
+            ResourceSamples,
+            fast_reconcile_autoscaler,
+        )
+        from provisor.k8s.hpa.replica_calculator import GO_ZERO_TIME, HPAError, calculate_requests
+
+        spec = d.hpa.get("spec") if d.hpa is not None else None
+        if d.hpa_fast is None or d.hpa_fast[0] is not spec:
+            comp = CompiledHPA.compile(d.hpa or {})
+            need = () if comp is None else tuple(sorted({
+                (m.get("resource") or {}).get("name", "") for m in comp.metrics
+                if m.get("type") == "Resource" and ((m.get("resource") or {}).get("target") or {}
+                                                    ).get("averageValue") is None}))
+            d.hpa_fast = (spec, comp, need)
+        _, comp, need = d.hpa_fast
+        if comp is None:
+            return None
+        pods = d.pods
+        n = len(pods)
+        reqs: dict[str, list[int]] = {r: [] for r in need}
+        phase = np.empty(n, np.int64)
+        deleting = np.empty(n, bool)
+        ready = np.empty(n, bool)
+        start = np.empty(n, np.float64)
+        ltt = np.empty(n, np.float64)
+        present = np.zeros(n, bool)
+        cpu_v = np.zeros(n, np.int64)
+        mem_v = np.zeros(n, np.int64)
+        tick = self.tick
+        t = self.t
+        for i, p in enumerate(pods):
+            for r in need:
+                cache = p.hpa_requests
+                if r not in cache:
+                    try:
+                        cache[r] = calculate_requests([p.obj], "", r)[p.name]
+                    except HPAError:
+                        cache[r] = None
+                v = cache[r]
+                if v is None:
+                    return None
+                reqs[r].append(v)
+            phase[i] = PHASE_CODES[p.phase]
+            deleting[i] = p.terminating or "deletionTimestamp" in (p.obj.get("metadata") or {})
+            ready[i] = p.ready
+            if p.started is not None:
+                start[i] = p.started
+            else:  # what an earlier _pod_for_k8s left in the object, as the exact path reads it
+                st0 = (p.obj.get("status") or {}).get("startTime")
+                start[i] = np.nan if st0 is None else float(st0)
+            lt = p.ready_at if p.ready_at is not None else (p.started or p.created)
+            ltt[i] = GO_ZERO_TIME if lt is None else lt
+            sl = p.slot
+            if sl >= 0 and self.s_running[sl] and p.started is not None and t - p.started >= tick:
+                present[i] = True
+                cpu_v[i] = int(self.s_alloc[sl])
+                mem_v[i] = int(self.s_ws[sl]) * 1000
+        arrays = PodArrays(phase, deleting, np.ones(n, bool), ready, ~ready, start, ltt,
+                           {r: np.array(v, np.int64) for r, v in reqs.items()})
+        ts = np.full(n, math.floor(t / tick) * tick)
+        win = np.full(n, tick)
+        samples = {"cpu": ResourceSamples(present, cpu_v, ts, win),
+                   "memory": ResourceSamples(present, mem_v, ts, win)}
+        return fast_reconcile_autoscaler(comp, (d.hpa or {}).get("status") or {}, spec_replicas=d.replicas,
+                                         status_replicas=status_replicas, pods=arrays, resource_metrics=samples,
+                                         external_metrics=ext, metrics_timestamp=t, state=d.hpa_state, now=t)
 
     def _hpa_responsiveness(self, d: Deployment, name: str, res: Any) -> None:
         """Scale-up decision time: from the first sync whose unstabilized recommendation (the
