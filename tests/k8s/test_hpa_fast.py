@@ -8,7 +8,8 @@ stabilization windows, tolerances) and sequences of syncs that thread state and 
 
 from __future__ import annotations
 
-import numpy as np
+import math
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -90,26 +91,23 @@ def _pod_dict(i, p, t):
 
 
 def _arrays(pods, t):
-    def f(k, off):
-        return np.array([np.nan if p[k] is None else t + p[k] - off for p in pods], np.float64)
-    ltt = np.array([-62135596800.0 if p["ltt"] is None else t + p["ltt"] - 1200 for p in pods], np.float64)
     return PodArrays(
-        phase=np.array([PHASE_CODES[p["phase"]] for p in pods], np.int64),
-        deleting=np.array([p["deleting"] for p in pods], bool),
-        has_ready=np.array([p["ready"] is not None for p in pods], bool),
-        ready_true=np.array([p["ready"] == "True" for p in pods], bool),
-        ready_false=np.array([p["ready"] == "False" for p in pods], bool),
-        start=f("start", 1200), ltt=ltt,
-        requests={"cpu": np.array([p["cpu_req"] for p in pods], np.int64),
-                  "memory": np.array([p["mem_req"] for p in pods], np.int64)})
+        phase=[PHASE_CODES[p["phase"]] for p in pods],
+        deleting=[p["deleting"] for p in pods],
+        has_ready=[p["ready"] is not None for p in pods],
+        ready_true=[p["ready"] == "True" for p in pods],
+        ready_false=[p["ready"] == "False" for p in pods],
+        start=[math.nan if p["start"] is None else t + p["start"] - 1200 for p in pods],
+        ltt=[-62135596800.0 if p["ltt"] is None else t + p["ltt"] - 1200 for p in pods],
+        requests={"cpu": [p["cpu_req"] for p in pods], "memory": [p["mem_req"] for p in pods]})
 
 
 def _samples(pods, key, t):
     return ResourceSamples(
-        present=np.array([p[key] is not None for p in pods], bool),
-        value=np.array([p[key] or 0 for p in pods], np.int64),
-        timestamp=np.array([t + p["m_ts"] - 1200 for p in pods], np.float64),
-        window=np.array([p["m_window"] for p in pods], np.float64))
+        present=[p[key] is not None for p in pods],
+        value=[p[key] or 0 for p in pods],
+        timestamp=[t + p["m_ts"] - 1200 for p in pods],
+        window=[p["m_window"] for p in pods])
 
 
 step_st = st.fixed_dictionaries({

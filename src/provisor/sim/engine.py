@@ -1444,19 +1444,20 @@ class Engine:
         if comp is None:
             return None
         pods = d.pods
-        n = len(pods)
         reqs: dict[str, list[int]] = {r: [] for r in need}
-        phase = np.empty(n, np.int64)
-        deleting = np.empty(n, bool)
-        ready = np.empty(n, bool)
-        start = np.empty(n, np.float64)
-        ltt = np.empty(n, np.float64)
-        present = np.zeros(n, bool)
-        cpu_v = np.zeros(n, np.int64)
-        mem_v = np.zeros(n, np.int64)
+        phase: list[int] = []
+        deleting: list[bool] = []
+        ready: list[bool] = []
+        not_ready: list[bool] = []
+        start: list[float] = []
+        ltt: list[float] = []
+        present: list[bool] = []
+        cpu_v: list[int] = []
+        mem_v: list[int] = []
         tick = self.tick
         t = self.t
-        for i, p in enumerate(pods):
+        running = self.s_running
+        for p in pods:
             for r in need:
                 cache = p.hpa_requests
                 if r not in cache:
@@ -1468,25 +1469,30 @@ class Engine:
                 if v is None:
                     return None
                 reqs[r].append(v)
-            phase[i] = PHASE_CODES[p.phase]
-            deleting[i] = p.terminating or "deletionTimestamp" in (p.obj.get("metadata") or {})
-            ready[i] = p.ready
+            phase.append(PHASE_CODES[p.phase])
+            deleting.append(p.terminating or "deletionTimestamp" in (p.obj.get("metadata") or {}))
+            ready.append(p.ready)
+            not_ready.append(not p.ready)
             if p.started is not None:
-                start[i] = p.started
+                start.append(p.started)
             else:  # what an earlier _pod_for_k8s left in the object, as the exact path reads it
                 st0 = (p.obj.get("status") or {}).get("startTime")
-                start[i] = np.nan if st0 is None else float(st0)
+                start.append(math.nan if st0 is None else float(st0))
             lt = p.ready_at if p.ready_at is not None else (p.started or p.created)
-            ltt[i] = GO_ZERO_TIME if lt is None else lt
+            ltt.append(GO_ZERO_TIME if lt is None else lt)
             sl = p.slot
-            if sl >= 0 and self.s_running[sl] and p.started is not None and t - p.started >= tick:
-                present[i] = True
-                cpu_v[i] = int(self.s_alloc[sl])
-                mem_v[i] = int(self.s_ws[sl]) * 1000
-        arrays = PodArrays(phase, deleting, np.ones(n, bool), ready, ~ready, start, ltt,
-                           {r: np.array(v, np.int64) for r, v in reqs.items()})
-        ts = np.full(n, math.floor(t / tick) * tick)
-        win = np.full(n, tick)
+            if sl >= 0 and running[sl] and p.started is not None and t - p.started >= tick:
+                present.append(True)
+                cpu_v.append(int(self.s_alloc[sl]))
+                mem_v.append(int(self.s_ws[sl]) * 1000)
+            else:
+                present.append(False)
+                cpu_v.append(0)
+                mem_v.append(0)
+        n = len(pods)
+        arrays = PodArrays(phase, deleting, [True] * n, ready, not_ready, start, ltt, reqs)
+        ts = [math.floor(t / tick) * tick] * n
+        win = [tick] * n
         samples = {"cpu": ResourceSamples(present, cpu_v, ts, win),
                    "memory": ResourceSamples(present, mem_v, ts, win)}
         return fast_reconcile_autoscaler(comp, (d.hpa or {}).get("status") or {}, spec_replicas=d.replicas,

@@ -14,9 +14,14 @@ What is faster and why it is the same:
 * the HPA spec is read once (``CompiledHPA.compile``): min/max, the metric list, the parsed
   ``Behavior`` and the tolerances, instead of on every sync;
 * pods come as ``PodArrays`` (phase code, deletion, Ready condition, ``startTime``, its
-  ``lastTransitionTime``, per-resource requests in milli-units) and each resource metric as
-  ``ResourceSamples`` aligned with them (present flag, milli-value, timestamp, window);
-  ``groupPods`` becomes boolean masks and the utilization ratio integer sums over them;
+  ``lastTransitionTime``, per-resource requests in milli-units, computed once per pod by the
+  caller) and each resource metric as ``ResourceSamples`` aligned with them (present flag,
+  milli-value, timestamp, window), instead of Pod dicts re-read (requests re-parsed from
+  quantities) and ``PodMetric`` maps on every sync; ``groupPods`` is one pass over them and
+  the utilization ratio integer sums over index lists. (A Deployment's pods are tens at most:
+  plain sequences measured faster than numpy arrays, whose per-call overhead dominated at
+  that size.)
+* metric-status quantities (``_milli_quantity``) are memoised;
 * the conditions list is copied shallowly (entries are copied only where they change).
 
 Accepted inputs (``CompiledHPA.compile`` answers ``None`` otherwise; use the exact function):
@@ -31,9 +36,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, NamedTuple
-
-import numpy as np
 
 from provisor.k8s.hpa.behavior import (
     Behavior,
@@ -76,12 +80,11 @@ __all__ = ["PHASE_CODES", "PodArrays", "ResourceSamples", "CompiledHPA", "fast_r
 #: ``PodArrays.phase`` codes.
 PHASE_CODES = {"Pending": 0, "Running": 1, "Succeeded": 2, "Failed": 3, "Unknown": 4}
 _PENDING, _RUNNING, _FAILED = 0, 1, 3
-#: above this magnitude the integer sums are done with Python ints (no int64 overflow)
-_SAFE = 2**62
 
 
 class PodArrays(NamedTuple):
-    """The pods the target's selector matches, as arrays of shape (n,).
+    """The pods the target's selector matches, one entry per pod in each sequence (Python
+    scalars: the sums are exact integers, as Go's int64 arithmetic on in-range values).
 
     Attributes:
         phase: int codes (``PHASE_CODES``).
@@ -92,30 +95,29 @@ class PodArrays(NamedTuple):
         start: ``status.startTime`` in seconds, NaN when unset.
         ltt: the Ready condition's ``lastTransitionTime`` in seconds (``GO_ZERO_TIME`` when
             unset).
-        requests: resource name -> int64 request per pod in milli-units, as
-            ``calculate_requests(pods, "", resource)`` gives (pods with no such entry: use the
-            exact path).
+        requests: resource name -> request per pod in milli-units, as
+            ``calculate_requests(pods, "", resource)`` gives (needed for each resource of a
+            utilization target; a pod it refuses needs the exact path).
     """
 
-    phase: np.ndarray
-    deleting: np.ndarray
-    has_ready: np.ndarray
-    ready_true: np.ndarray
-    ready_false: np.ndarray
-    start: np.ndarray
-    ltt: np.ndarray
-    requests: Mapping[str, np.ndarray]
+    phase: Sequence[int]
+    deleting: Sequence[bool]
+    has_ready: Sequence[bool]
+    ready_true: Sequence[bool]
+    ready_false: Sequence[bool]
+    start: Sequence[float]
+    ltt: Sequence[float]
+    requests: Mapping[str, Sequence[int]]
 
 
 class ResourceSamples(NamedTuple):
-    """One resource metric from metrics-server, aligned with ``PodArrays`` (shape (n,)):
-    ``present`` (the pod has a sample), ``value`` (int64 milli-value), ``timestamp`` and
-    ``window`` (seconds)."""
+    """One resource metric from metrics-server, aligned with ``PodArrays``: ``present`` (the
+    pod has a sample), ``value`` (int milli-value), ``timestamp`` and ``window`` (seconds)."""
 
-    present: np.ndarray
-    value: np.ndarray
-    timestamp: np.ndarray
-    window: np.ndarray
+    present: Sequence[bool]
+    value: Sequence[int]
+    timestamp: Sequence[float]
+    window: Sequence[float]
 
 
 @dataclass(frozen=True)
@@ -162,33 +164,38 @@ class CompiledHPA:
                    config)
 
 
-def _isum(v: np.ndarray) -> int:
-    """Exact integer sum (Python ints when int64 could overflow)."""
-    if v.size == 0:
-        return 0
-    if int(np.abs(v).max()) * v.size < _SAFE:
-        return int(v.sum())
-    return sum(int(x) for x in v.tolist())
-
-
 def _groups(pods: PodArrays, s: ResourceSamples, is_cpu: bool, calc: ReplicaCalculator,
-            now: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``groupPods`` as masks: (ready, unready, missing); the rest is ignored."""
-    ignored = pods.deleting | (pods.phase == _FAILED)
-    pending = ~ignored & (pods.phase == _PENDING)
-    missing = ~ignored & ~pending & ~s.present
-    cand = ~ignored & ~pending & s.present
-    unready = pending.copy()
-    if is_cpu:
-        no_info = ~pods.has_ready | np.isnan(pods.start)
-        start = np.where(no_info, 0.0, pods.start)
-        early = start + calc.cpu_initialization_period > now
-        nr_early = pods.ready_false | (s.timestamp < pods.ltt + s.window)
-        nr_late = pods.ready_false & (start + calc.delay_of_initial_readiness_status > pods.ltt)
-        not_ready = no_info | np.where(early, nr_early, nr_late)
-        unready |= cand & not_ready
-        cand &= ~not_ready
-    return cand, unready, missing
+            now: float) -> tuple[list[int], list[int], list[int]]:
+    """``groupPods`` as index lists: (ready, unready, missing); the rest is ignored."""
+    ready: list[int] = []
+    unready: list[int] = []
+    missing: list[int] = []
+    init = calc.cpu_initialization_period
+    delay = calc.delay_of_initial_readiness_status
+    present = s.present
+    for i, ph in enumerate(pods.phase):
+        if pods.deleting[i] or ph == _FAILED:
+            continue
+        if ph == _PENDING:
+            unready.append(i)
+            continue
+        if not present[i]:
+            missing.append(i)
+            continue
+        if is_cpu:
+            start = pods.start[i]
+            if not pods.has_ready[i] or start != start:
+                unready.append(i)
+                continue
+            if start + init > now:
+                not_ready = pods.ready_false[i] or s.timestamp[i] < pods.ltt[i] + s.window[i]
+            else:
+                not_ready = pods.ready_false[i] and start + delay > pods.ltt[i]
+            if not_ready:
+                unready.append(i)
+                continue
+        ready.append(i)
+    return ready, unready, missing
 
 
 def _resource(src: Mapping[str, Any], spec_replicas: int, pods: PodArrays, samples: ResourceSamples | None,
@@ -199,46 +206,44 @@ def _resource(src: Mapping[str, Any], spec_replicas: int, pods: PodArrays, sampl
     util = target.get("averageValue") is None
     what = "utilization" if util else "usage"
     try:
-        if samples is None or not samples.present.any():
+        if samples is None or not any(samples.present):
             raise HPAError(f"unable to get metrics for resource {resource}: no metrics returned from resource "
                            "metrics API")
-        if pods.phase.size == 0:
+        if len(pods.phase) == 0:
             raise HPAError("no pods returned by selector while calculating replica count")
         ready, unready, missing = _groups(pods, samples, resource == "cpu", calc, now)
-        # the pods whose sample stays in ``values``
-        kept = samples.present & ~(pods.deleting | (pods.phase == _FAILED)) & ~unready
-        if not kept.any():
+        # the pods whose sample stays in ``values``: ready ones (a sample, not ignored, not unready)
+        kept = ready
+        if not kept:
             raise HPAError("did not receive metrics for targeted pods (pods might be unready)")
-        any_unready = bool(unready.any())
-        any_missing = bool(missing.any())
         v = samples.value
+        n_kept = len(kept)
+        m_total = sum(v[i] for i in kept)
         if util:
             req = pods.requests[resource]
             target_util = int(target["averageUtilization"])
-            m_total = _isum(v[kept])
-            r_total = _isum(req[kept])
-            n_kept = int(kept.sum())
+            r_total = sum(req[i] for i in kept)
             if r_total == 0:
                 raise HPAError("no metrics returned matched known pods")
             utilization = _wrap32(_go_div(m_total * 100, r_total))
             ratio = _fdiv(float(utilization), float(target_util))
             raw = _go_div(m_total, n_kept)
             replicas = spec_replicas
-            up_unready = any_unready and ratio > 1.0
-            if not up_unready and not any_missing:
+            up_unready = bool(unready) and ratio > 1.0
+            if not up_unready and not missing:
                 if not tol.is_within(ratio):
-                    replicas = _ceil32(ratio * float(int(ready.sum())))
+                    replicas = _ceil32(ratio * float(n_kept))
             else:
                 m2, r2, n2 = m_total, r_total, n_kept
-                if any_missing and ratio != 1.0:  # at exactly 1.0 upstream adds nothing
+                if missing and ratio != 1.0:  # at exactly 1.0 upstream adds nothing
                     if ratio < 1.0:
                         fb = max(100, target_util)
-                        m2 += sum(_go_div(int(x) * fb, 100) for x in req[missing].tolist())
-                    r2 += _isum(req[missing])
-                    n2 += int(missing.sum())
+                        m2 += sum(_go_div(req[i] * fb, 100) for i in missing)
+                    r2 += sum(req[i] for i in missing)
+                    n2 += len(missing)
                 if up_unready:
-                    r2 += _isum(req[unready])
-                    n2 += int(unready.sum())
+                    r2 += sum(req[i] for i in unready)
+                    n2 += len(unready)
                 if r2 == 0:
                     raise HPAError("no metrics returned matched known pods")
                 new_ratio = _fdiv(float(_wrap32(_go_div(m2 * 100, r2))), float(target_util))
@@ -247,35 +252,32 @@ def _resource(src: Mapping[str, Any], spec_replicas: int, pods: PodArrays, sampl
                     nr = _ceil32(new_ratio * float(n2))
                     if not ((new_ratio < 1.0 and nr > spec_replicas) or (new_ratio > 1.0 and nr < spec_replicas)):
                         replicas = nr
-            current: dict[str, Any] = {"averageUtilization": utilization, "averageValue": _milli_quantity(raw)}
+            current: dict[str, Any] = {"averageUtilization": utilization, "averageValue": _mq(raw)}
             name = f"{resource} resource utilization (percentage of request)"
         else:
             target_usage = milli_value(target["averageValue"])
-            n_kept = int(kept.sum())
-            total = _isum(v[kept])
-            usage = _go_div(total, n_kept)
+            usage = _go_div(m_total, n_kept)
             ratio = _fdiv(float(usage), float(target_usage))
             replicas = spec_replicas
-            up_unready = any_unready and ratio > 1.0
-            if not up_unready and not any_missing:
+            up_unready = bool(unready) and ratio > 1.0
+            if not up_unready and not missing:
                 if not tol.is_within(ratio):
-                    replicas = _ceil32(ratio * float(int(ready.sum())))
+                    replicas = _ceil32(ratio * float(n_kept))
             else:
-                t2, n2 = total, n_kept
-                if any_missing and ratio != 1.0:
-                    k = int(missing.sum())
+                t2, n2 = m_total, n_kept
+                if missing and ratio != 1.0:
                     if ratio < 1.0:
-                        t2 += target_usage * k
-                    n2 += k
+                        t2 += target_usage * len(missing)
+                    n2 += len(missing)
                 if up_unready:
-                    n2 += int(unready.sum())
+                    n2 += len(unready)
                 new_ratio = _fdiv(float(_go_div(t2, n2)), float(target_usage))
                 if not (tol.is_within(new_ratio) or (ratio < 1.0 and new_ratio > 1.0)
                         or (ratio > 1.0 and new_ratio < 1.0)):
                     nr = _ceil32(new_ratio * float(n2))
                     if not ((new_ratio < 1.0 and nr > spec_replicas) or (new_ratio > 1.0 and nr < spec_replicas)):
                         replicas = nr
-            current = {"averageValue": _milli_quantity(usage)}
+            current = {"averageValue": _mq(usage)}
             name = f"{resource} resource"
     except HPAError as e:
         err = f"failed to get {resource} {what}: {e}"
@@ -285,18 +287,24 @@ def _resource(src: Mapping[str, Any], spec_replicas: int, pods: PodArrays, sampl
     return MetricResult(replicas, name, ts, status, None, None, ())
 
 
+@lru_cache(maxsize=4096)
+def _mq(milli: int) -> str:
+    """``_milli_quantity`` (a quantity's canonical text of ``milli``/1000), memoised."""
+    return _milli_quantity(milli)
+
+
 def _external(spec: Mapping[str, Any], namespace: str, spec_replicas: int, status_replicas: int,
               pods: PodArrays, external: Mapping[str, Sequence[int]], ts: float, calc: ReplicaCalculator,
               tol: Tolerances) -> MetricResult:
     src = spec.get("external") or {}
     target = src.get("target") or {}
-    if target.get("value") is not None and target.get("averageValue") is None and pods.phase.size > 0:
+    if target.get("value") is not None and target.get("averageValue") is None and len(pods.phase) > 0:
         # the only piece that reads pods: the ready count (Running and Ready)
         metric = src.get("metric") or {}
         name = metric.get("name", "")
         values = external.get(name)
         if values:
-            ready = int(((pods.phase == _RUNNING) & pods.ready_true).sum())
+            ready = sum(1 for ph, r in zip(pods.phase, pods.ready_true) if ph == _RUNNING and r)
             usage = 0
             for x in values:
                 if x > 0 and usage > 2**63 - 1 - x:
@@ -313,13 +321,24 @@ def _external(spec: Mapping[str, Any], namespace: str, spec_replicas: int, statu
             else:
                 replicas = _ceil32(ratio)
             status = {"type": "External", "external": {"metric": _metric_identifier(metric),
-                                                       "current": {"value": _milli_quantity(usage)}}}
+                                                       "current": {"value": _mq(usage)}}}
             sel = go_label_selector_string(metric.get("selector"))
             return MetricResult(replicas, f"external metric {name}({sel})", GO_ZERO_TIME, status, None, None, ())
-    # everything else the exact code does without looking at the pods' fields
+    if target.get("averageValue") is not None:
+        metric = src.get("metric") or {}
+        name = metric.get("name", "")
+        values = external.get(name)
+        if values:
+            r = calc.get_external_per_pod_metric_replicas(status_replicas, milli_value(target["averageValue"]),
+                                                          list(values), tolerances=tol, timestamp=ts)
+            status = {"type": "External", "external": {"metric": _metric_identifier(metric),
+                                                       "current": {"averageValue": _mq(r.usage)}}}
+            sel = go_label_selector_string(metric.get("selector"))
+            return MetricResult(r.replicas, f"external metric {name}({sel})", r.timestamp, status, None, None, ())
+    # the errors, as the exact code gives them (it does not look at the pods' fields there)
     client = StaticMetricsClient(external=external, timestamp=ts)
     return compute_replicas_for_metric(spec, namespace=namespace, spec_replicas=spec_replicas,
-                                       status_replicas=status_replicas, pods=[{}] * int(pods.phase.size),
+                                       status_replicas=status_replicas, pods=[{}] * int(len(pods.phase)),
                                        metrics_client=client, calculator=calc, tolerances=tol, now=0.0)
 
 
