@@ -60,7 +60,7 @@ def test_json_shape_and_scorecard(default_inputs):
     assert set(j) == {"schema_version", "source", "days", "seed", "start_epoch_s", "scenarios",
                       "scorecard", "summary", "ground_truth"}
     ids = [m["id"] for m in j["scorecard"]]
-    assert ids == ["cpu-utilization", "memory-pressure", "pvc-unused", "hpa-responsiveness",
+    assert ids == ["cpu-utilization", "memory-pressure", "pvc-unused", "volume-full-runs", "hpa-responsiveness",
                    "oom-kills", "controller-availability", "quota-failed-runs", "alert-accuracy",
                    "runtime-variance", "exhaustion-recovery", "forecast-30d", "cost-reduction"]
     for m in j["scorecard"]:

@@ -139,6 +139,7 @@ class Run:
     run_time: float = 0.0
     state: str = "waiting"  # waiting | creating | kueue | pod | done | failed
     trace: int = -1  # the trace record it replays (provisor.sim.trace), -1 for synthetic runs
+    last_failure: str = ""  # why its last pod failed (OOMKilled, VolumeFull, ...)
 
 
 @dataclass(eq=False)
@@ -250,7 +251,7 @@ class Engine:
             "quota_failed_runs", "runs_completed", "runs_failed", "runs_rejected",
             "workflows_completed", "workflows_failed", "pods_seen", "pods_pressure",
             "scheduled", "pvc_runs", "pvc_unused_sum", "node_cpu_used",
-            "drain_evictions", "drain_429")}
+            "drain_evictions", "drain_429", "volume_full_pods", "runs_failed_volume_full")}
         self.queue_waits: list[float] = []
         self.slowdowns: list[float] = []
         self.hpa_reaction: list[float] = []
@@ -406,6 +407,9 @@ class Engine:
         self.s_written = np.zeros(n, np.float64)
         self.s_written_total = np.zeros(n, np.float64)
         self.s_pvc_size = np.zeros(n, np.float64)
+        #: work (seconds at full speed) at which the workspace volume is full: work x capacity
+        #: / bytes the run writes, when it writes more than the capacity; +inf otherwise
+        self.s_fill = np.full(n, np.inf)
         self.s_sched = np.zeros(n, bool)
         self.s_phase = np.zeros(n, np.int64)
         self.s_kreq_cpu = np.zeros(n, np.float64)
@@ -440,6 +444,7 @@ class Engine:
                   self.s_oom, self.s_pressure, self.s_demand, self.s_alloc, self.s_leak,
                   self.s_written):
             a[s] = 0.0
+        self.s_fill[s] = np.inf
         self.s_inburst[s] = False
         self.s_running[s] = False
         self.s_sched[s] = False
@@ -560,6 +565,8 @@ class Engine:
             self._node_back(ev.data)
         elif k == "complete":
             self._complete_event(ev.data)
+        elif k == "volume-full":
+            self._volume_full_event(ev.data)
         elif k == "rs-retry":
             self._reconcile_deployment(ev.data)
 
@@ -981,6 +988,8 @@ class Engine:
             st = run.stage
             self.s_run[s] = True
             self.s_work[s] = run.work
+            cap = float(pod.pvc_size)
+            self.s_fill[s] = run.work * cap / run.written if 0.0 < cap < run.written else np.inf
             self.s_ws_start[s] = st.memory.start
             self.s_ws_peak[s] = max(run.peak, st.memory.start)
             self.s_base[s] = st.cpu.base
@@ -995,9 +1004,13 @@ class Engine:
                 self.trace.started(self, s, run)
             lim = pod.cpu_lim
             full = lim <= 0 or max(st.cpu.burst, st.cpu.base) <= lim
-            if full and self.t + run.work <= self.next_tick:
+            end = run.work
+            fills = self.s_fill[s] < end
+            if fills:
+                end = float(self.s_fill[s])
+            if full and self.t + end <= self.next_tick:
                 self.s_sched[s] = True
-                self.at(self.t + run.work, "complete", (pod, s))
+                self.at(self.t + end, "volume-full" if fills else "complete", (pod, s))
             if run.first_start is None:
                 run.first_start = self.t
                 wait = self.t - run.enqueued
@@ -1008,6 +1021,7 @@ class Engine:
             self.s_run[s] = False
             self.s_noise[s] = 0.0
             self.s_leak[s] = 0.0
+            self.s_fill[s] = np.inf
         self.at(self.t + self.w.timings.readiness, "ready", pod)
 
     def _pod_ready(self, pod: Pod) -> None:
@@ -1108,8 +1122,15 @@ class Engine:
                 p = self.s_pod[s]
                 if p is not None:
                     self._oom_kill(p)
-            # completions not predicted (work finished inside the last interval)
             if run_idx.size:
+                # workspace volumes filled inside the last interval (not predicted)
+                full = run_idx[self.s_running[run_idx] & ~self.s_sched[run_idx]
+                               & (self.s_progress[run_idx] >= self.s_fill[run_idx])]
+                for s in full:
+                    p = self.s_pod[s]
+                    if p is not None:
+                        self._volume_full(p)
+                # completions not predicted (work finished inside the last interval)
                 done = run_idx[self.s_running[run_idx] & ~self.s_sched[run_idx]
                                & (self.s_progress[run_idx] >= self.s_work[run_idx])]
                 for s in done:
@@ -1127,12 +1148,14 @@ class Engine:
         """Runs that will finish before the next tick at the current rate get a completion
         event at the exact time (so queue waits and Little's law are not quantised by the
         tick)."""
-        left = self.s_work[run_idx] - self.s_progress[run_idx]
+        work = self.s_work[run_idx]
+        fill = self.s_fill[run_idx]
+        left = np.minimum(work, fill) - self.s_progress[run_idx]
         soon = (~self.s_sched[run_idx]) & (left > 0) & (r_rate > 0) & (left <= r_rate * self.tick)
-        for s, lft, r in zip(run_idx[soon], left[soon], r_rate[soon]):
+        for s, lft, r, f in zip(run_idx[soon], left[soon], r_rate[soon], (fill < work)[soon]):
             self.s_sched[s] = True
             p = self.s_pod[s]
-            self.at(self.t + float(lft / r), "complete", (p, int(s)))
+            self.at(self.t + float(lft / r), "volume-full" if f else "complete", (p, int(s)))
 
     def _complete_event(self, data: tuple["Pod", int]) -> None:
         pod, s = data
@@ -1140,6 +1163,47 @@ class Engine:
             return
         self.s_progress[s] = self.s_work[s]
         self._run_completed(pod)
+
+    def _volume_full_event(self, data: tuple["Pod", int]) -> None:
+        pod, s = data
+        if pod is None or pod.slot != s or not self.s_running[s] or not self.s_sched[s]:
+            return
+        self.s_progress[s] = self.s_fill[s]
+        self._volume_full(pod)
+
+    def _volume_full(self, pod: Pod) -> None:
+        """The workspace volume is full: the agent's next write fails with ENOSPC and its
+        container exits with code 1 (terminated reason ``Error``, as the kubelet reports a
+        non-zero exit). With ``restartPolicy: Never`` (agent Jobs) the pod is Failed and the Job
+        creates a replacement after its backoff, up to ``backoffLimit`` (``k8s.kubelet``'s Job
+        backoff); ``OnFailure``/``Always`` restart the container in place after
+        CrashLoopBackOff. A fresh pod gets a fresh ephemeral volume, so a run that writes more
+        than the volume holds fails every attempt."""
+        s = pod.slot
+        self.acc["volume_full_pods"] += 1
+        self.s_sched[s] = False
+        pvc = pod.pvcs[0]["metadata"]["name"] if pod.pvcs else ""
+        labels = {"namespace": pod.namespace, "pod": pod.name, "container": pod.container,
+                  "persistentvolumeclaim": pvc}
+        self.incidents.append(Incident("volume-full", self.t, self.t, labels,
+                                       f"workspace volume full ({pod.pvc_size} B): write failed with ENOSPC, "
+                                       "container exited with code 1"))
+        pod.last_reason = "Error"
+        if pod.run is not None:
+            pod.run.last_failure = "VolumeFull"
+        policy = (pod.obj.get("spec") or {}).get("restartPolicy", "Always")
+        if policy in ("Always", "OnFailure"):
+            self.s_running[s] = False
+            pod.restarts += 1
+            pod.ready = False
+            delay = kl.container_backoff(pod.crash_backoff_restarts)
+            pod.crash_backoff_restarts += 1
+            self.s_restarts[s] += 1
+            self.recorder.reason_slots.add(s)
+            self.at(self.t + delay, "restart", pod)
+        else:
+            pod.terminated_reason = "Error"
+            self._pod_failed(pod, "VolumeFull")
 
     def _availability(self, dt: float) -> None:
         for key in sorted(self.deployments):
@@ -1261,6 +1325,8 @@ class Engine:
     def _run_failed(self, run: Run, why: str) -> None:
         run.state = "failed"
         self.acc["runs_failed"] += 1
+        if run.last_failure == "VolumeFull" and why.endswith("VolumeFull"):
+            self.acc["runs_failed_volume_full"] += 1
         self.recorder.count("provisor_runs_failed_total", {"agent": run.cls.name}, 1)
         self.acc["workflows_failed"] += 1
         run.wf.done = True

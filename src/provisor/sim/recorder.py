@@ -2,7 +2,9 @@
 
 Every ``scrape`` interval it samples cAdvisor (``job="kubelet"``,
 ``metrics_path="/metrics/cadvisor"``), kube-state-metrics (``job="kube-state-metrics"``),
-kubelet volume stats and a few ``provisor_*`` series. Per-container values are gathered
+kubelet volume stats (``kubelet_volume_stats_{capacity,used,available}_bytes`` with labels
+``namespace`` and ``persistentvolumeclaim``, as kubernetes/kubernetes
+``pkg/kubelet/metrics/collectors/volume_stats.go`` exports them) and a few ``provisor_*`` series. Per-container values are gathered
 from the engine's slot arrays with numpy (one array per metric per scrape, indexed by series
 id); Python runs only when a pod is created or ends. ``finish`` turns the chunks into a
 ``provisor.series.SeriesSet`` whose timestamps are ``START_EPOCH + simulated seconds``.
@@ -60,6 +62,7 @@ HELP: dict[str, tuple[str, str]] = {
     "kube_persistentvolumeclaim_resource_requests_storage_bytes": ("gauge", "The capacity of storage requested by the persistent volume claim."),
     "kubelet_volume_stats_capacity_bytes": ("gauge", "Capacity in bytes of the volume"),
     "kubelet_volume_stats_used_bytes": ("gauge", "Number of used bytes in the volume"),
+    "kubelet_volume_stats_available_bytes": ("gauge", "Number of available bytes in the volume"),
     "kube_node_status_allocatable": ("gauge", "The allocatable for different resources of a node that are available for scheduling."),
     "kube_node_status_capacity": ("gauge", "The capacity for different resources of a node."),
     "provisor_queue_length": ("gauge", "Agent runs waiting for a concurrency slot or for quota, by agent class."),
@@ -90,6 +93,7 @@ POD_SERIES: dict[str, tuple[str, str, dict[str, str]]] = {
     "pvc_req": ("kube_persistentvolumeclaim_resource_requests_storage_bytes", "pvc-ksm", {}),
     "pvc_cap": ("kubelet_volume_stats_capacity_bytes", "pvc-kubelet", {}),
     "pvc_used": ("kubelet_volume_stats_used_bytes", "pvc-kubelet", {}),
+    "pvc_avail": ("kubelet_volume_stats_available_bytes", "pvc-kubelet", {}),
     **{f"phase{i}": ("kube_pod_status_phase", "phase", {"phase": ph}) for i, ph in enumerate(PHASES)},
     "klabels": ("kube_pod_labels", "labels", {}),
 }
@@ -171,6 +175,7 @@ class Recorder:
                "req_cpu": pod.cpu_req > 0, "req_mem": pod.mem_req > 0,
                "lim_cpu": pod.cpu_lim > 0, "lim_mem": pod.mem_lim > 0, "restarts": True,
                "pvc_req": bool(pvc), "pvc_cap": bool(pvc), "pvc_used": bool(pvc),
+               "pvc_avail": bool(pvc),
                **{f"phase{i}": True for i in range(len(PHASES))}, "klabels": True}
         for key, code in POD_CODE.items():
             self._slot_arr(key)[s] = base + code if has[key] else -1
@@ -213,13 +218,17 @@ class Recorder:
         if has.any():
             ps = slots[has]
             self._emit(pv[has], t, e.s_pvc_size[ps])
-            run = (codes[has] == 1) | (codes[has] == 2)
+            # mounted volumes: running and succeeded pods, and the last sample of a pod that
+            # failed because its volume filled (the kubelet's view before it unmounts)
+            run = (codes[has] == 1) | (codes[has] == 2) | ((codes[has] == 3) & (e.s_progress[ps] >= e.s_fill[ps]))
             if run.any():
                 rs = ps[run]
                 frac = np.minimum(e.s_progress[rs] / np.where(e.s_work[rs] > 0, e.s_work[rs], 1.0), 1.0)
-                used = np.minimum(e.s_written_total[rs] * frac, e.s_pvc_size[rs])
-                self._emit(self._slot_arr("pvc_cap")[rs], t, e.s_pvc_size[rs])
+                cap = e.s_pvc_size[rs]
+                used = np.minimum(e.s_written_total[rs] * frac, cap)
+                self._emit(self._slot_arr("pvc_cap")[rs], t, cap)
                 self._emit(self._slot_arr("pvc_used")[rs], t, used)
+                self._emit(self._slot_arr("pvc_avail")[rs], t, cap - used)
         for s in slots[np.isin(slots, np.fromiter(self.reason_slots, np.int64, len(self.reason_slots)))] \
                 if self.reason_slots else ():
             p = e.s_pod[int(s)]
