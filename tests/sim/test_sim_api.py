@@ -68,7 +68,7 @@ def test_json_shape_and_scorecard(default_inputs):
     for k in ("alert-accuracy", "forecast-30d", "cost-reduction"):
         assert r.scorecard.get(k).status == "not-computed"
     r.scorecard.set("alert-accuracy", 0.97, "pass")
-    assert r.to_json()["scorecard"][7]["value"] == 0.97
+    assert r.to_json()["scorecard"][8]["value"] == 0.97
     with pytest.raises(ValueError):
         r.scorecard.set("alert-accuracy", 1.0, "maybe")  # type: ignore[arg-type]
     s = j["summary"]
