@@ -15,7 +15,13 @@ from hypothesis import strategies as st
 
 from provisor.k8s.hpa import HPAState, PodMetric, StaticMetricsClient, reconcile_autoscaler
 from provisor.k8s.hpa.defaults import set_defaults_horizontal_pod_autoscaler
-from provisor.k8s.hpa.fast import PHASE_CODES, CompiledHPA, PodArrays, ResourceSamples, fast_reconcile_autoscaler
+from provisor.k8s.hpa.fast import (
+    PHASE_CODES,
+    CompiledHPA,
+    PodArrays,
+    ResourceSamples,
+    fast_reconcile_autoscaler,
+)
 
 PHASES = list(PHASE_CODES)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from simkit import inputs, one_stage, pod_template
 
 from provisor.sim import simulate
-from simkit import inputs, one_stage, pod_template
 
 GI = 2**30
 

@@ -34,6 +34,7 @@ expressed). Units: milli-values (millicores for CPU), seconds.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -75,7 +76,7 @@ from provisor.k8s.hpa.replica_calculator import (
     milli_value,
 )
 
-__all__ = ["PHASE_CODES", "PodArrays", "ResourceSamples", "CompiledHPA", "fast_reconcile_autoscaler"]
+__all__ = ["PHASE_CODES", "CompiledHPA", "PodArrays", "ResourceSamples", "fast_reconcile_autoscaler"]
 
 #: ``PodArrays.phase`` codes.
 PHASE_CODES = {"Pending": 0, "Running": 1, "Succeeded": 2, "Failed": 3, "Unknown": 4}
@@ -136,9 +137,10 @@ class CompiledHPA:
     config: ControllerConfig
 
     @classmethod
-    def compile(cls, hpa: Mapping[str, Any], config: ControllerConfig = ControllerConfig()) -> "CompiledHPA | None":
+    def compile(cls, hpa: Mapping[str, Any], config: ControllerConfig | None = None) -> CompiledHPA | None:
         """Read ``hpa`` (autoscaling/v2 JSON form, API defaults applied); ``None`` when a
         metric is of a kind the fast path does not take (see the module docstring)."""
+        config = ControllerConfig() if config is None else config
         spec = hpa.get("spec") or {}
         meta = hpa.get("metadata") or {}
         for m in spec.get("metrics") or ():
@@ -184,7 +186,7 @@ def _groups(pods: PodArrays, s: ResourceSamples, is_cpu: bool, calc: ReplicaCalc
             continue
         if is_cpu:
             start = pods.start[i]
-            if not pods.has_ready[i] or start != start:
+            if not pods.has_ready[i] or math.isnan(start):
                 unready.append(i)
                 continue
             if start + init > now:
@@ -338,7 +340,7 @@ def _external(spec: Mapping[str, Any], namespace: str, spec_replicas: int, statu
     # the errors, as the exact code gives them (it does not look at the pods' fields there)
     client = StaticMetricsClient(external=external, timestamp=ts)
     return compute_replicas_for_metric(spec, namespace=namespace, spec_replicas=spec_replicas,
-                                       status_replicas=status_replicas, pods=[{}] * int(len(pods.phase)),
+                                       status_replicas=status_replicas, pods=[{}] * len(pods.phase),
                                        metrics_client=client, calculator=calc, tolerances=tol, now=0.0)
 
 
