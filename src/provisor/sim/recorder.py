@@ -205,19 +205,20 @@ class Recorder:
     def _ksm(self, slots: np.ndarray, t: float) -> None:
         """kube-state-metrics and volume series of the pods in ``slots`` (vectorised)."""
         e = self.eng
+        out: list[tuple[np.ndarray, np.ndarray]] = []
         for key, src in (("req_cpu", e.s_kreq_cpu), ("req_mem", e.s_kreq_mem),
                          ("lim_cpu", e.s_klim_cpu), ("lim_mem", e.s_klim_mem),
                          ("restarts", e.s_restarts)):
-            self._emit(self._slot_arr(key)[slots], t, src[slots])
+            out.append((self._slot_arr(key)[slots], src[slots]))
         codes = e.s_phase[slots]
         for i in range(len(PHASES)):
-            self._emit(self._slot_arr(f"phase{i}")[slots], t, (codes == i).astype(np.float64))
-        self._emit(self._slot_arr("klabels")[slots], t, np.ones(slots.size, np.float64))
+            out.append((self._slot_arr(f"phase{i}")[slots], (codes == i).astype(np.float64)))
+        out.append((self._slot_arr("klabels")[slots], np.ones(slots.size, np.float64)))
         pv = self._slot_arr("pvc_req")[slots]
         has = pv >= 0
         if has.any():
             ps = slots[has]
-            self._emit(pv[has], t, e.s_pvc_size[ps])
+            out.append((pv[has], e.s_pvc_size[ps]))
             # mounted volumes: running and succeeded pods, and the last sample of a pod that
             # failed because its volume filled (the kubelet's view before it unmounts)
             run = (codes[has] == 1) | (codes[has] == 2) | ((codes[has] == 3) & (e.s_progress[ps] >= e.s_fill[ps]))
@@ -226,9 +227,10 @@ class Recorder:
                 frac = np.minimum(e.s_progress[rs] / np.where(e.s_work[rs] > 0, e.s_work[rs], 1.0), 1.0)
                 cap = e.s_pvc_size[rs]
                 used = np.minimum(e.s_written_total[rs] * frac, cap)
-                self._emit(self._slot_arr("pvc_cap")[rs], t, cap)
-                self._emit(self._slot_arr("pvc_used")[rs], t, used)
-                self._emit(self._slot_arr("pvc_avail")[rs], t, cap - used)
+                out.append((self._slot_arr("pvc_cap")[rs], cap))
+                out.append((self._slot_arr("pvc_used")[rs], used))
+                out.append((self._slot_arr("pvc_avail")[rs], cap - used))
+        self._emit_many(out, t)
         for s in slots[np.isin(slots, np.fromiter(self.reason_slots, np.int64, len(self.reason_slots)))] \
                 if self.reason_slots else ():
             p = e.s_pod[int(s)]
@@ -275,6 +277,11 @@ class Recorder:
         self._pend_sid.append(sids[keep])
         self._pend_v.append(np.asarray(vals, np.float64)[keep])
 
+    def _emit_many(self, pairs: list[tuple[np.ndarray, np.ndarray]], t: float) -> None:
+        """``_emit`` of several (series ids, values) pairs at once (the same chunk, in order)."""
+        self._emit(np.concatenate([p[0] for p in pairs]), t,
+                   np.concatenate([np.asarray(p[1], np.float64) for p in pairs]))
+
     def _flush(self) -> None:
         if self._pending_t is None:
             return
@@ -289,9 +296,7 @@ class Recorder:
         e = self.eng
         src = {"cpu_total": e.s_cpu_total, "ws": e.s_ws, "periods": e.s_periods,
                "throttled": e.s_throttled, "mem_limit": e.s_mem_lim, "oom": e.s_oom}
-        for name in _SLOT:
-            arr = self._slot_arr(name)
-            self._emit(arr[slots], t, src[name][slots])
+        self._emit_many([(self._slot_arr(name)[slots], src[name][slots]) for name in _SLOT], t)
 
     def scrape(self, t: float) -> None:
         e = self.eng
