@@ -128,6 +128,10 @@ step_st = st.fixed_dictionaries({
 @given(metrics=st.lists(metric_st, max_size=3), mn=st.integers(0, 3), mx=st.integers(1, 12),
        behavior=behavior_st, replicas=st.integers(0, 14), steps=st.lists(step_st, min_size=1, max_size=5))
 def test_fast_path_equals_reconcile_autoscaler(metrics, mn, mx, behavior, replicas, steps):
+    _check(metrics, mn, mx, behavior, replicas, steps)
+
+
+def _check(metrics, mn, mx, behavior, replicas, steps):
     hpa = _hpa(metrics, mn, mx, behavior)
     compiled = CompiledHPA.compile(hpa)
     assert compiled is not None
@@ -161,6 +165,22 @@ def test_fast_path_equals_reconcile_autoscaler(metrics, mn, mx, behavior, replic
         state_f, status_f = fast.state, fast.status
         if exact.rescale:
             rep = exact.desired_replicas
+
+
+long_step_st = st.fixed_dictionaries({
+    "pods": st.lists(pod_st, max_size=2), "queue": st.lists(st.integers(0, 50000), max_size=1),
+    "dt": st.just(15.0), "status_delta": st.just(0)})
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(metrics=st.lists(metric_st, min_size=1, max_size=2), mn=st.integers(1, 3), mx=st.integers(3, 12),
+       behavior=behavior_st, replicas=st.integers(1, 12),
+       steps=st.lists(long_step_st, min_size=30, max_size=60))
+def test_fast_path_over_long_histories(metrics, mn, mx, behavior, replicas, steps):
+    """Many 15 s syncs: stabilization windows full of recommendations (the numpy mirror's
+    slot reuse), scale events aging out of their policy periods."""
+    _check(metrics, mn, mx, behavior, replicas, steps)
 
 
 def test_compile_declines_what_it_does_not_take():
