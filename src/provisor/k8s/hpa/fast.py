@@ -136,7 +136,7 @@ class _Recommendations:
     """A numpy mirror (timestamps, replicas) of the recommendations tuple it was built from
     (``recs``, compared by identity): rebuilt when another tuple comes in."""
 
-    __slots__ = ("recs", "ts", "rec")
+    __slots__ = ("rec", "recs", "ts")
 
     def __init__(self) -> None:
         self.recs: tuple[TimestampedRecommendation, ...] | None = None
@@ -167,7 +167,7 @@ class _Recommendations:
         return out
 
 
-def _normalize(hpa: "CompiledHPA", state: HPAState, current: int, desired: int, now: float) -> Normalization:
+def _normalize(hpa: CompiledHPA, state: HPAState, current: int, desired: int, now: float) -> Normalization:
     """``normalize_desired_replicas`` (no behavior) or ``normalize_desired_replicas_with_behaviors``
     with the stabilization window computed over the recommendations' numpy mirror."""
     mn, mx, cfg = hpa.min_replicas, hpa.max_replicas, hpa.config
@@ -206,10 +206,8 @@ def _normalize(hpa: "CompiledHPA", state: HPAState, current: int, desired: int, 
         down_rec = max(int(rv[m].max()), down_rec)
     oi = np.flatnonzero((ts < up_cutoff) & (ts < down_cutoff))
     recommendation = current
-    if recommendation < up_rec:
-        recommendation = up_rec
-    if recommendation > down_rec:
-        recommendation = down_rec
+    recommendation = max(recommendation, up_rec)
+    recommendation = min(recommendation, down_rec)
     new_recs = mirror.store(recs, int(oi[-1]) if oi.size else None, desired, now)
     new_state = HPAState(new_recs, state.scale_up_events, state.scale_down_events)
     if recommendation != desired:
