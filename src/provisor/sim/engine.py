@@ -33,6 +33,9 @@ import numpy as np
 from provisor.conventions import ANNOTATION_MAX_CONCURRENCY
 from provisor.k8s import AdmissionError
 from provisor.k8s import kubelet as kl
+from provisor.k8s.hpa.fast import PHASE_CODES as _HPA_PHASE
+from provisor.k8s.hpa.fast import CompiledHPA, PodArrays, ResourceSamples, fast_reconcile_autoscaler
+from provisor.k8s.hpa.replica_calculator import HPAError, calculate_requests
 from provisor.policy.workload import (
     Constant,
     Empirical,
@@ -1489,15 +1492,6 @@ class Engine:
         exact path builds as Pod dicts and ``PodMetric``s), or ``None`` when the HPA or a pod
         needs the exact path (a metric type the fast path does not take, a pod whose request
         ``calculate_requests`` refuses)."""
-        from provisor.k8s.hpa.fast import (
-            PHASE_CODES,
-            CompiledHPA,
-            PodArrays,
-            ResourceSamples,
-            fast_reconcile_autoscaler,
-        )
-        from provisor.k8s.hpa.replica_calculator import GO_ZERO_TIME, HPAError, calculate_requests
-
         spec = d.hpa.get("spec") if d.hpa is not None else None
         if d.hpa_fast is None or d.hpa_fast[0] is not spec:
             comp = CompiledHPA.compile(d.hpa or {})
@@ -1511,21 +1505,9 @@ class Engine:
             return None
         pods = d.pods
         reqs: dict[str, list[int]] = {r: [] for r in need}
-        phase: list[int] = []
-        deleting: list[bool] = []
-        ready: list[bool] = []
-        not_ready: list[bool] = []
-        start: list[float] = []
-        ltt: list[float] = []
-        present: list[bool] = []
-        cpu_v: list[int] = []
-        mem_v: list[int] = []
-        tick = self.tick
-        t = self.t
-        running = self.s_running
         for p in pods:
+            cache = p.hpa_requests
             for r in need:
-                cache = p.hpa_requests
                 if r not in cache:
                     try:
                         cache[r] = calculate_requests([p.obj], "", r)[p.name]
@@ -1535,28 +1517,32 @@ class Engine:
                 if v is None:
                     return None
                 reqs[r].append(v)
-            phase.append(PHASE_CODES[p.phase])
-            deleting.append(p.terminating or "deletionTimestamp" in (p.obj.get("metadata") or {}))
-            ready.append(p.ready)
-            not_ready.append(not p.ready)
+        tick = self.tick
+        t = self.t
+        n = len(pods)
+        running = self.s_running
+        ready = [p.ready for p in pods]
+        start: list[float] = []
+        present: list[bool] = []
+        for p in pods:
             if p.started is not None:
                 start.append(p.started)
+                sl = p.slot
+                present.append(sl >= 0 and bool(running[sl]) and t - p.started >= tick)
             else:  # what an earlier _pod_for_k8s left in the object, as the exact path reads it
                 st0 = (p.obj.get("status") or {}).get("startTime")
                 start.append(math.nan if st0 is None else float(st0))
-            lt = p.ready_at if p.ready_at is not None else (p.started or p.created)
-            ltt.append(GO_ZERO_TIME if lt is None else lt)
-            sl = p.slot
-            if sl >= 0 and running[sl] and p.started is not None and t - p.started >= tick:
-                present.append(True)
-                cpu_v.append(int(self.s_alloc[sl]))
-                mem_v.append(int(self.s_ws[sl]) * 1000)
-            else:
                 present.append(False)
-                cpu_v.append(0)
-                mem_v.append(0)
-        n = len(pods)
-        arrays = PodArrays(phase, deleting, [True] * n, ready, not_ready, start, ltt, reqs)
+        slots = [p.slot if ok else 0 for p, ok in zip(pods, present)]
+        alloc = self.s_alloc[slots].tolist() if n else []
+        wss = self.s_ws[slots].tolist() if n else []
+        cpu_v = [int(a) if ok else 0 for a, ok in zip(alloc, present)]
+        mem_v = [int(w) * 1000 if ok else 0 for w, ok in zip(wss, present)]
+        arrays = PodArrays(
+            [_HPA_PHASE[p.phase] for p in pods],
+            [p.terminating or "deletionTimestamp" in (p.obj.get("metadata") or {}) for p in pods],
+            [True] * n, ready, [not r for r in ready], start,
+            [p.ready_at if p.ready_at is not None else (p.started or p.created) for p in pods], reqs)
         ts = [math.floor(t / tick) * tick] * n
         win = [tick] * n
         samples = {"cpu": ResourceSamples(present, cpu_v, ts, win),

@@ -36,26 +36,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-import numpy as np
-
 from provisor.k8s.hpa.behavior import (
-    _MSG_DOWN_STABILIZED,
-    _MSG_READY,
-    _MSG_UP_STABILIZED,
     Behavior,
     HPAState,
-    Normalization,
-    NormalizationArg,
-    ScalingRules,
-    TimestampedRecommendation,
-    convert_desired_replicas_with_behavior_rate,
-    convert_desired_replicas_with_rules,
-    generate_hpa_scale_down_rules,
-    generate_hpa_scale_up_rules,
+    normalize_desired_replicas,
+    normalize_desired_replicas_with_behaviors,
     record_initial_recommendation,
     store_scale_event,
 )
@@ -132,96 +121,6 @@ class ResourceSamples(NamedTuple):
     window: Sequence[float]
 
 
-class _Recommendations:
-    """A numpy mirror (timestamps, replicas) of the recommendations tuple it was built from
-    (``recs``, compared by identity): rebuilt when another tuple comes in."""
-
-    __slots__ = ("rec", "recs", "ts")
-
-    def __init__(self) -> None:
-        self.recs: tuple[TimestampedRecommendation, ...] | None = None
-        self.ts = np.empty(0, np.float64)
-        self.rec = np.empty(0, np.int64)
-
-    def sync(self, recs: tuple[TimestampedRecommendation, ...]) -> None:
-        if recs is not self.recs:
-            self.ts = np.array([r.timestamp for r in recs], np.float64)
-            self.rec = np.array([r.recommendation for r in recs], np.int64)
-            self.recs = recs
-
-    def store(self, recs: tuple[TimestampedRecommendation, ...], old_index: int | None, desired: int,
-              now: float) -> tuple[TimestampedRecommendation, ...]:
-        """``_record``: the new recommendation replaces ``old_index`` or is appended."""
-        new = TimestampedRecommendation(desired, now)
-        items = list(recs)
-        if old_index is None:
-            items.append(new)
-            self.ts = np.append(self.ts, now)
-            self.rec = np.append(self.rec, desired)
-        else:
-            items[old_index] = new
-            self.ts[old_index] = now
-            self.rec[old_index] = desired
-        out = tuple(items)
-        self.recs = out
-        return out
-
-
-def _normalize(hpa: CompiledHPA, state: HPAState, current: int, desired: int, now: float) -> Normalization:
-    """``normalize_desired_replicas`` (no behavior) or ``normalize_desired_replicas_with_behaviors``
-    with the stabilization window computed over the recommendations' numpy mirror."""
-    mn, mx, cfg = hpa.min_replicas, hpa.max_replicas, hpa.config
-    mirror = hpa.mirror
-    recs = state.recommendations or ()
-    mirror.sync(recs)
-    ts, rv = mirror.ts, mirror.rec
-    if hpa.rules is None:
-        cutoff = now - cfg.downscale_stabilization_window
-        old = ts < cutoff
-        counted = ~old
-        stabilized = desired
-        if counted.any():
-            stabilized = max(int(rv[counted].max()), desired)
-        oi = np.flatnonzero(old)
-        new_recs = mirror.store(recs, int(oi[-1]) if oi.size else None, desired, now)
-        new_state = HPAState(new_recs, state.scale_up_events, state.scale_down_events)
-        if stabilized != desired:
-            able_reason, able_msg = "ScaleDownStabilized", _MSG_DOWN_STABILIZED
-        else:
-            able_reason, able_msg = "ReadyForNewScale", _MSG_READY
-        out, reason, message = convert_desired_replicas_with_rules(
-            current, stabilized, mn, mx, scale_up_limit_factor=cfg.scale_up_limit_factor,
-            scale_up_limit_minimum=cfg.scale_up_limit_minimum)
-        return Normalization(out, new_state, able_reason, able_msg, out != stabilized, reason, message)
-    up, down = hpa.rules
-    args = NormalizationArg(up, down, mn, mx, current, desired)
-    up_cutoff = now - (up.stabilization_window_seconds or 0)
-    down_cutoff = now - (down.stabilization_window_seconds or 0)
-    up_rec = down_rec = desired
-    m = ts > up_cutoff
-    if m.any():
-        up_rec = min(int(rv[m].min()), up_rec)
-    m = ts > down_cutoff
-    if m.any():
-        down_rec = max(int(rv[m].max()), down_rec)
-    oi = np.flatnonzero((ts < up_cutoff) & (ts < down_cutoff))
-    recommendation = current
-    recommendation = max(recommendation, up_rec)
-    recommendation = min(recommendation, down_rec)
-    new_recs = mirror.store(recs, int(oi[-1]) if oi.size else None, desired, now)
-    new_state = HPAState(new_recs, state.scale_up_events, state.scale_down_events)
-    if recommendation != desired:
-        if desired >= current:
-            able_reason, able_msg = "ScaleUpStabilized", _MSG_UP_STABILIZED
-        else:
-            able_reason, able_msg = "ScaleDownStabilized", _MSG_DOWN_STABILIZED
-    else:
-        able_reason, able_msg = "ReadyForNewScale", _MSG_READY
-    out, lim_reason, lim_msg = convert_desired_replicas_with_behavior_rate(
-        args._replace(desired_replicas=recommendation), new_state, now)
-    return Normalization(out, new_state, able_reason, able_msg, out != recommendation, lim_reason, lim_msg)
-
-
 @dataclass(frozen=True)
 class CompiledHPA:
     """An HPA's spec read once: ``namespace``, ``reference`` (kind/namespace/name, as in the
@@ -236,10 +135,6 @@ class CompiledHPA:
     behavior: Behavior | None
     tolerances: Tolerances
     config: ControllerConfig
-    #: the behavior's (scale-up, scale-down) rules as the normalizer uses them (API defaults
-    #: for a missing direction, the controller's window for an unset scale-down window)
-    rules: tuple[ScalingRules, ScalingRules] | None = None
-    mirror: _Recommendations = field(default_factory=_Recommendations, compare=False, repr=False)
 
     @classmethod
     def compile(cls, hpa: Mapping[str, Any], config: ControllerConfig | None = None) -> CompiledHPA | None:
@@ -264,20 +159,11 @@ class CompiledHPA:
         ref = spec.get("scaleTargetRef") or {}
         mn = spec.get("minReplicas")
         b = spec.get("behavior")
-        behavior = None if b is None else Behavior.from_dict(b)
-        rules = None
-        if behavior is not None:
-            up = behavior.scale_up or ScalingRules.from_dict(generate_hpa_scale_up_rules(None))
-            down = behavior.scale_down or ScalingRules.from_dict(generate_hpa_scale_down_rules(None))
-            assert up is not None and down is not None
-            if down.stabilization_window_seconds is None:
-                down = ScalingRules(int(config.downscale_stabilization_window), down.select_policy, down.policies,
-                                    down.tolerance)
-            rules = (up, down)
         return cls(ns, f"{ref.get('kind', '')}/{ns}/{ref.get('name', '')}", 1 if mn is None else int(mn),
-                   int(spec.get("maxReplicas", 0)), tuple(spec.get("metrics") or ()), behavior,
+                   int(spec.get("maxReplicas", 0)), tuple(spec.get("metrics") or ()),
+                   None if b is None else Behavior.from_dict(b),
                    tolerances_for_hpa(b, config.tolerance, configurable_tolerance=config.configurable_tolerance),
-                   config, rules)
+                   config)
 
 
 def _groups(pods: PodArrays, s: ResourceSamples, is_cpu: bool, calc: ReplicaCalculator,
@@ -560,7 +446,17 @@ def fast_reconcile_autoscaler(
             rescale_reason = f"{rescale_metric} above target"
         if desired < current:
             rescale_reason = "All metrics below target"
-        norm = _normalize(hpa, state, current, desired, now)
+        cfg = hpa.config
+        if hpa.behavior is None:
+            norm = normalize_desired_replicas(
+                state, current, desired, mn, mx, now,
+                downscale_stabilization_window=cfg.downscale_stabilization_window,
+                scale_up_limit_factor=cfg.scale_up_limit_factor,
+                scale_up_limit_minimum=cfg.scale_up_limit_minimum)
+        else:
+            norm = normalize_desired_replicas_with_behaviors(
+                state, hpa.behavior, current, desired, mn, mx, now,
+                downscale_stabilization_window=cfg.downscale_stabilization_window)
         state = norm.state
         set_condition_in_list(conditions, "AbleToScale", "True", norm.able_to_scale_reason,
                               norm.able_to_scale_message, now)
