@@ -1064,7 +1064,8 @@ class Engine:
         idx = np.flatnonzero(self.s_running)
         self._controller_demand()
         if idx.size:
-            run_idx = idx[self.s_run[idx]]
+            runm = self.s_run[idx]
+            run_idx = idx[runm]
             if run_idx.size:
                 u = self.rng.random(run_idx.size)
                 inb = self.s_inburst[run_idx]
@@ -1075,7 +1076,8 @@ class Engine:
                     self.trace.usage(self, run_idx)
             demand = self.s_demand[idx]
             lim = self.s_cpu_lim[idx]
-            capped = np.where(lim > 0, np.minimum(demand, lim), demand)
+            limited = lim > 0
+            capped = np.where(limited, np.minimum(demand, lim), demand)
             nodes = self.s_node[idx]
             node_sum = np.bincount(nodes, capped, minlength=self.N)
             alloc = capped.copy()
@@ -1084,24 +1086,27 @@ class Engine:
                 sel = np.flatnonzero(nodes == n)
                 alloc[sel] = _water_fill(capped[sel], self.s_cpu_req[idx[sel]], float(self.alloc_cpu[n]))
             self.s_alloc[idx] = alloc
-            rate = np.where(demand > 0, alloc / np.where(demand > 0, demand, 1.0), 1.0)
+            pos = demand > 0
+            rate = np.where(pos, alloc / np.where(pos, demand, 1.0), 1.0)
             if run_idx.size:
-                r_rate = rate[self.s_run[idx]]
+                r_rate = rate[runm]
                 # work accrues from the container's (re)start or the previous tick
-                span = np.minimum(self.t - self.s_start[run_idx], dt)
-                self.s_progress[run_idx] += np.maximum(span, 0.0) * r_rate
+                start = self.s_start[run_idx]
+                span = np.minimum(self.t - start, dt)
+                progress = self.s_progress[run_idx] + np.maximum(span, 0.0) * r_rate
+                self.s_progress[run_idx] = progress
                 self._predict_completions(run_idx, r_rate)
                 # memory: grows with work done, plus noise, plus a leak
-                frac = np.minimum(self.s_progress[run_idx] / self.s_work[run_idx], 1.0)
-                ws = self.s_ws_start[run_idx] + (self.s_ws_peak[run_idx] - self.s_ws_start[run_idx]) * frac
+                frac = np.minimum(progress / self.s_work[run_idx], 1.0)
+                ws_start = self.s_ws_start[run_idx]
+                ws = ws_start + (self.s_ws_peak[run_idx] - ws_start) * frac
                 noise = self.s_noise[run_idx]
                 ws = ws * (1.0 + noise * self.rng.standard_normal(run_idx.size))
-                ws = ws + self.s_leak[run_idx] * (self.t - self.s_start[run_idx])
+                ws = ws + self.s_leak[run_idx] * (self.t - start)
                 self.s_ws[run_idx] = np.maximum(ws, 0.0)
-                self.acc["agent_cpu_used"] += float(alloc[self.s_run[idx]].sum()) * dt
+                self.acc["agent_cpu_used"] += float(alloc[runm].sum()) * dt
                 self.acc["agent_cpu_req"] += float(self.s_cpu_req[run_idx].sum()) * dt
             periods = dt / kl.CFS_PERIOD_SECONDS
-            limited = lim > 0
             throttled = limited & (demand > lim)
             self.s_periods[idx] += np.where(limited, periods, 0.0)
             self.s_throttled[idx] += np.where(throttled, periods, 0.0)
@@ -1111,16 +1116,19 @@ class Engine:
             self.acc["node_cpu_used"] += float(alloc.sum()) * dt
             # memory pressure of a container: working set above 90% of its limit for >= 60 s
             mlim = self.s_mem_lim[idx]
-            hot = (mlim > 0) & (self.s_ws[idx] > 0.9 * mlim)
-            self.s_pressure[idx] = np.where(hot, self.s_pressure[idx] + dt, 0.0)
-            for s in idx[(self.s_pressure[idx] >= 60.0)]:
+            ws_all = self.s_ws[idx]
+            mlimited = mlim > 0
+            hot = mlimited & (ws_all > 0.9 * mlim)
+            pressure = np.where(hot, self.s_pressure[idx] + dt, 0.0)
+            self.s_pressure[idx] = pressure
+            for s in idx[pressure >= 60.0]:
                 p = self.s_pod[s]
                 if p is not None and not p.pressure_counted:
                     p.pressure_counted = True
                     self.acc["pods_pressure"] += 1
-            self.recorder.conditions(idx)
+            self.recorder.conditions(idx, lim, alloc, mlim, ws_all)
             # OOM kills
-            oom = idx[(mlim > 0) & (self.s_ws[idx] > mlim)]
+            oom = idx[mlimited & (ws_all > mlim)]
             for s in oom:
                 p = self.s_pod[s]
                 if p is not None:

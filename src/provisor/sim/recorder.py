@@ -372,13 +372,15 @@ class Recorder:
 
     # -- ground truth for alerts ---------------------------------------------------------------
 
-    def conditions(self, idx: np.ndarray) -> None:
+    def conditions(self, idx: np.ndarray, lim: np.ndarray, alloc: np.ndarray, mlim: np.ndarray,
+                   ws: np.ndarray) -> None:
+        """Open and close the ``cpu-high`` / ``memory-high`` ground-truth intervals of the running
+        containers ``idx`` (their CPU limit and allocation, millicores; memory limit and
+        working set, bytes: the engine's arrays at ``idx``)."""
         e = self.eng
         t = e.t
-        lim = e.s_cpu_lim[idx]
-        cpu_hi = (lim > 0) & (e.s_alloc[idx] > 0.8 * lim)
-        mlim = e.s_mem_lim[idx]
-        mem_hi = (mlim > 0) & (e.s_ws[idx] > 0.85 * mlim)
+        cpu_hi = (lim > 0) & (alloc > 0.8 * lim)
+        mem_hi = (mlim > 0) & (ws > 0.85 * mlim)
         for flags, store, kind in ((cpu_hi, self.cpu_hi, "cpu-high"), (mem_hi, self.mem_hi, "memory-high")):
             on = set(int(s) for s in idx[flags])
             for s in on:
