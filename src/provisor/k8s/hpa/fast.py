@@ -1,4 +1,4 @@
-"""A fast path for ``reconcile_autoscaler`` over pod arrays (numpy), for the twin's hot loop.
+"""A fast path for ``reconcile_autoscaler`` over per-pod sequences, for the twin's hot loop.
 
 It gives the same ``ReconcileResult`` (desired replicas, rescale and its reason, the status with
 its conditions and metric statuses, the next ``HPAState``, the events, the error) as
@@ -20,9 +20,10 @@ What is faster and why it is the same:
   quantities) and ``PodMetric`` maps on every sync; ``groupPods`` is one pass over them and
   the utilization ratio integer sums over index lists. (A Deployment's pods are tens at most:
   plain sequences measured faster than numpy arrays, whose per-call overhead dominated at
-  that size.)
+  that size; a numpy stabilization window over 61 recommendations measured slower too.)
 * metric-status quantities (``_milli_quantity``) are memoised;
-* the conditions list is copied shallowly (entries are copied only where they change).
+* the conditions list is copied one level deep (conditions are flat string dicts), not with
+  a recursive JSON copy.
 
 Accepted inputs (``CompiledHPA.compile`` answers ``None`` otherwise; use the exact function):
 metrics of type ``Resource`` (``averageUtilization`` or ``averageValue`` targets) and
