@@ -242,8 +242,12 @@ def _aggregate(group: list[Any], q: Quantity, t0: float, step: float, n: int) ->
             window = slice(k_lo, k_hi + 1)
             acc[window][vis] += 1.0 if q.count else vs[idx[vis]]
             present[window] |= vis
-        total = acc.reshape(n, m).mean(axis=1)
-        seen = present.reshape(n, m).any(axis=1)
+        # avg_over_time averages the subquery's points that have a value: where no series
+        # is visible (after the last sample + lookback, in the grid's last bucket) the sum
+        # is absent, not 0, so a bucket the data covers in part is not pulled towards 0.
+        points = present.reshape(n, m).sum(axis=1)
+        seen = points > 0
+        total = np.where(seen, acc.reshape(n, m).sum(axis=1) / np.maximum(points, 1), 0.0)
     if not seen.any():
         return None
     if not seen.all():
