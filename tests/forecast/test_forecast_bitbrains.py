@@ -1,6 +1,8 @@
 """The GWA-T-12 Bitbrains "Rnd" trace: train on July and August 2013, forecast September
 (30 days, hourly), score against what happened. The issue's goal: MASE < 1 against the
-seasonal naive forecast for most series, 95 % intervals covering about 95 % of the points."""
+seasonal naive forecast for most series, 95 % intervals covering about 95 % of the points.
+Measured: MASE < 1 on 8 of 12, mean coverage 0.964 (95 %) and 0.847 (80 %); before the
+horizon-aware conformal intervals the 95 % ones covered 0.985 (too wide)."""
 
 from __future__ import annotations
 
@@ -44,11 +46,15 @@ def test_september_forecast_beats_seasonal_naive(shared):
     cov95 = np.array([s.coverage95 for s in scores])
     cov80 = np.array([s.coverage80 for s in scores])
     print("\nBitbrains September:", [(fc.namespace, fc.quantity, fc.model,
-                                       round(fc.holdout.mase, 2), round(fc.holdout.coverage95, 2))
+                                       round(fc.holdout.mase, 2), round(fc.holdout.coverage80, 2),
+                                       round(fc.holdout.coverage95, 2))
                                       for fc in r.forecasts])
+    print(f"MASE < 1 on {(mase < 1).sum()}/12, median {np.median(mase):.2f}; "
+          f"mean coverage 80% {cov80.mean():.3f}, 95% {cov95.mean():.3f}")
     assert len(scores) == 12 and all(s.points == SEPT_HOURS for s in scores)
-    assert (mase < 1).sum() >= 7, mase          # most series beat the seasonal naive
+    assert (mase < 1).sum() >= 8, mase          # most series beat the seasonal naive
     assert np.median(mase) < 1
-    assert 0.88 <= cov95.mean() <= 1.0, cov95    # about 95 %
-    assert cov80.mean() >= 0.75, cov80
+    # calibrated, not only wide: about 95 % and 80 % (conformal by lead time)
+    assert 0.92 <= cov95.mean() <= 0.975, cov95
+    assert 0.75 <= cov80.mean() <= 0.90, cov80
     assert r.summary()["mase_below_1"] == int((mase < 1).sum())

@@ -104,6 +104,10 @@ class SeriesForecast:
         holdout: the score against the held-out actuals (``backtest=True`` only), and
             ``actual`` those actuals.
         limits: each limit's exhaustion; ``exhaustion`` the earliest (or None).
+        verified_s: the longest lead the model-selection backtest scored, seconds (0 without
+            one); on a history shorter than two weeks the forecast's trend is damped beyond
+            it (:func:`provisor.forecast.engine.hold_beyond`), so an exhaustion later than
+            this is the damped trend's, not a verified one's.
     """
 
     namespace: str
@@ -119,6 +123,7 @@ class SeriesForecast:
     holdout: Score | None = None
     actual: np.ndarray | None = None
     limits: list[Exhaustion] = field(default_factory=list)
+    verified_s: float = 0.0
 
     @property
     def score(self) -> Score | None:
@@ -148,6 +153,7 @@ class SeriesForecast:
             "backtest": {k: _score_dict(v, f) for k, v in self.scores.items()},
             "exhaustion": _exh_dict(self.exhaustion, f),
             "limits": [_exh_dict(e, f) for e in self.limits],
+            "verified_lead_days": f(self.verified_s / DAY_S),
             "end": {"mean": f(float(self.band.mean[-1])), "lo80": f(float(self.band.lo80[-1])),
                     "hi80": f(float(self.band.hi80[-1])), "lo95": f(float(self.band.lo95[-1])),
                     "hi95": f(float(self.band.hi95[-1]))},
@@ -251,7 +257,8 @@ def forecast_targets(targets: Sequence[Target], horizon_s: float = 30 * DAY_S, *
             hold = score_holdout(actual, fit.band, naive_forecast(y, h, tg.step_s))
         lims = [exhaustion(ft, fit.band.hi95, float(t[-1]), lim) for lim in tg.limits]
         out.append(SeriesForecast(tg.namespace, tg.quantity, tg.unit, fit.model, tg.step_s,
-                                  t, y, ft, fit.band, fit.scores, hold, actual, lims))
+                                  t, y, ft, fit.band, fit.scores, hold, actual, lims,
+                                  fit.verified * tg.step_s))
         if progress is not None:
             progress(i + 1, total, f"{tg.namespace or 'cluster'}/{tg.quantity}")
     return ForecastResult(out, horizon_s, backtest)

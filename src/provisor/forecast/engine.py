@@ -1,33 +1,69 @@
 """Forecasting one regular series: the candidate models, the rolling-origin backtest that
-picks one, the prediction intervals, and the scores.
+picks one, the horizon-aware conformal prediction intervals, and the scores.
 
-The models are statsforecast's (Nixtla, ``statsforecast.models``):
+Models (statsforecast, Nixtla, ``statsforecast.models``; Garza et al., "StatsForecast:
+lightning fast forecasting with statistical and econometric models", PyCon 2022):
 
-* ``AutoETS`` with the daily season (Hyndman & Khandakar's automatic ETS), fitted on the
-  last :data:`ETS_WINDOW_S` of history;
-* ``AutoARIMA`` with the daily season, a bounded stepwise search (p, q <= 2, P, Q <= 1,
-  15 models) fitted on the last :data:`ARIMA_WINDOW_S` of history: a seasonal ARIMA on two
-  months of hourly points takes minutes, on three weeks under a second;
-* ``MSTL`` with the daily and the weekly season (STL decomposition per season, the trend
-  forecast by a non-seasonal AutoETS);
+* ``AutoETS`` with the daily season (Hyndman et al. 2002 automatic ETS, additive errors),
+  on the last :data:`ETS_WINDOW_S` of history;
+* ``AutoARIMA`` with the daily season, a bounded stepwise search (Hyndman & Khandakar 2008;
+  p, q <= 2, P, Q <= 1, d, D <= 1, :data:`ARIMA_NMODELS` models, conditional-sum-of-squares
+  estimation) on the last :data:`ARIMA_WINDOW_S` of history;
+* ``MSTL`` with the daily and the weekly season (Bandara et al. 2021: STL per season, the
+  seasonally adjusted series forecast by a non-seasonal AutoETS);
 * ``SeasonalNaive`` with the weekly season (the daily one when history is shorter than two
   weeks): the floor. A model is chosen over it only when its backtest MASE is below 1.
 
-Scores (all on the original scale of the series):
+**Trend must earn its place.** AutoETS and MSTL's trend model may pick no trend, an
+additive or a damped one, AutoARIMA a drift; the backtest decides whether a trend model beats
+the others. On a history shorter than :data:`TREND_MIN_S` (two weekly seasons; the twin's 7
+days) the backtest cannot check a 30-day lead, and a week cannot tell growth from a burst, so
+the final forecast is trusted as is only up to the longest lead ``L`` the backtest verified
+(``Fit.verified``): beyond it the last verified season repeats and its trend is damped
+(:func:`hold_beyond`, ``phi = 1 - 1/L``), adding at most the growth shown over ``L`` points
+instead of extrapolating it for 30 days. A longer history lifts the damping.
+
+**Fit once, forward.** The rolling-origin backtest (:func:`backtest_origins`) has at least
+``windows`` origins (one per :data:`ORIGIN_SPACING_S` of history, at most
+:data:`MAX_WINDOWS`), evenly spaced, the first leaving two seasons of training; every window
+forecasts up to ``h`` points from its origin, or to the end of the history. Each model's search
+(ETS form, ARIMA orders, their parameters) runs *once*, on the history up to the first origin;
+the fitted specification is then applied to the history up to each later origin and to the
+whole history for the final forecast with statsforecast's ``forward`` (the states are filtered
+through the new data, the parameters kept: what ``StatsForecast.cross_validation(refit=False)``
+does). Nothing fitted has seen a point it is scored on.
+
+**Scores** (all on the original scale of the series):
 
 * **MASE** here is the mean absolute error of a model over the backtest windows divided by
-  the mean absolute error of the seasonal naive forecast over the *same* windows
+  the mean absolute error of the seasonal naive forecast over the *same* points
   (Hyndman & Koehler 2006 scale the error by a naive forecast's error; the naive forecast
-  used is the floor model itself, out of sample at the same horizon). Below 1 the model
-  beats the naive forecast; the naive forecast scores exactly 1.
-* **coverage** at 80 % and 95 %: the fraction of backtest points inside the interval.
+  used is the floor model itself, out of sample at the same leads). Below 1 the model beats
+  the naive forecast; the naive forecast scores exactly 1.
+* **coverage** at 80 % and 95 %: the fraction of backtest points inside intervals built, for
+  each window, from the residuals of the *other* windows only (leave-one-window-out, a
+  cross-conformal estimate, Vovk 2015), so it is an out-of-sample figure, not 95 % by
+  construction.
 
-Intervals are each model's own (statsforecast's ``level=[80, 95]``), made symmetric-widened
-by the *conformal factor* measured in the backtest: when a model's 95 % interval covered
-fewer than 95 % of the backtest points, its half-widths are multiplied by the smallest
-factor that would have covered 95 % (split conformal prediction on the rolling-origin
-residuals, Vovk et al.; the same factor set separately for the 80 % level). Intervals are
-never narrowed.
+**Intervals** are split-conformal and horizon-aware (Vovk, Gammerman & Shafer 2005; Lei et
+al. 2018; Stankeviciute et al. 2021 "Conformal time-series forecasting" calibrate per lead
+time), :func:`lead_quantiles`: the chosen model's backtest residuals ``actual - forecast`` are
+grouped by lead time into consecutive bins (at least :data:`MIN_BIN_POINTS` residuals and
+1/:data:`BINS` of them each) and, within a bin, by whether the forecast was at or above the
+median backtest forecast (Mondrian conformal prediction: a seasonal forecast's peaks get the
+errors seen at peaks); the half-width at lead ``l`` for level ``p`` is the finite-sample
+conformal quantile (rank ``ceil((m + 1) p)`` of ``m``) of the absolute residuals of ``l``'s
+bin and category. The interval is symmetric, can narrow as well as widen against the model's
+own, contains the mean (80 % inside 95 %), and never grows beyond what the residuals at that
+lead justify: beyond the longest lead the backtest measured it keeps the last bin's width (the
+models' own widths, which grow without bound for ETS with trend or ARIMA with a unit root,
+are not used). The upper bounds are further capped by :func:`record_caps`, the conformal
+upper bound of the "record" predictor (the history's maximum plus how far the backtest's
+actuals rose above the maximum before their origin, at that lead): a bursty series that never
+rose above its peak keeps its upper bound near the peak. The model's own statsforecast
+intervals are used only when the history is too short for a backtest window (then the floor
+is the model, its interval held at the first season's half-widths instead of growing with
+every season ahead).
 
 Everything is deterministic: the models are deterministic given the data, and no RNG is used.
 """
@@ -38,7 +74,7 @@ import math
 import os
 import warnings
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -48,8 +84,24 @@ WEEK_S = 7 * DAY_S
 
 #: AutoARIMA sees at most this much of the most recent history (seconds).
 ARIMA_WINDOW_S = 21 * DAY_S
-#: AutoETS sees at most this much (its search fits some 30 models; four weeks keep it fast).
+#: AutoARIMA's stepwise search stops after this many models.
+ARIMA_NMODELS = 5
+#: AutoETS sees at most this much (its search fits several models; four weeks keep it fast).
 ETS_WINDOW_S = 28 * DAY_S
+#: A trend is extrapolated only from a history at least this long (two weekly seasons).
+TREND_MIN_S = 2 * WEEK_S
+#: Residuals per lead-time bin of the conformal intervals (39 is the fewest for which a
+#: two-sided 95 % conformal quantile is finite; more make the bins' quantiles steadier).
+MIN_BIN_POINTS = 48
+#: The backtest has one origin per this much history (at least ``windows``, at most
+#: :data:`MAX_WINDOWS`).
+ORIGIN_SPACING_S = 2 * DAY_S
+#: At most this many lead-time bins (a bin holds at least 1/BINS of the residuals).
+BINS = 8
+#: Whether the interval is symmetric (conformal score ``|residual|``) or each side has its
+#: own quantile (scores ``residual`` and ``-residual`` at level ``(1 + p) / 2``).
+SYMMETRIC = True
+MAX_WINDOWS = 12
 
 #: Prediction-interval levels, percent.
 LEVELS = (80, 95)
@@ -86,12 +138,11 @@ class Score:
     Attributes:
         mase: MAE over the backtest windows / MAE of the seasonal naive forecast on the same
             points (nan when the naive forecast is exact on every point).
-        coverage80, coverage95: fraction (0..1) of backtest points inside the interval,
-            after the conformal widening.
+        coverage80, coverage95: fraction (0..1) of backtest points inside the conformal
+            interval built from the other windows' residuals (leave-one-window-out).
         points: number of backtest points scored.
         windows: number of backtest windows (origins).
-        horizon: points per window.
-        widen80, widen95: the conformal factor applied to the half-widths (>= 1).
+        horizon: the longest lead scored, in points (the first window's length).
     """
 
     mase: float
@@ -100,8 +151,6 @@ class Score:
     points: int
     windows: int
     horizon: int
-    widen80: float = 1.0
-    widen95: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -128,12 +177,18 @@ class Fit:
         scores: every candidate's backtest score (empty when ``backtest`` was off or the
             history was too short for one window).
         seasons: the season lengths used.
+        trend: whether the forecast extrapolates beyond the backtest's longest lead
+            (history >= :data:`TREND_MIN_S`); otherwise it is damped from ``verified`` on
+            (:func:`hold_beyond`).
+        verified: the longest lead the backtest scored, points (0 without a backtest).
     """
 
     model: str
     band: Band
     scores: dict[str, Score] = field(default_factory=dict)
     seasons: Seasons = Seasons(0, 0)
+    trend: bool = False
+    verified: int = 0
 
 
 def seasons_for(step_s: float, n: int) -> Seasons:
@@ -152,86 +207,298 @@ def seasons_for(step_s: float, n: int) -> Seasons:
     return Seasons(one(DAY_S), one(WEEK_S))
 
 
-def _models(names: Sequence[str], seasons: Seasons, step_s: float) -> list[tuple[str, object, int]]:
+def trend_allowed(step_s: float, n: int) -> bool:
+    """Whether a history of ``n`` points spaced ``step_s`` s may extrapolate a trend beyond
+    the backtest's longest lead: it spans at least :data:`TREND_MIN_S` (two weekly
+    seasons)."""
+    return n * step_s >= TREND_MIN_S - 1e-9
+
+
+def _models(names: Sequence[str], seasons: Seasons,
+            step_s: float) -> list[tuple[str, Any, int]]:
     """(name, statsforecast model, history window in points or 0 for all) for ``names``."""
     os.environ.setdefault("NIXTLA_NUMBA_CACHE", "1")
     from statsforecast.models import MSTL, AutoARIMA, AutoETS, SeasonalNaive
 
     d = seasons.daily or 1
-    out: list[tuple[str, object, int]] = []
+    t = "Z"
+    out: list[tuple[str, Any, int]] = []
     for name in names:
         if name == "AutoETS":
             # statsforecast's ETS allows seasons up to 24 points; beyond, non-seasonal.
-            out.append((name, AutoETS(season_length=d if d <= 24 else 1),
+            m = d if d <= 24 else 1
+            out.append((name, AutoETS(season_length=m, model=f"A{t}{'A' if m > 1 else 'N'}"),
                         int(ETS_WINDOW_S // step_s)))
         elif name == "AutoARIMA":
-            window = int(ARIMA_WINDOW_S // step_s)
-            out.append((name, AutoARIMA(season_length=d, max_p=2, max_q=2, max_P=1, max_Q=1,
-                                        approximation=True, nmodels=15), window))
+            # a seasonal ARIMA's state grows with the season: beyond a day of 24 points
+            # (finer than hourly) ARIMA goes non-seasonal, like ETS; MSTL keeps the seasons.
+            out.append((name, AutoARIMA(season_length=d if d <= 24 else 1, max_p=2, max_q=2, max_P=1, max_Q=1,
+                                        max_d=1, max_D=1, start_p=1, start_q=1,
+                                        method="CSS",
+                                        nmodels=ARIMA_NMODELS),
+                        int(ARIMA_WINDOW_S // step_s)))
         elif name == "MSTL":
             periods = [p for p in (seasons.daily, seasons.weekly) if p]
             if not periods:
                 continue
-            out.append((name, MSTL(season_length=periods if len(periods) > 1 else periods[0]),
-                        0))
+            out.append((name, MSTL(season_length=periods if len(periods) > 1 else periods[0],
+                                   trend_forecaster=AutoETS(model=f"Z{t}N")), 0))
         elif name == FLOOR:
             out.append((name, SeasonalNaive(season_length=seasons.naive), 0))
     return out
 
 
-def _predict(model: object, y: np.ndarray, h: int, window: int) -> Band:
-    yy = y[-window:] if window and len(y) > window else y
+def _tail(y: np.ndarray, window: int) -> np.ndarray:
+    return y[-window:] if window and len(y) > window else y
+
+
+def _finite(a: Any) -> np.ndarray:
+    out = np.asarray(a, dtype=float)
+    if not np.isfinite(out).all():
+        raise FloatingPointError("non-finite forecast")
+    return out
+
+
+def _predict(model: Any, y: np.ndarray, h: int, window: int) -> Band:
+    """Fit ``model`` on (the last ``window`` points of) ``y`` and forecast ``h`` points with
+    the model's own statsforecast intervals."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        r = model.forecast(y=yy, h=h, level=list(LEVELS))  # type: ignore[attr-defined]
-    mean = np.asarray(r["mean"], dtype=float)
-    band = Band(mean, np.asarray(r["lo-80"], float), np.asarray(r["hi-80"], float),
-                np.asarray(r["lo-95"], float), np.asarray(r["hi-95"], float))
-    if not all(np.isfinite(a).all() for a in (band.mean, band.lo95, band.hi95)):
-        raise FloatingPointError("non-finite forecast")
-    return band
+        r = model.forecast(y=_tail(y, window), h=h, level=list(LEVELS))
+    return Band(_finite(r["mean"]), _finite(r["lo-80"]), _finite(r["hi-80"]),
+                _finite(r["lo-95"]), _finite(r["hi-95"]))
 
 
-def _widen(band: Band, w80: float, w95: float) -> Band:
-    m = band.mean
-    return Band(m, m - (m - band.lo80) * w80, m + (band.hi80 - m) * w80,
-                m - (m - band.lo95) * w95, m + (band.hi95 - m) * w95)
-
-
-def _factor(y: np.ndarray, mean: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-            level: float) -> float:
-    """Smallest factor f >= 1 such that scaling the half-widths by f covers ``level`` of
-    the points (the split-conformal quantile of the normalised residuals)."""
-    below = y < mean
-    half = np.where(below, mean - lo, hi - mean)
-    resid = np.abs(y - mean)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(half > 0, resid / half, np.where(resid > 0, np.inf, 0.0))
-    n = len(ratio)
-    if n == 0:
-        return 1.0
-    k = min(n - 1, int(math.ceil((n + 1) * level)) - 1)
-    q = float(np.sort(ratio)[max(k, 0)])
-    if not math.isfinite(q):
-        return 1.0
-    return max(1.0, q)
-
-
-def backtest_windows(n: int, h: int, seasons: Seasons, windows: int) -> tuple[int, int]:
-    """(window count, points per window) for a rolling-origin backtest of ``n`` points.
+def backtest_origins(n: int, h: int, seasons: Seasons, windows: int = 3,
+                     step_s: float = 3600.0) -> list[int]:
+    """The rolling-origin backtest's origins (indices of each window's first forecast point)
+    for ``n`` points spaced ``step_s`` s and a horizon of ``h`` points.
 
     The first origin leaves at least two weekly seasons (or two daily ones, or 8 points) of
-    training; each window is at most ``h`` points, the windows are back to back and end at
-    the last point.
+    training (one and a half when that leaves less than half a season to test); the origins are evenly spaced, the last window ending at the last point: at
+    least ``windows`` of them, more on a long history (one per :data:`ORIGIN_SPACING_S`,
+    at most :data:`MAX_WINDOWS`) so that the interval quantiles see the window-to-window
+    variation of the errors, not three draws of it. Window ``k`` forecasts
+    ``min(h, n - origin_k)`` points, so windows overlap when ``h`` exceeds the spacing and
+    the first reaches the longest lead. Empty when the history is too short for a window.
     """
-    min_train = 2 * (seasons.weekly or seasons.daily or 4)
+    season = seasons.weekly or seasons.daily or 4
+    min_train = 2 * season
+    if n - min_train < max(2, season // 2):
+        # barely two seasons (two days at 5-minute steps): train on one and a half
+        min_train = season + max(4, season // 2)
     avail = n - min_train
-    if avail < 2 or windows < 1:
-        return 0, 0
-    hb = min(h, avail // windows)
-    if hb < 1:
-        return 0, 0
-    return windows, hb
+    if avail < 2 or windows < 1 or h < 1:
+        return []
+    count = max(windows, min(MAX_WINDOWS, int(avail * step_s // ORIGIN_SPACING_S)))
+    stride = avail // count
+    if stride < 1:
+        return []
+    return [n - (count - k) * stride for k in range(count)]
+
+
+def _forward_all(model: Any, y: np.ndarray, origins: list[int], h: int,
+                 window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fit ``model`` once on the history before ``origins[0]``; forecast every window and the
+    final ``h`` points with ``forward``. Returns (backtest means as a ``(windows, L)`` array,
+    NaN where a window ends early; the final mean, shape ``(h,)``)."""
+    n = len(y)
+    lead = min(h, n - origins[0])
+    out = np.full((len(origins), lead), np.nan)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        model.fit(y=_tail(y[:origins[0]], window))
+        for k, o in enumerate(origins):
+            m = min(h, n - o)
+            out[k, :m] = _finite(model.forward(y=_tail(y[:o], window), h=m)["mean"])
+        final = _finite(model.forward(y=_tail(y, window), h=h)["mean"])
+    return out, final
+
+
+def _conformal_q(e: np.ndarray, p: float) -> float:
+    """The split-conformal quantile of absolute residuals ``e`` for level ``p``: the
+    ``ceil((m + 1) p)``-th smallest of the ``m`` (the largest when ``m`` is too small for the
+    level; Vovk et al. 2005, Lei et al. 2018 eq. 6)."""
+    m = len(e)
+    k = min(m, int(math.ceil((m + 1) * p))) - 1
+    return float(np.partition(e, k)[k])
+
+
+def _lead_bins(counts: np.ndarray, min_points: int) -> list[tuple[int, int]]:
+    """Consecutive lead-time bins ``[a, b)`` each holding at least ``min_points`` residuals
+    (``counts[l]`` residuals at lead ``l``); a short last bin joins the one before."""
+    bins: list[tuple[int, int]] = []
+    a, acc = 0, 0
+    for lead, c in enumerate(counts):
+        acc += int(c)
+        if acc >= min_points:
+            bins.append((a, lead + 1))
+            a, acc = lead + 1, 0
+    if a < len(counts):
+        if bins:
+            bins[-1] = (bins[-1][0], len(counts))
+        else:
+            bins.append((0, len(counts)))
+    return bins
+
+
+def lead_quantiles(resid: np.ndarray, h: int, pred: np.ndarray | None = None,
+                   future: np.ndarray | None = None,
+                   min_points: int = MIN_BIN_POINTS) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Horizon-aware conformal half-widths from backtest residuals.
+
+    The leads are cut into consecutive bins of at least ``max(min_points, total / BINS)``
+    residuals; a lead's half-width at level ``p`` is the conformal quantile
+    (:func:`_conformal_q`) of the absolute residuals of its bin. With ``pred`` and ``future``
+    the residuals are also split by the forecast's own level (Mondrian conformal prediction,
+    Vovk et al. 2005 ch. 4, the taxonomy being "forecast at or above the median backtest
+    forecast" or not): a lead of ``future`` takes the quantile of its bin's residuals whose
+    forecast was on the same side, so a seasonal forecast's peaks and troughs get the errors
+    the backtest saw at peaks and troughs (a category with fewer than
+    ``ceil(1 / (1 - 0.95)) * 2 - 1`` residuals uses its whole bin).
+
+    Args:
+        resid: signed residuals ``actual - forecast``, shape ``(windows, leads)``, NaN where
+            a window has no point at that lead.
+        h: the forecast horizon, points.
+        pred: the backtest forecasts, same shape as ``resid`` (optional).
+        future: the forecast to build intervals for, shape ``(h,)`` (with ``pred``).
+        min_points: the fewest residuals per lead-time bin.
+
+    Returns:
+        ``{level: half_width}`` for each of :data:`LEVELS`, arrays of shape ``(h,)``, the 95 %
+        one >= the 80 % one. Leads beyond the residuals' keep the last bin's half-width.
+    """
+    ok = np.isfinite(resid)
+    counts = ok.sum(axis=0)
+    if not counts.any():
+        return {lv: (np.zeros(h), np.zeros(h)) for lv in LEVELS}
+    used = int(np.nonzero(counts)[0][-1]) + 1
+    split = pred is not None and future is not None
+    bins = _lead_bins(counts[:used], max(min_points * (2 if split else 1),
+                                         int(counts.sum()) // BINS))
+    lead_of = np.minimum(np.arange(h), used - 1)
+    if split:
+        assert pred is not None and future is not None
+        thr = float(np.median(pred[ok]))
+        high_f = np.asarray(future[:h], float) >= thr
+    out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for lv in LEVELS:
+        p = lv / 100.0
+        scores: tuple[np.ndarray, ...]
+        if SYMMETRIC:
+            pq, scores = p, (np.abs(resid),)
+        else:
+            pq, scores = (1.0 + p) / 2.0, (-resid, resid)
+        need = int(math.ceil(pq / (1.0 - pq)))        # fewest m with ceil((m+1)pq) <= m
+        qs = []
+        for sc in scores:
+            q = np.empty(h)
+            for i, (a, b) in enumerate(bins):
+                sel = (lead_of >= a) & (lead_of < b) if i < len(bins) - 1 else lead_of >= a
+                e = sc[:, a:b][ok[:, a:b]]
+                whole = _conformal_q(e, pq)
+                if not split:
+                    q[sel] = whole
+                    continue
+                assert pred is not None
+                hp = pred[:, a:b][ok[:, a:b]] >= thr
+                for side in (True, False):
+                    es = e[hp == side]
+                    q[sel & (high_f == side)] = (_conformal_q(es, pq) if len(es) >= need
+                                                 else whole)
+            qs.append(np.maximum(q, 0.0))
+        out[lv] = (qs[0], qs[-1])
+    out[95] = (np.maximum(out[95][0], out[80][0]), np.maximum(out[95][1], out[80][1]))
+    return out
+
+
+def hold_beyond(mean: np.ndarray, lead: int, period: int) -> np.ndarray:
+    """``mean`` (shape ``(h,)``) up to ``lead`` points, then damped: its last season (the
+    ``period`` points before ``lead``; none when ``period`` is 0, 1 or longer than ``lead``)
+    repeated at the level of point ``lead - 1``, plus the trend of that season
+    (``(mean[lead-1] - mean[lead-1-period]) / period`` per point) damped by
+    ``phi = 1 - 1/lead`` per point (Gardner & McKenzie's damped trend), so that the forecast
+    adds beyond ``lead`` at most the growth it showed over ``lead`` points: a trend is not
+    extrapolated further than the backtest verified it."""
+    h = len(mean)
+    if lead >= h or lead < 2:
+        return mean
+    out = mean.copy()
+    p = period if 1 < period <= lead - 1 else 1
+    slope = float(mean[lead - 1] - mean[lead - 1 - p]) / p
+    j = np.arange(h - lead) % p
+    base = mean[lead - p + j] + slope * (p - 1 - j)
+    phi = 1.0 - 1.0 / lead
+    k = np.arange(1, h - lead + 1)
+    out[lead:] = base + slope * phi * (1.0 - phi ** k) / (1.0 - phi)
+    return out
+
+
+def record_caps(y: np.ndarray, origins: list[int], h: int, lead: int,
+                mean: np.ndarray) -> dict[int, np.ndarray]:
+    """Upper caps, shape ``(h,)`` per level of :data:`LEVELS`, from the "record" predictor:
+    the history's maximum plus the conformal quantile (level ``(1 + p) / 2``, per lead-time
+    bin as in :func:`lead_quantiles`) of how far each backtest window's actuals rose above
+    the maximum of the history before its origin. It is itself a one-sided conformal upper
+    bound that needs no model; a bursty series that never rose above its peak gets a cap
+    just above the peak. Beyond ``lead`` (the longest lead the backtest saw) a cap rises
+    only as far as ``mean``'s running maximum rises above its maximum over the verified
+    leads."""
+    n = len(y)
+    x = np.full((len(origins), lead), np.nan)
+    for k, o in enumerate(origins):
+        m = min(lead, n - o)
+        x[k, :m] = y[o:o + m] - float(np.max(y[:o]))
+    ok = np.isfinite(x)
+    counts = ok.sum(axis=0)
+    bins = _lead_bins(counts, max(MIN_BIN_POINTS, int(counts.sum()) // BINS))
+    top = float(np.max(y))
+    lead_of = np.minimum(np.arange(h), lead - 1)
+    rise = np.zeros(h)
+    if h > lead:
+        run = np.maximum.accumulate(mean)
+        rise[lead:] = np.maximum(0.0, run[lead:] - run[lead - 1])
+    out: dict[int, np.ndarray] = {}
+    for lv in LEVELS:
+        pq = (1.0 + lv / 100.0) / 2.0
+        c = np.empty(lead)
+        for a, b in bins:
+            c[a:b] = _conformal_q(x[:, a:b][ok[:, a:b]], pq)
+        out[lv] = top + np.maximum(c[lead_of], 0.0) + rise
+    return out
+
+
+def _band(mean: np.ndarray, q: dict[int, tuple[np.ndarray, np.ndarray]]) -> Band:
+    n = len(mean)
+    return Band(mean, mean - q[80][0][:n], mean + q[80][1][:n], mean - q[95][0][:n],
+                mean + q[95][1][:n])
+
+
+def _score(actual: np.ndarray, pred: np.ndarray, naive_mae: float) -> Score:
+    """MASE and leave-one-window-out conformal coverage of one model's backtest."""
+    resid = actual - pred
+    ok = np.isfinite(resid)
+    mae = float(np.mean(np.abs(resid[ok])))
+    mase = mae / naive_mae if naive_mae > 0 else (1.0 if mae == 0 else math.nan)
+    nw = resid.shape[0]
+    inside = {80: 0, 95: 0}
+    total = 0
+    for k in range(nw):
+        row = ok[k]
+        if nw > 1:
+            q = lead_quantiles(np.delete(resid, k, axis=0), resid.shape[1],
+                               np.delete(pred, k, axis=0), pred[k])
+        else:
+            q = lead_quantiles(resid, resid.shape[1], pred, pred[k])
+        e = resid[k, row]
+        total += len(e)
+        for lv in LEVELS:
+            inside[lv] += int(np.sum((e >= -q[lv][0][row] - 1e-12)
+                                     & (e <= q[lv][1][row] + 1e-12)))
+    return Score(mase=mase, coverage80=inside[80] / max(total, 1),
+                 coverage95=inside[95] / max(total, 1), points=int(ok.sum()), windows=nw,
+                 horizon=int(resid.shape[1]))
 
 
 def fit_select(y: np.ndarray, h: int, step_s: float, *, backtest: bool = True,
@@ -239,12 +506,18 @@ def fit_select(y: np.ndarray, h: int, step_s: float, *, backtest: bool = True,
                models: Sequence[str] = MODEL_NAMES) -> Fit:
     """Forecast ``h`` points after ``y`` (a regular series, one point per ``step_s`` s).
 
-    With ``backtest``, every model in ``models`` is scored by a rolling-origin backtest
-    (:func:`backtest_windows`), the one with the lowest MASE below 1 is chosen (the
-    seasonal naive floor otherwise), and its intervals are widened by its conformal factor.
+    With ``backtest`` (and a history long enough for :func:`backtest_origins`), every model
+    in ``models`` is fitted once at the first origin and scored by the rolling-origin
+    backtest; the one with the lowest MASE below 1 is chosen (the seasonal naive floor
+    otherwise), its final forecast is its ``forward`` over the whole history, and its
+    intervals are the horizon-aware conformal ones of its backtest residuals (see the module
+    doc). Otherwise the floor with its own intervals. ``nonnegative`` clips everything at 0.
+
+    Returns:
+        :class:`Fit`, ``band`` arrays of shape ``(h,)`` on the unit of ``y``.
 
     Raises:
-        ForecastError: fewer than 3 points, or a value that is not finite.
+        ForecastError: fewer than 3 points, a value that is not finite, or ``h < 1``.
     """
     y = np.asarray(y, dtype=float)
     if y.ndim != 1 or len(y) < 3:
@@ -254,77 +527,92 @@ def fit_select(y: np.ndarray, h: int, step_s: float, *, backtest: bool = True,
     if h < 1:
         raise ForecastError(f"horizon must be at least one step, got {h}")
     seasons = seasons_for(step_s, len(y))
+    trend = trend_allowed(step_s, len(y))
     if float(np.ptp(y)) == 0.0:
         # A constant history (allocatable, a fixed quota's worth of requests): every model
         # forecasts the constant; the naive floor does it exactly, with zero-width intervals.
         c = np.full(h, float(y[-1]))
-        return Fit(model=FLOOR, band=Band(c, c, c, c, c), scores={}, seasons=seasons)
-    cands = _models(models if FLOOR in models else [*models, FLOOR], seasons, step_s)
-    scores: dict[str, Score] = {}
-    if backtest:
-        nw, hb = backtest_windows(len(y), h, seasons, windows)
-        if nw:
-            scores = _backtest(y, cands, nw, hb)
+        return Fit(model=FLOOR, band=Band(c, c, c, c, c), scores={}, seasons=seasons,
+                   trend=trend)
+    names = list(models) if FLOOR in models else [*models, FLOOR]
+    cands = _models(names, seasons, step_s)
+    origins = backtest_origins(len(y), h, seasons, windows, step_s) if backtest else []
+    if not origins:
+        (_, floor, fw), = [c for c in cands if c[0] == FLOOR]
+        band = _predict(floor, y, h, fw)
+        # the floor's own interval grows with every season ahead (sqrt of the count); two
+        # seasons of history cannot justify that: hold the first season's half-widths
+        p = max(1, seasons.naive)
+        if h > p:
+            j = np.arange(h) % p
+            mu = band.mean
+            band = Band(mu, mu - (mu[j] - band.lo80[j]), mu + (band.hi80[j] - mu[j]),
+                        mu - (mu[j] - band.lo95[j]), mu + (band.hi95[j] - mu[j]))
+        return Fit(model=FLOOR, band=band.clip_lower(0.0) if nonnegative else band,
+                   scores={}, seasons=seasons, trend=trend)
+    n = len(y)
+    lead = min(h, n - origins[0])
+    actual = np.full((len(origins), lead), np.nan)
+    for k, o in enumerate(origins):
+        m = min(h, n - o)
+        actual[k, :m] = y[o:o + m]
+    preds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for name, model, window in cands:
+        try:
+            preds[name] = _forward_all(model, y, origins, h, window)
+        except Exception:       # statsforecast raises bare Exception / IndexError on some fits
+            if name == FLOOR:
+                raise
+            # the candidate drops out of the selection; the floor always stays
+    naive_resid = actual - preds[FLOOR][0]
+    naive_mae = float(np.mean(np.abs(naive_resid[np.isfinite(naive_resid)])))
+    scores = {name: _score(actual, bt, naive_mae) for name, (bt, _) in preds.items()}
     chosen = FLOOR
-    if scores:
-        best = min((s.mase, MODEL_NAMES.index(n), n) for n, s in scores.items()
-                   if math.isfinite(s.mase))
+    finite = [(s.mase, MODEL_NAMES.index(nm), nm) for nm, s in scores.items()
+              if math.isfinite(s.mase)]
+    if finite:
+        best = min(finite)
         if best[0] < 1.0:
             chosen = best[2]
-    by_name = {n: (m, w) for n, m, w in cands}
-    model, window = by_name[chosen]
-    try:
-        band = _predict(model, y, h, window)
-    except (FloatingPointError, ValueError, ArithmeticError):
-        chosen = FLOOR
-        model, window = by_name[FLOOR]
-        band = _predict(model, y, h, window)
-    if chosen in scores:
-        band = _widen(band, scores[chosen].widen80, scores[chosen].widen95)
+    bt, final = preds[chosen]
+    if not trend:
+        final = hold_beyond(final, lead, seasons.daily)
+    band = _band(final, lead_quantiles(actual - bt, h, bt, final))
+    cap = record_caps(y, origins, h, lead, final)
+    hi95 = np.maximum(np.minimum(band.hi95, cap[95]), final)
+    hi80 = np.minimum(np.maximum(np.minimum(band.hi80, cap[80]), final), hi95)
+    band = Band(band.mean, band.lo80, hi80, band.lo95, hi95)
     if nonnegative:
         band = band.clip_lower(0.0)
-    return Fit(model=chosen, band=band, scores=scores, seasons=seasons)
+    return Fit(model=chosen, band=band, scores=scores, seasons=seasons, trend=trend,
+               verified=lead)
 
 
-def _backtest(y: np.ndarray, cands: list[tuple[str, object, int]], nw: int,
-              hb: int) -> dict[str, Score]:
-    n = len(y)
-    actual: list[np.ndarray] = []
-    preds: dict[str, list[Band]] = {name: [] for name, _, _ in cands}
-    failed: set[str] = set()
-    for k in range(nw):
-        origin = n - (nw - k) * hb
-        train, test = y[:origin], y[origin:origin + hb]
-        actual.append(test)
-        for name, model, window in cands:
-            if name in failed:
-                continue
-            try:
-                preds[name].append(_predict(model, train, hb, window))
-            except (FloatingPointError, ValueError, ArithmeticError, np.linalg.LinAlgError):
-                failed.add(name)
-    ya = np.concatenate(actual)
-    naive = preds[FLOOR]
-    naive_mae = float(np.mean(np.abs(ya - np.concatenate([b.mean for b in naive]))))
-    out: dict[str, Score] = {}
-    for name, _, _ in cands:
-        if name in failed:
-            continue
-        bands = preds[name]
-        mean = np.concatenate([b.mean for b in bands])
-        cat = Band(mean, *(np.concatenate([getattr(b, a) for b in bands])
-                           for a in ("lo80", "hi80", "lo95", "hi95")))
-        mae = float(np.mean(np.abs(ya - mean)))
-        mase = mae / naive_mae if naive_mae > 0 else (1.0 if mae == 0 else math.nan)
-        w80 = _factor(ya, mean, cat.lo80, cat.hi80, 0.80)
-        w95 = _factor(ya, mean, cat.lo95, cat.hi95, 0.95)
-        wide = _widen(cat, w80, w95)
-        out[name] = Score(
-            mase=mase,
-            coverage80=float(np.mean((ya >= wide.lo80) & (ya <= wide.hi80))),
-            coverage95=float(np.mean((ya >= wide.lo95) & (ya <= wide.hi95))),
-            points=len(ya), windows=nw, horizon=hb, widen80=w80, widen95=w95)
-    return out
+def _fit_one(args: tuple[np.ndarray, int, float, dict[str, Any]]) -> Fit:
+    y, h, step_s, kw = args
+    return fit_select(y, h, step_s, **kw)
+
+
+def fit_many(ys: Sequence[np.ndarray], h: int, step_s: float, *, n_jobs: int = 1,
+             **kw: Any) -> list[Fit]:
+    """:func:`fit_select` on every series of ``ys`` (same horizon and step), in order.
+
+    With ``n_jobs > 1`` the series are split over that many worker processes (forked, so
+    the numba-compiled statsforecast kernels are inherited, not recompiled); each series is
+    fitted exactly as alone, so the result does not depend on ``n_jobs``.
+
+    Raises:
+        ForecastError: as :func:`fit_select`, for the first series that raises it.
+    """
+    jobs = [(np.asarray(y, float), h, step_s, kw) for y in ys]
+    if n_jobs <= 1 or len(jobs) < 2:
+        return [_fit_one(j) for j in jobs]
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = mp.get_context("fork")
+    with ProcessPoolExecutor(max_workers=min(n_jobs, len(jobs)), mp_context=ctx) as ex:
+        return list(ex.map(_fit_one, jobs, chunksize=max(1, len(jobs) // (4 * n_jobs))))
 
 
 def score_holdout(actual: np.ndarray, band: Band, naive_mean: np.ndarray) -> Score:
