@@ -9,10 +9,10 @@ import json
 import numpy as np
 import pytest
 from pydantic import ValidationError
+from simkit import inputs, one_stage, pod_template
 
 from provisor.policy.workload import Arrivals
 from provisor.sim import SimInputError, load_inputs, simulate
-from simkit import inputs, one_stage, pod_template
 
 GI = 2**30
 

@@ -301,7 +301,7 @@ def _aggregate(group: list[Any], q: Quantity, t0: float, step: float, n: int,
     ``namespace_memory:kube_pod_container_resource_requests:sum`` joins the same way)."""
     if q.counter:
         total = np.zeros(n)
-        seen = np.zeros(n, dtype=bool)
+        seen: np.ndarray = np.zeros(n, dtype=bool)
         for s in group:
             r = _counter_rate(s, t0, step, n)
             have = np.isfinite(r)
@@ -331,7 +331,7 @@ def _aggregate(group: list[Any], q: Quantity, t0: float, step: float, n: int,
                     vis = vis & (active[window] | ~has[window])
             acc[window][vis] += 1.0 if q.count else vs[idx[vis]]
         total = acc.reshape(n, m).mean(axis=1)
-        seen = present.reshape(n, m).any(axis=1)
+        seen = np.asarray(present.reshape(n, m).any(axis=1), dtype=bool)
     if not seen.any():
         return None
     if not seen.all():
