@@ -217,10 +217,10 @@ def _visible(ts: np.ndarray, t0: float, res: float, nf: int,
     visible, index of the sample seen)`` for ``k`` in ``k_lo .. k_lo + len(visible) - 1``,
     or None when it is never seen. A sample is seen for Prometheus' 5-minute lookback; a
     series that stops before ``end`` (the data's last sample) is stale one scrape interval
-    (its median sample spacing) after its last sample, as a live scrape marks it
-    (``scrape/scrape.go`` writes ``StaleNaN`` for a series gone from the target's next
-    scrape; ``provisor.alerting`` replays series the same way)."""
-    iv = float(np.median(np.diff(ts))) if len(ts) > 1 else res
+    (its mean sample spacing, at most the lookback) after its last sample, as a live scrape
+    marks it (``scrape/scrape.go`` writes ``StaleNaN`` for a series gone from the target's
+    next scrape; ``provisor.alerting`` replays series the same way)."""
+    iv = float(ts[-1] - ts[0]) / (len(ts) - 1) if len(ts) > 1 else res
     stale_at = ts[-1] + min(iv, LOOKBACK_S) if ts[-1] + iv <= end else math.inf
     k_lo = max(0, int(math.ceil((ts[0] - t0) / res)))
     k_hi = min(nf - 1, int(math.floor((ts[-1] + LOOKBACK_S - t0) / res)))
@@ -263,27 +263,31 @@ class _Phases:
             self.by_pod.setdefault(key, []).append((lab.get("phase", "") in ACTIVE_PHASES,
                                                      ts, vs))
 
-    def mask(self, key: tuple[str, str], t0: float, res: float, nf: int
-             ) -> tuple[np.ndarray, np.ndarray] | None:
-        """(has a visible phase series, is active) over the whole fine grid; None when the
-        pod has no phase series at all (it then counts as it is)."""
+    def mask(self, key: tuple[str, str], t0: float, res: float, nf: int, lo: int,
+             size: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """(has a visible phase series, is active) on the fine grid points ``lo .. lo + size
+        - 1``; None when the pod has no phase series at all (it then counts as it is)."""
         got = self.by_pod.get(key)
         if not got:
             return None
-        ck = (key, t0, res, nf)
+        ck = (key, t0, res, nf, lo, size)
         if ck in self._cache:
             return self._cache[ck]
-        has = np.zeros(nf, dtype=bool)
-        active = np.zeros(nf, dtype=bool)
+        has = np.zeros(size, dtype=bool)
+        active = np.zeros(size, dtype=bool)
         for is_active, ts, vs in got:
             v = _visible(ts, t0, res, nf, self.end)
             if v is None:
                 continue
             k_lo, vis, idx = v
-            window = slice(k_lo, k_lo + len(vis))
-            has[window] |= vis
+            a, b = max(k_lo, lo), min(k_lo + len(vis), lo + size)
+            if a >= b:
+                continue
+            part = vis[a - k_lo:b - k_lo]
+            has[a - lo:b - lo] |= part
             if is_active:
-                active[window] |= vis & (vs[np.maximum(idx, 0)] == 1.0)
+                on = vs[np.maximum(idx[a - k_lo:b - k_lo], 0)] == 1.0
+                active[a - lo:b - lo] |= part & on
         self._cache[ck] = (has, active)
         return has, active
 
@@ -325,10 +329,11 @@ def _aggregate(group: list[Any], q: Quantity, t0: float, step: float, n: int,
             present[window] |= vis
             if phases is not None:
                 lab = dict(s.labels)
-                pm = phases.mask((lab.get("namespace", ""), lab.get("pod", "")), t0, res, nf)
+                pm = phases.mask((lab.get("namespace", ""), lab.get("pod", "")), t0, res, nf,
+                                 k_lo, len(vis))
                 if pm is not None:
                     has, active = pm
-                    vis = vis & (active[window] | ~has[window])
+                    vis = vis & (active | ~has)
             acc[window][vis] += 1.0 if q.count else vs[idx[vis]]
         total = acc.reshape(n, m).mean(axis=1)
         seen = np.asarray(present.reshape(n, m).any(axis=1), dtype=bool)
