@@ -189,3 +189,33 @@ def test_cli_arrival_growth(tmp_path):
     bad = runner.invoke(app, [*args, "--arrival-growth", "-3"])
     assert bad.exit_code == 2
     assert "--arrival-growth" in bad.output and "growth_per_day" in bad.output
+
+
+def test_forecast_requests_are_what_the_quota_charges():
+    """The forecast's namespace requests on the twin's series (``targets_from_series``: the
+    hourly average of the instantaneous total of Pending and Running pods, each pod's series
+    stale one scrape after it ends) equal the quota's own ``used`` (``kube_resourcequota``)
+    averaged the same way: short-lived pods neither linger for the 5-minute lookback nor
+    count once they have Succeeded."""
+    from provisor.forecast import targets_from_series
+    from provisor.forecast.targets import Quantity, _aggregate, grid_for
+
+    objs = _objs({"requests.memory": "40Gi", "requests.cpu": "100"})
+    wl = one_stage("coderun-rex", {"kind": "lognormal", "median": 900, "p95": 2400}, rate=8.0)
+    r = simulate(inputs(objs, wl), days=1.0, seed=6)
+    ss = list(r.series())
+    tg = {t.quantity: t for t in targets_from_series(ss, step_s=3600, quantities=[
+        "cpu_requests", "memory_requests"])}
+    t0, n = grid_for([s for s in ss if dict(s.labels)["__name__"] in (
+        "kube_pod_container_resource_requests",)], 3600)
+    for quantity, resource in (("memory_requests", "requests.memory"),
+                               ("cpu_requests", "requests.cpu")):
+        used = [s for s in ss if dict(s.labels)["__name__"] == "kube_resourcequota"
+                and dict(s.labels)["type"] == "used" and dict(s.labels)["resource"] == resource]
+        want = _aggregate(used, Quantity("u", "x", "kube_resourcequota"), t0, 3600, n)
+        got = tg[quantity].values
+        assert want is not None and want.max() > 0
+        # the quota's used is sampled at the scrapes, the pods' series also when they end:
+        # at most one scrape's share of one pod apart per hour
+        tol = (4 * GI if quantity == "memory_requests" else 0.5) * 300 / 3600
+        assert np.all(np.abs(got[:-1] - want[:-1]) <= tol + 1e-9), (quantity, got - want)
