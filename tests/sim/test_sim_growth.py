@@ -219,3 +219,44 @@ def test_forecast_requests_are_what_the_quota_charges():
         # at most one scrape's share of one pod apart per hour
         tol = (4 * GI if quantity == "memory_requests" else 0.5) * 300 / 3600
         assert np.all(np.abs(got[:-1] - want[:-1]) <= tol + 1e-9), (quantity, got - want)
+
+
+def test_prometheus_gives_the_same_quota_level_requests(prometheus_with, tmp_path):
+    """The PromQL of ``promql_for`` (requests joined with ``kube_pod_status_phase`` of
+    Pending/Running pods, as kubernetes-mixin's namespace request rules do) run by a real
+    Prometheus on the twin's series backfilled: its instantaneous total equals the quota's
+    ``used`` at every scrape, and its hourly values agree with ``targets_from_series`` on
+    the files up to the averaging resolution (Prometheus' subquery every 60 s, the files at
+    the scrape interval, 300 s here: each pod's start and end is placed up to a scrape
+    apart, a 4Gi pod of ~15 minutes by up to a third of its request-hours)."""
+    prom = pytest.importorskip("provisor.prom")
+    from provisor.forecast import targets_from_series
+    from provisor.forecast.targets import QUANTITIES, promql_for, targets_from_prometheus
+    from provisor.series import SeriesSet, write_openmetrics
+
+    objs = _objs({"requests.memory": "40Gi"})
+    wl = one_stage("coderun-rex", {"kind": "lognormal", "median": 900, "p95": 2400}, rate=8.0)
+    r = simulate(inputs(objs, wl), days=0.5, seed=6)
+    keep = ("kube_pod_container_resource_requests", "kube_pod_status_phase",
+            "kube_resourcequota")
+    ss = SeriesSet([s for s in r.series() if dict(s.labels)["__name__"] in keep])
+    used = next(s for s in ss if dict(s.labels).get("type") == "used"
+                and dict(s.labels).get("resource") == "requests.memory")
+    p = tmp_path / "twin.om"
+    write_openmetrics(ss, p)
+    server = prometheus_with(p)
+    lo, hi = ss.time_range()
+    expr = promql_for(next(q for q in QUANTITIES if q.key == "memory_requests"), 3600)
+    instant = expr[len("sum_over_time(("):expr.rindex(")[")]
+    with prom.PromClient(server.url) as client:
+        for t, v in list(zip(used.timestamps.tolist(), used.values.tolist()))[::7]:
+            got = client.query(instant, t)
+            assert sum(float(g.values[-1]) for g in got) == v, t - lo
+        prom_t = {t.key: t for t in targets_from_prometheus(client, lo, hi, 3600)}
+    want = {t.key: t for t in targets_from_series(ss, step_s=3600)}
+    for k in (("team", "memory_requests"), ("team", "cpu_requests")):
+        n = min(len(prom_t[k].values), len(want[k].values)) - 1
+        assert n >= 8
+        got_v, want_v = prom_t[k].values[:n], want[k].values[:n]
+        assert np.allclose(got_v, want_v, rtol=0.35), (k, got_v, want_v)
+        assert abs(got_v.sum() / want_v.sum() - 1) < 0.15

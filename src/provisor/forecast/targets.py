@@ -449,8 +449,10 @@ PROMQL_RESOLUTION_S = 60.0
 
 def promql_for(q: Quantity, step_s: float) -> str:
     """The PromQL whose value at ``t + step_s`` is the quantity's value for the bucket
-    ``[t, t + step_s)``: ``rate`` for the counter, ``avg_over_time`` for gauges,
-    ``last_over_time`` counted for counts; summed by namespace (cluster-wide: summed)."""
+    ``[t, t + step_s)``: ``rate`` for the counter; for gauges and counts the bucket's
+    average of the instantaneous total over subquery points (``sum_over_time`` of the sum
+    or count by namespace, divided by the number of points, so a point without any series
+    counts as 0); requests and pod counts only of Pending/Running pods."""
     matchers = [f'{k}="{v}"' for k, v in q.equals]
     if q.metric.startswith("container_"):
         matchers += ['container!=""', 'container!="POD"']
@@ -466,8 +468,15 @@ def promql_for(q: Quantity, step_s: float) -> str:
                   "|".join(ACTIVE_PHASES) + "\"} == 1)")
         vec = (f"({vec} * on (namespace, pod) group_left () {active}) or ({vec} unless on "
                f"(namespace, pod) kube_pod_status_phase)")
-    res = min(step_s, PROMQL_RESOLUTION_S)
-    return f"avg_over_time(({agg} ({vec}))[{_duration(step_s)}:{_duration(res)}])"
+    # The subquery's points are multiples of ``res`` (Prometheus aligns them to the epoch),
+    # ``step_s / res`` of them in each bucket when ``res`` divides ``step_s``. A point where
+    # no series is visible yields no sample, so avg_over_time would average over the busy
+    # points only (an hour with one pod for ten minutes would read as one pod all hour):
+    # sum_over_time / points counts an empty point as 0, as targets_from_series does.
+    points = max(1, math.ceil(step_s / PROMQL_RESOLUTION_S - 1e-9))
+    res = step_s / points
+    return (f"sum_over_time(({agg} ({vec}))[{_duration(step_s)}:{_duration(res)}]) / "
+            f"{points}")
 
 
 def targets_from_prometheus(client: Any, start: float, end: float, step_s: float = 3600.0,
