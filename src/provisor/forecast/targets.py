@@ -27,8 +27,15 @@ on ``cpu`` / ``memory`` is the same as on ``requests.cpu`` / ``requests.memory``
 (``pkg/quota/v1/evaluator/core/pods.go``). The allocatable compared with is the latest
 cluster total: capacity is a decision, not a trend.
 
+Requests and pod counts are of Pending and Running pods only, what the quota charges
+(``pkg/quota/v1/evaluator/core/pods.go``: terminal pods are not counted; kubernetes-mixin's
+``namespace_memory:kube_pod_container_resource_requests:sum`` joins
+``kube_pod_status_phase{phase=~"Pending|Running"} == 1`` the same way); a pod without any
+``kube_pod_status_phase`` series counts as it is.
+
 Aggregation on the grid: gauges and counts are the bucket's average of the instantaneous
-namespace total (``avg_over_time((sum by (namespace) (m))[step:res])``), each series seen
+namespace total (``sum_over_time((sum by (namespace) (m))[step:res]) / (step / res)``: a
+point where no series is visible counts as 0), each series seen
 through Prometheus' 5-minute lookback, so a pod that lived ten minutes of the hour counts for
 about ten minutes, not the hour; a series that stops before the others (its pod is gone) is
 stale one scrape interval after its last sample, as a live scrape's staleness marker makes
