@@ -60,7 +60,7 @@ def test_json_shape_and_scorecard(default_inputs):
     assert set(j) == {"schema_version", "source", "days", "seed", "start_epoch_s", "scenarios",
                       "scorecard", "summary", "ground_truth"}
     ids = [m["id"] for m in j["scorecard"]]
-    assert ids == ["cpu-utilization", "memory-pressure", "pvc-unused", "hpa-responsiveness",
+    assert ids == ["cpu-utilization", "memory-pressure", "pvc-unused", "volume-full-runs", "hpa-responsiveness",
                    "oom-kills", "controller-availability", "quota-failed-runs", "alert-accuracy",
                    "runtime-variance", "exhaustion-recovery", "forecast-30d", "cost-reduction"]
     for m in j["scorecard"]:
@@ -68,7 +68,7 @@ def test_json_shape_and_scorecard(default_inputs):
     for k in ("alert-accuracy", "forecast-30d", "cost-reduction"):
         assert r.scorecard.get(k).status == "not-computed"
     r.scorecard.set("alert-accuracy", 0.97, "pass")
-    assert r.to_json()["scorecard"][7]["value"] == 0.97
+    assert r.to_json()["scorecard"][8]["value"] == 0.97
     with pytest.raises(ValueError):
         r.scorecard.set("alert-accuracy", 1.0, "maybe")  # type: ignore[arg-type]
     s = j["summary"]

@@ -33,6 +33,9 @@ import numpy as np
 from provisor.conventions import ANNOTATION_MAX_CONCURRENCY
 from provisor.k8s import AdmissionError
 from provisor.k8s import kubelet as kl
+from provisor.k8s.hpa.fast import PHASE_CODES as _HPA_PHASE
+from provisor.k8s.hpa.fast import CompiledHPA, PodArrays, ResourceSamples, fast_reconcile_autoscaler
+from provisor.k8s.hpa.replica_calculator import HPAError, calculate_requests
 from provisor.policy.workload import (
     Constant,
     Empirical,
@@ -139,6 +142,7 @@ class Run:
     run_time: float = 0.0
     state: str = "waiting"  # waiting | creating | kueue | pod | done | failed
     trace: int = -1  # the trace record it replays (provisor.sim.trace), -1 for synthetic runs
+    last_failure: str = ""  # why its last pod failed (OOMKilled, VolumeFull, ...)
 
 
 @dataclass(eq=False)
@@ -178,6 +182,8 @@ class Pod:
     pressure_counted: bool = False
     crash_backoff_restarts: int = 0
     lost: bool = False
+    #: resource -> the request ``calculate_requests`` gives (None: it refuses), for the HPA
+    hpa_requests: dict[str, int | None] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -190,6 +196,8 @@ class Deployment:
     pods: list[Pod] = field(default_factory=list)
     hpa: dict[str, Any] | None = None
     hpa_state: Any = None
+    #: (spec it was compiled from, ``CompiledHPA`` or None, utilization resources)
+    hpa_fast: Any = None
     load: Any = None
     seq: int = 0
     hash: str = "7d9f8b6c5"
@@ -246,7 +254,7 @@ class Engine:
             "quota_failed_runs", "runs_completed", "runs_failed", "runs_rejected",
             "workflows_completed", "workflows_failed", "pods_seen", "pods_pressure",
             "scheduled", "pvc_runs", "pvc_unused_sum", "node_cpu_used",
-            "drain_evictions", "drain_429")}
+            "drain_evictions", "drain_429", "volume_full_pods", "runs_failed_volume_full")}
         self.queue_waits: list[float] = []
         self.slowdowns: list[float] = []
         self.hpa_reaction: list[float] = []
@@ -402,6 +410,9 @@ class Engine:
         self.s_written = np.zeros(n, np.float64)
         self.s_written_total = np.zeros(n, np.float64)
         self.s_pvc_size = np.zeros(n, np.float64)
+        #: work (seconds at full speed) at which the workspace volume is full: work x capacity
+        #: / bytes the run writes, when it writes more than the capacity; +inf otherwise
+        self.s_fill = np.full(n, np.inf)
         self.s_sched = np.zeros(n, bool)
         self.s_phase = np.zeros(n, np.int64)
         self.s_kreq_cpu = np.zeros(n, np.float64)
@@ -436,6 +447,7 @@ class Engine:
                   self.s_oom, self.s_pressure, self.s_demand, self.s_alloc, self.s_leak,
                   self.s_written):
             a[s] = 0.0
+        self.s_fill[s] = np.inf
         self.s_inburst[s] = False
         self.s_running[s] = False
         self.s_sched[s] = False
@@ -556,6 +568,8 @@ class Engine:
             self._node_back(ev.data)
         elif k == "complete":
             self._complete_event(ev.data)
+        elif k == "volume-full":
+            self._volume_full_event(ev.data)
         elif k == "rs-retry":
             self._reconcile_deployment(ev.data)
 
@@ -1009,6 +1023,8 @@ class Engine:
             st = run.stage
             self.s_run[s] = True
             self.s_work[s] = run.work
+            cap = float(pod.pvc_size)
+            self.s_fill[s] = run.work * cap / run.written if 0.0 < cap < run.written else np.inf
             self.s_ws_start[s] = st.memory.start
             self.s_ws_peak[s] = max(run.peak, st.memory.start)
             self.s_base[s] = st.cpu.base
@@ -1023,9 +1039,13 @@ class Engine:
                 self.trace.started(self, s, run)
             lim = pod.cpu_lim
             full = lim <= 0 or max(st.cpu.burst, st.cpu.base) <= lim
-            if full and self.t + run.work <= self.next_tick:
+            end = run.work
+            fills = self.s_fill[s] < end
+            if fills:
+                end = float(self.s_fill[s])
+            if full and self.t + end <= self.next_tick:
                 self.s_sched[s] = True
-                self.at(self.t + run.work, "complete", (pod, s))
+                self.at(self.t + end, "volume-full" if fills else "complete", (pod, s))
             if run.first_start is None:
                 run.first_start = self.t
                 wait = self.t - run.enqueued
@@ -1036,6 +1056,7 @@ class Engine:
             self.s_run[s] = False
             self.s_noise[s] = 0.0
             self.s_leak[s] = 0.0
+            self.s_fill[s] = np.inf
         self.at(self.t + self.w.timings.readiness, "ready", pod)
 
     def _pod_ready(self, pod: Pod) -> None:
@@ -1075,7 +1096,8 @@ class Engine:
         idx = np.flatnonzero(self.s_running)
         self._controller_demand()
         if idx.size:
-            run_idx = idx[self.s_run[idx]]
+            runm = self.s_run[idx]
+            run_idx = idx[runm]
             if run_idx.size:
                 u = self.rng.random(run_idx.size)
                 inb = self.s_inburst[run_idx]
@@ -1086,7 +1108,8 @@ class Engine:
                     self.trace.usage(self, run_idx)
             demand = self.s_demand[idx]
             lim = self.s_cpu_lim[idx]
-            capped = np.where(lim > 0, np.minimum(demand, lim), demand)
+            limited = lim > 0
+            capped = np.where(limited, np.minimum(demand, lim), demand)
             nodes = self.s_node[idx]
             node_sum = np.bincount(nodes, capped, minlength=self.N)
             alloc = capped.copy()
@@ -1095,24 +1118,27 @@ class Engine:
                 sel = np.flatnonzero(nodes == n)
                 alloc[sel] = _water_fill(capped[sel], self.s_cpu_req[idx[sel]], float(self.alloc_cpu[n]))
             self.s_alloc[idx] = alloc
-            rate = np.where(demand > 0, alloc / np.where(demand > 0, demand, 1.0), 1.0)
+            pos = demand > 0
+            rate = np.where(pos, alloc / np.where(pos, demand, 1.0), 1.0)
             if run_idx.size:
-                r_rate = rate[self.s_run[idx]]
+                r_rate = rate[runm]
                 # work accrues from the container's (re)start or the previous tick
-                span = np.minimum(self.t - self.s_start[run_idx], dt)
-                self.s_progress[run_idx] += np.maximum(span, 0.0) * r_rate
+                start = self.s_start[run_idx]
+                span = np.minimum(self.t - start, dt)
+                progress = self.s_progress[run_idx] + np.maximum(span, 0.0) * r_rate
+                self.s_progress[run_idx] = progress
                 self._predict_completions(run_idx, r_rate)
                 # memory: grows with work done, plus noise, plus a leak
-                frac = np.minimum(self.s_progress[run_idx] / self.s_work[run_idx], 1.0)
-                ws = self.s_ws_start[run_idx] + (self.s_ws_peak[run_idx] - self.s_ws_start[run_idx]) * frac
+                frac = np.minimum(progress / self.s_work[run_idx], 1.0)
+                ws_start = self.s_ws_start[run_idx]
+                ws = ws_start + (self.s_ws_peak[run_idx] - ws_start) * frac
                 noise = self.s_noise[run_idx]
                 ws = ws * (1.0 + noise * self.rng.standard_normal(run_idx.size))
-                ws = ws + self.s_leak[run_idx] * (self.t - self.s_start[run_idx])
+                ws = ws + self.s_leak[run_idx] * (self.t - start)
                 self.s_ws[run_idx] = np.maximum(ws, 0.0)
-                self.acc["agent_cpu_used"] += float(alloc[self.s_run[idx]].sum()) * dt
+                self.acc["agent_cpu_used"] += float(alloc[runm].sum()) * dt
                 self.acc["agent_cpu_req"] += float(self.s_cpu_req[run_idx].sum()) * dt
             periods = dt / kl.CFS_PERIOD_SECONDS
-            limited = lim > 0
             throttled = limited & (demand > lim)
             self.s_periods[idx] += np.where(limited, periods, 0.0)
             self.s_throttled[idx] += np.where(throttled, periods, 0.0)
@@ -1122,22 +1148,32 @@ class Engine:
             self.acc["node_cpu_used"] += float(alloc.sum()) * dt
             # memory pressure of a container: working set above 90% of its limit for >= 60 s
             mlim = self.s_mem_lim[idx]
-            hot = (mlim > 0) & (self.s_ws[idx] > 0.9 * mlim)
-            self.s_pressure[idx] = np.where(hot, self.s_pressure[idx] + dt, 0.0)
-            for s in idx[(self.s_pressure[idx] >= 60.0)]:
+            ws_all = self.s_ws[idx]
+            mlimited = mlim > 0
+            hot = mlimited & (ws_all > 0.9 * mlim)
+            pressure = np.where(hot, self.s_pressure[idx] + dt, 0.0)
+            self.s_pressure[idx] = pressure
+            for s in idx[pressure >= 60.0]:
                 p = self.s_pod[s]
                 if p is not None and not p.pressure_counted:
                     p.pressure_counted = True
                     self.acc["pods_pressure"] += 1
-            self.recorder.conditions(idx)
+            self.recorder.conditions(idx, lim, alloc, mlim, ws_all)
             # OOM kills
-            oom = idx[(mlim > 0) & (self.s_ws[idx] > mlim)]
+            oom = idx[mlimited & (ws_all > mlim)]
             for s in oom:
                 p = self.s_pod[s]
                 if p is not None:
                     self._oom_kill(p)
-            # completions not predicted (work finished inside the last interval)
             if run_idx.size:
+                # workspace volumes filled inside the last interval (not predicted)
+                full = run_idx[self.s_running[run_idx] & ~self.s_sched[run_idx]
+                               & (self.s_progress[run_idx] >= self.s_fill[run_idx])]
+                for s in full:
+                    p = self.s_pod[s]
+                    if p is not None:
+                        self._volume_full(p)
+                # completions not predicted (work finished inside the last interval)
                 done = run_idx[self.s_running[run_idx] & ~self.s_sched[run_idx]
                                & (self.s_progress[run_idx] >= self.s_work[run_idx])]
                 for s in done:
@@ -1155,12 +1191,14 @@ class Engine:
         """Runs that will finish before the next tick at the current rate get a completion
         event at the exact time (so queue waits and Little's law are not quantised by the
         tick)."""
-        left = self.s_work[run_idx] - self.s_progress[run_idx]
+        work = self.s_work[run_idx]
+        fill = self.s_fill[run_idx]
+        left = np.minimum(work, fill) - self.s_progress[run_idx]
         soon = (~self.s_sched[run_idx]) & (left > 0) & (r_rate > 0) & (left <= r_rate * self.tick)
-        for s, lft, r in zip(run_idx[soon], left[soon], r_rate[soon]):
+        for s, lft, r, f in zip(run_idx[soon], left[soon], r_rate[soon], (fill < work)[soon]):
             self.s_sched[s] = True
             p = self.s_pod[s]
-            self.at(self.t + float(lft / r), "complete", (p, int(s)))
+            self.at(self.t + float(lft / r), "volume-full" if f else "complete", (p, int(s)))
 
     def _complete_event(self, data: tuple["Pod", int]) -> None:
         pod, s = data
@@ -1168,6 +1206,47 @@ class Engine:
             return
         self.s_progress[s] = self.s_work[s]
         self._run_completed(pod)
+
+    def _volume_full_event(self, data: tuple["Pod", int]) -> None:
+        pod, s = data
+        if pod is None or pod.slot != s or not self.s_running[s] or not self.s_sched[s]:
+            return
+        self.s_progress[s] = self.s_fill[s]
+        self._volume_full(pod)
+
+    def _volume_full(self, pod: Pod) -> None:
+        """The workspace volume is full: the agent's next write fails with ENOSPC and its
+        container exits with code 1 (terminated reason ``Error``, as the kubelet reports a
+        non-zero exit). With ``restartPolicy: Never`` (agent Jobs) the pod is Failed and the Job
+        creates a replacement after its backoff, up to ``backoffLimit`` (``k8s.kubelet``'s Job
+        backoff); ``OnFailure``/``Always`` restart the container in place after
+        CrashLoopBackOff. A fresh pod gets a fresh ephemeral volume, so a run that writes more
+        than the volume holds fails every attempt."""
+        s = pod.slot
+        self.acc["volume_full_pods"] += 1
+        self.s_sched[s] = False
+        pvc = pod.pvcs[0]["metadata"]["name"] if pod.pvcs else ""
+        labels = {"namespace": pod.namespace, "pod": pod.name, "container": pod.container,
+                  "persistentvolumeclaim": pvc}
+        self.incidents.append(Incident("volume-full", self.t, self.t, labels,
+                                       f"workspace volume full ({pod.pvc_size} B): write failed with ENOSPC, "
+                                       "container exited with code 1"))
+        pod.last_reason = "Error"
+        if pod.run is not None:
+            pod.run.last_failure = "VolumeFull"
+        policy = (pod.obj.get("spec") or {}).get("restartPolicy", "Always")
+        if policy in ("Always", "OnFailure"):
+            self.s_running[s] = False
+            pod.restarts += 1
+            pod.ready = False
+            delay = kl.container_backoff(pod.crash_backoff_restarts)
+            pod.crash_backoff_restarts += 1
+            self.s_restarts[s] += 1
+            self.recorder.reason_slots.add(s)
+            self.at(self.t + delay, "restart", pod)
+        else:
+            pod.terminated_reason = "Error"
+            self._pod_failed(pod, "VolumeFull")
 
     def _availability(self, dt: float) -> None:
         for key in sorted(self.deployments):
@@ -1289,6 +1368,8 @@ class Engine:
     def _run_failed(self, run: Run, why: str) -> None:
         run.state = "failed"
         self.acc["runs_failed"] += 1
+        if run.last_failure == "VolumeFull" and why.endswith("VolumeFull"):
+            self.acc["runs_failed_volume_full"] += 1
         self.recorder.count("provisor_runs_failed_total", {"agent": run.cls.name}, 1)
         self.acc["workflows_failed"] += 1
         run.wf.done = True
@@ -1407,6 +1488,10 @@ class Engine:
         return {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": f"{d.name}-{d.hash}",
                 "controller": True, "uid": f"rs-{d.name}"}
 
+    #: use ``provisor.k8s.hpa.fast`` (property-tested equal to ``reconcile_autoscaler``) when
+    #: the HPA and its pods allow it; False: always the exact function (bench baseline)
+    hpa_fast: bool = True
+
     def _hpa_sync(self) -> None:
         from provisor.k8s.hpa import PodMetric, StaticMetricsClient, reconcile_autoscaler
 
@@ -1414,22 +1499,24 @@ class Engine:
             d = self.deployments[key]
             if d.hpa is None:
                 continue
-            pods = [self._hpa_pod(p) for p in d.pods]
-            cpu: dict[str, PodMetric] = {}
-            mem: dict[str, PodMetric] = {}
-            for p in d.pods:
-                if p.slot >= 0 and self.s_running[p.slot] and p.started is not None and self.t - p.started >= self.tick:
-                    ts = math.floor(self.t / self.tick) * self.tick
-                    cpu[p.name] = PodMetric(int(self.s_alloc[p.slot]), ts, self.tick)
-                    mem[p.name] = PodMetric(int(self.s_ws[p.slot]) * 1000, ts, self.tick)
+            live = [p for p in d.pods if not p.terminating]
             ext: dict[str, list[int]] = {}
             if d.load is not None and d.load.external_metric:
                 ext[d.load.external_metric] = [self.active_runs * 1000]
-            client = StaticMetricsClient(resource={("cpu", ""): cpu, ("memory", ""): mem},
-                                         external=ext, timestamp=self.t)
-            live = [p for p in d.pods if not p.terminating]
-            res = reconcile_autoscaler(d.hpa, spec_replicas=d.replicas, status_replicas=len(live),
-                                       pods=pods, metrics_client=client, state=d.hpa_state, now=self.t)
+            res = self._hpa_fast(d, len(live), ext) if self.hpa_fast else None
+            if res is None:
+                pods = [self._hpa_pod(p) for p in d.pods]
+                cpu: dict[str, PodMetric] = {}
+                mem: dict[str, PodMetric] = {}
+                for p in d.pods:
+                    if p.slot >= 0 and self.s_running[p.slot] and p.started is not None and self.t - p.started >= self.tick:
+                        ts = math.floor(self.t / self.tick) * self.tick
+                        cpu[p.name] = PodMetric(int(self.s_alloc[p.slot]), ts, self.tick)
+                        mem[p.name] = PodMetric(int(self.s_ws[p.slot]) * 1000, ts, self.tick)
+                client = StaticMetricsClient(resource={("cpu", ""): cpu, ("memory", ""): mem},
+                                             external=ext, timestamp=self.t)
+                res = reconcile_autoscaler(d.hpa, spec_replicas=d.replicas, status_replicas=len(live),
+                                           pods=pods, metrics_client=client, state=d.hpa_state, now=self.t)
             d.hpa_state = res.state
             d.hpa = {**d.hpa, "status": res.status}
             name = _meta(d.hpa).get("name", d.name)
@@ -1439,6 +1526,70 @@ class Engine:
                                     f"{d.replicas} -> {res.desired_replicas}: {res.rescale_reason}")
                 d.replicas = res.desired_replicas
                 self._reconcile_deployment(d)
+
+    def _hpa_fast(self, d: Deployment, status_replicas: int, ext: dict[str, list[int]]) -> Any:
+        """The sync through ``provisor.k8s.hpa.fast`` on the pods' arrays (the same inputs the
+        exact path builds as Pod dicts and ``PodMetric``s), or ``None`` when the HPA or a pod
+        needs the exact path (a metric type the fast path does not take, a pod whose request
+        ``calculate_requests`` refuses)."""
+        spec = d.hpa.get("spec") if d.hpa is not None else None
+        if d.hpa_fast is None or d.hpa_fast[0] is not spec:
+            comp = CompiledHPA.compile(d.hpa or {})
+            need = () if comp is None else tuple(sorted({
+                (m.get("resource") or {}).get("name", "") for m in comp.metrics
+                if m.get("type") == "Resource" and ((m.get("resource") or {}).get("target") or {}
+                                                    ).get("averageValue") is None}))
+            d.hpa_fast = (spec, comp, need)
+        _, comp, need = d.hpa_fast
+        if comp is None:
+            return None
+        pods = d.pods
+        reqs: dict[str, list[int]] = {r: [] for r in need}
+        for p in pods:
+            cache = p.hpa_requests
+            for r in need:
+                if r not in cache:
+                    try:
+                        cache[r] = calculate_requests([p.obj], "", r)[p.name]
+                    except HPAError:
+                        cache[r] = None
+                v = cache[r]
+                if v is None:
+                    return None
+                reqs[r].append(v)
+        tick = self.tick
+        t = self.t
+        n = len(pods)
+        running = self.s_running
+        ready = [p.ready for p in pods]
+        start: list[float] = []
+        present: list[bool] = []
+        for p in pods:
+            if p.started is not None:
+                start.append(p.started)
+                sl = p.slot
+                present.append(sl >= 0 and bool(running[sl]) and t - p.started >= tick)
+            else:  # what an earlier _pod_for_k8s left in the object, as the exact path reads it
+                st0 = (p.obj.get("status") or {}).get("startTime")
+                start.append(math.nan if st0 is None else float(st0))
+                present.append(False)
+        slots = [p.slot if ok else 0 for p, ok in zip(pods, present)]
+        alloc = self.s_alloc[slots].tolist() if n else []
+        wss = self.s_ws[slots].tolist() if n else []
+        cpu_v = [int(a) if ok else 0 for a, ok in zip(alloc, present)]
+        mem_v = [int(w) * 1000 if ok else 0 for w, ok in zip(wss, present)]
+        arrays = PodArrays(
+            [_HPA_PHASE[p.phase] for p in pods],
+            [p.terminating or "deletionTimestamp" in (p.obj.get("metadata") or {}) for p in pods],
+            [True] * n, ready, [not r for r in ready], start,
+            [p.ready_at if p.ready_at is not None else (p.started or p.created) for p in pods], reqs)
+        ts = [math.floor(t / tick) * tick] * n
+        win = [tick] * n
+        samples = {"cpu": ResourceSamples(present, cpu_v, ts, win),
+                   "memory": ResourceSamples(present, mem_v, ts, win)}
+        return fast_reconcile_autoscaler(comp, (d.hpa or {}).get("status") or {}, spec_replicas=d.replicas,
+                                         status_replicas=status_replicas, pods=arrays, resource_metrics=samples,
+                                         external_metrics=ext, metrics_timestamp=t, state=d.hpa_state, now=t)
 
     def _hpa_responsiveness(self, d: Deployment, name: str, res: Any) -> None:
         """Scale-up decision time: from the first sync whose unstabilized recommendation (the

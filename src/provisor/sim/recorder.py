@@ -2,7 +2,9 @@
 
 Every ``scrape`` interval it samples cAdvisor (``job="kubelet"``,
 ``metrics_path="/metrics/cadvisor"``), kube-state-metrics (``job="kube-state-metrics"``),
-kubelet volume stats and a few ``provisor_*`` series. Per-container values are gathered
+kubelet volume stats (``kubelet_volume_stats_{capacity,used,available}_bytes`` with labels
+``namespace`` and ``persistentvolumeclaim``, as kubernetes/kubernetes
+``pkg/kubelet/metrics/collectors/volume_stats.go`` exports them) and a few ``provisor_*`` series. Per-container values are gathered
 from the engine's slot arrays with numpy (one array per metric per scrape, indexed by series
 id); Python runs only when a pod is created or ends. ``finish`` turns the chunks into a
 ``provisor.series.SeriesSet`` whose timestamps are ``START_EPOCH + simulated seconds``.
@@ -60,6 +62,7 @@ HELP: dict[str, tuple[str, str]] = {
     "kube_persistentvolumeclaim_resource_requests_storage_bytes": ("gauge", "The capacity of storage requested by the persistent volume claim."),
     "kubelet_volume_stats_capacity_bytes": ("gauge", "Capacity in bytes of the volume"),
     "kubelet_volume_stats_used_bytes": ("gauge", "Number of used bytes in the volume"),
+    "kubelet_volume_stats_available_bytes": ("gauge", "Number of available bytes in the volume"),
     "kube_node_status_allocatable": ("gauge", "The allocatable for different resources of a node that are available for scheduling."),
     "kube_node_status_capacity": ("gauge", "The capacity for different resources of a node."),
     "provisor_queue_length": ("gauge", "Agent runs waiting for a concurrency slot or for quota, by agent class."),
@@ -90,6 +93,7 @@ POD_SERIES: dict[str, tuple[str, str, dict[str, str]]] = {
     "pvc_req": ("kube_persistentvolumeclaim_resource_requests_storage_bytes", "pvc-ksm", {}),
     "pvc_cap": ("kubelet_volume_stats_capacity_bytes", "pvc-kubelet", {}),
     "pvc_used": ("kubelet_volume_stats_used_bytes", "pvc-kubelet", {}),
+    "pvc_avail": ("kubelet_volume_stats_available_bytes", "pvc-kubelet", {}),
     **{f"phase{i}": ("kube_pod_status_phase", "phase", {"phase": ph}) for i, ph in enumerate(PHASES)},
     "klabels": ("kube_pod_labels", "labels", {}),
 }
@@ -171,6 +175,7 @@ class Recorder:
                "req_cpu": pod.cpu_req > 0, "req_mem": pod.mem_req > 0,
                "lim_cpu": pod.cpu_lim > 0, "lim_mem": pod.mem_lim > 0, "restarts": True,
                "pvc_req": bool(pvc), "pvc_cap": bool(pvc), "pvc_used": bool(pvc),
+               "pvc_avail": bool(pvc),
                **{f"phase{i}": True for i in range(len(PHASES))}, "klabels": True}
         for key, code in POD_CODE.items():
             self._slot_arr(key)[s] = base + code if has[key] else -1
@@ -200,26 +205,32 @@ class Recorder:
     def _ksm(self, slots: np.ndarray, t: float) -> None:
         """kube-state-metrics and volume series of the pods in ``slots`` (vectorised)."""
         e = self.eng
+        out: list[tuple[np.ndarray, np.ndarray]] = []
         for key, src in (("req_cpu", e.s_kreq_cpu), ("req_mem", e.s_kreq_mem),
                          ("lim_cpu", e.s_klim_cpu), ("lim_mem", e.s_klim_mem),
                          ("restarts", e.s_restarts)):
-            self._emit(self._slot_arr(key)[slots], t, src[slots])
+            out.append((self._slot_arr(key)[slots], src[slots]))
         codes = e.s_phase[slots]
         for i in range(len(PHASES)):
-            self._emit(self._slot_arr(f"phase{i}")[slots], t, (codes == i).astype(np.float64))
-        self._emit(self._slot_arr("klabels")[slots], t, np.ones(slots.size, np.float64))
+            out.append((self._slot_arr(f"phase{i}")[slots], (codes == i).astype(np.float64)))
+        out.append((self._slot_arr("klabels")[slots], np.ones(slots.size, np.float64)))
         pv = self._slot_arr("pvc_req")[slots]
         has = pv >= 0
         if has.any():
             ps = slots[has]
-            self._emit(pv[has], t, e.s_pvc_size[ps])
-            run = (codes[has] == 1) | (codes[has] == 2)
+            out.append((pv[has], e.s_pvc_size[ps]))
+            # mounted volumes: running and succeeded pods, and the last sample of a pod that
+            # failed because its volume filled (the kubelet's view before it unmounts)
+            run = (codes[has] == 1) | (codes[has] == 2) | ((codes[has] == 3) & (e.s_progress[ps] >= e.s_fill[ps]))
             if run.any():
                 rs = ps[run]
                 frac = np.minimum(e.s_progress[rs] / np.where(e.s_work[rs] > 0, e.s_work[rs], 1.0), 1.0)
-                used = np.minimum(e.s_written_total[rs] * frac, e.s_pvc_size[rs])
-                self._emit(self._slot_arr("pvc_cap")[rs], t, e.s_pvc_size[rs])
-                self._emit(self._slot_arr("pvc_used")[rs], t, used)
+                cap = e.s_pvc_size[rs]
+                used = np.minimum(e.s_written_total[rs] * frac, cap)
+                out.append((self._slot_arr("pvc_cap")[rs], cap))
+                out.append((self._slot_arr("pvc_used")[rs], used))
+                out.append((self._slot_arr("pvc_avail")[rs], cap - used))
+        self._emit_many(out, t)
         for s in slots[np.isin(slots, np.fromiter(self.reason_slots, np.int64, len(self.reason_slots)))] \
                 if self.reason_slots else ():
             p = e.s_pod[int(s)]
@@ -266,6 +277,11 @@ class Recorder:
         self._pend_sid.append(sids[keep])
         self._pend_v.append(np.asarray(vals, np.float64)[keep])
 
+    def _emit_many(self, pairs: list[tuple[np.ndarray, np.ndarray]], t: float) -> None:
+        """``_emit`` of several (series ids, values) pairs at once (the same chunk, in order)."""
+        self._emit(np.concatenate([p[0] for p in pairs]), t,
+                   np.concatenate([np.asarray(p[1], np.float64) for p in pairs]))
+
     def _flush(self) -> None:
         if self._pending_t is None:
             return
@@ -280,9 +296,7 @@ class Recorder:
         e = self.eng
         src = {"cpu_total": e.s_cpu_total, "ws": e.s_ws, "periods": e.s_periods,
                "throttled": e.s_throttled, "mem_limit": e.s_mem_lim, "oom": e.s_oom}
-        for name in _SLOT:
-            arr = self._slot_arr(name)
-            self._emit(arr[slots], t, src[name][slots])
+        self._emit_many([(self._slot_arr(name)[slots], src[name][slots]) for name in _SLOT], t)
 
     def scrape(self, t: float) -> None:
         e = self.eng
@@ -358,13 +372,15 @@ class Recorder:
 
     # -- ground truth for alerts ---------------------------------------------------------------
 
-    def conditions(self, idx: np.ndarray) -> None:
+    def conditions(self, idx: np.ndarray, lim: np.ndarray, alloc: np.ndarray, mlim: np.ndarray,
+                   ws: np.ndarray) -> None:
+        """Open and close the ``cpu-high`` / ``memory-high`` ground-truth intervals of the running
+        containers ``idx`` (their CPU limit and allocation, millicores; memory limit and
+        working set, bytes: the engine's arrays at ``idx``)."""
         e = self.eng
         t = e.t
-        lim = e.s_cpu_lim[idx]
-        cpu_hi = (lim > 0) & (e.s_alloc[idx] > 0.8 * lim)
-        mlim = e.s_mem_lim[idx]
-        mem_hi = (mlim > 0) & (e.s_ws[idx] > 0.85 * mlim)
+        cpu_hi = (lim > 0) & (alloc > 0.8 * lim)
+        mem_hi = (mlim > 0) & (ws > 0.85 * mlim)
         for flags, store, kind in ((cpu_hi, self.cpu_hi, "cpu-high"), (mem_hi, self.mem_hi, "memory-high")):
             on = set(int(s) for s in idx[flags])
             for s in on:

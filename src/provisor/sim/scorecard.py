@@ -45,6 +45,11 @@ def build_scorecard(e: "Engine") -> Scorecard:
                     "mean over completed runs with a workspace PVC of 1 - bytes written / PVC "
                     "size at the end of the run", unused, "ratio", "< 0.2",
                     _status(None if unused is None else unused < 0.2)))
+    full = a["runs_failed_volume_full"]
+    m.append(Metric("volume-full-runs", "Runs failed for a full workspace volume",
+                    "runs that failed (the Job's backoffLimit exceeded) because their workspace PVC "
+                    "filled: the agent's writes failed with ENOSPC and its container exited non-zero",
+                    full, "count", "= 0", _status(full == 0)))
     react = max(e.hpa_reaction) if e.hpa_reaction else None
     m.append(Metric("hpa-responsiveness", "HPA scaling decision time",
                     "longest time from the first HPA sync whose metrics called for another "
@@ -113,6 +118,8 @@ def build_summary(e: "Engine") -> dict[str, Any]:
         "drain_refusals_429": int(a["drain_429"]),
         "preemptions": int(a["preemptions"]),
         "oom_kills": int(a["oom_kills"]),
+        "volume_full_pod_failures": int(a["volume_full_pods"]),
+        "runs_failed_volume_full": int(a["runs_failed_volume_full"]),
         "throttled_share": (a["throttled_periods"] / a["periods"]) if a["periods"] else 0.0,
         "node_cpu_requested_ratio": (a["node_cpu_req"] / nt / alloc_cpu) if alloc_cpu else 0.0,
         "node_memory_requested_ratio": (a["node_mem_req"] / nt / alloc_mem) if alloc_mem else 0.0,

@@ -343,10 +343,11 @@ def stabilize_recommendation_with_behaviors(args: NormalizationArg, state: HPASt
     recs = state.recommendations or ()
     for i, rec in enumerate(recs):
         ts = rec.timestamp
-        if ts > up_cutoff:
-            up_rec = min(rec.recommendation, up_rec)
-        if ts > down_cutoff:
-            down_rec = max(rec.recommendation, down_rec)
+        r = rec.recommendation
+        if ts > up_cutoff and r < up_rec:
+            up_rec = r
+        if ts > down_cutoff and r > down_rec:
+            down_rec = r
         if ts < up_cutoff and ts < down_cutoff:
             old_index = i
     recommendation = args.current_replicas
