@@ -94,7 +94,7 @@ def test_writer_format_is_openmetrics():
     assert "# TYPE container_cpu_usage_seconds counter\n" in text
     assert "# HELP container_memory_working_set_bytes Working set\\nbytes\n" in text
     assert 'label_app="we\\"ird\\\\va\\nlue"' in text
-    assert f"container_cpu_usage_seconds_total{{container=\"agent\",namespace=\"agent-platform\",pod=\"rex-1\"}} 3.75 {T0!r}\n" in text
+    assert f"container_cpu_usage_seconds_total{{container=\"agent\",namespace=\"agent-platform\",pod=\"rex-1\"}} 3.75 {T0:.0f}\n" in text  # whole seconds: no ".0"
 
 
 def test_round_trip_exact():

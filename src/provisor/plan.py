@@ -68,11 +68,13 @@ class PlanResult:
 
 def run_plan(policy: "Policy", out_dir: str | Path, *, force: bool = False,
              policy_path: str | Path | None = None, simulate_days: float = 7.0,
-             progress: "Callable[[float, float], None] | None" = None) -> PlanResult:
+             progress: "Callable[[float, float], None] | None" = None,
+             phase: "Callable[[str], None] | None" = None) -> PlanResult:
     """Render ``policy`` into ``out_dir`` (atomically), check the written bundle, list the
     departures from the spec, and (``simulate_days`` > 0) simulate the policy's workload on its
     cluster for that many days with seed 0 (``provisor.sim``; ``progress`` as for
-    ``provisor.sim.simulate``).
+    ``provisor.sim.simulate``). ``phase`` is called with the name of each phase as it starts
+    (:data:`PLAN_PHASES`; the CLI shows it).
 
     Raises:
         PlanError: ``out_dir`` exists and is not empty and ``force`` is False, or it cannot
@@ -82,6 +84,11 @@ def run_plan(policy: "Policy", out_dir: str | Path, *, force: bool = False,
     from provisor.manifests import load
     from provisor.render import BundleExistsError, departures, render, summary, write_bundle
 
+    def step(name: str) -> None:
+        if phase is not None:
+            phase(name)
+
+    step("render")
     bundle = render(policy)
     out = Path(out_dir)
     try:
@@ -90,10 +97,12 @@ def run_plan(policy: "Policy", out_dir: str | Path, *, force: bool = False,
         raise PlanError(str(exc)) from None
     except OSError as exc:
         raise PlanError(f"{out}: cannot write the bundle: {exc.strerror or exc}") from None
+    step("check")
     docs = load([str(out)])
     result = run_check(docs)
     sim = None
     if simulate_days > 0:
+        step("simulate")
         from provisor.sim import simulate
         from provisor.sim.inputs import inputs_from_policy
 
@@ -102,8 +111,10 @@ def run_plan(policy: "Policy", out_dir: str | Path, *, force: bool = False,
                        progress=progress)
     rec = backtest = fc = None
     if sim is not None:
+        step("recommend")
         series = sim.series()
         rec, backtest = _recommend(series, policy)
+        step("forecast")
         fc = _forecast(series)
         fill_scorecard(sim.scorecard, rec, fc, policy, backtest=backtest)
     return PlanResult(
@@ -121,6 +132,10 @@ def run_plan(policy: "Policy", out_dir: str | Path, *, force: bool = False,
         forecast=fc,
     )
 
+
+#: The phases of ``run_plan`` in order, as passed to its ``phase`` callback (the CLI adds
+#: ``report``, which it writes after printing the plan).
+PLAN_PHASES = ("render", "check", "simulate", "recommend", "forecast")
 
 #: The forecast horizon of the plan's capacity metric (30 days, the spec's).
 FORECAST_HORIZON_S = 30 * 86400.0

@@ -129,3 +129,17 @@ def test_exhaustion_confirmed_when_the_platform_runs_longer():
     true_days = (hit[0] - end_short) / 86400
     assert ex.days <= true_days + 0.05
     assert ex.days >= true_days - 7
+
+
+def test_a_bucket_the_data_covers_in_part_is_not_pulled_towards_zero():
+    """The twin's runs end inside the grid's last bucket: avg_over_time of the subquery
+    averages the points that have a value (after the last sample + 5 min lookback the sum is
+    absent, not 0), so constant requests stay constant in the last bucket (the report's
+    usage charts and the forecast's last value once dropped to 1/12 of them there)."""
+    t = T0 + 30.0 * np.arange(2 * 120 + 1)          # 2 h of 30 s scrapes, ends at a bucket start
+    ss = SeriesSet([Series({"__name__": "kube_pod_container_resource_requests", "namespace": "ns",
+                            "pod": "p", "container": "c", "resource": "cpu", "unit": "core"},
+                           t, np.full(t.size, 0.2))])
+    tg = _by(targets_from_series(ss, step_s=3600, quantities=["cpu_requests"]))
+    v = tg[("ns", "cpu_requests")].values
+    assert len(v) == 3 and np.allclose(v, 0.2), v

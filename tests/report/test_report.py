@@ -44,9 +44,12 @@ def _hpa_queue() -> SeriesSet:
                np.full(200, 2.0)),
         Series({"__name__": "kube_horizontalpodautoscaler_spec_max_replicas", **lab}, t,
                np.full(200, 5.0)),
-        Series({"__name__": "provisor_queue_length", "queue": "agents"}, t, (np.arange(200) % 7) * 1.0),
-        Series({"__name__": "provisor_queue_wait_seconds", "queue": "agents"}, t,
-               (np.arange(200) % 11) * 3.0),
+        Series({"__name__": "provisor_queue_length", "agent": "rex"}, t, (np.arange(200) % 7) * 1.0),
+        # counters, as the twin records them: 2 runs start a minute, each waited 30 s
+        Series({"__name__": "provisor_queue_wait_seconds_total", "agent": "rex"}, t,
+               60.0 * np.arange(200)),
+        Series({"__name__": "provisor_runs_started_total", "agent": "rex"}, t,
+               2.0 * np.arange(200)),
     ])
 
 
@@ -85,12 +88,15 @@ def full():
 
 def test_every_section_renders_with_data(full):
     html = render_html(full)
-    assert "Not computed" not in html.replace("Not computed: needs provisor plan", "")
+    assert "Not computed" not in html
     for sec in SECTIONS:
         assert f'id="{sec.id}"' in html
     assert html.count("<svg") >= 8
     assert "argo/argo-server" in html and "time at max" in html
-    assert "provisor_queue_wait_seconds" in html
+    # the queue: length as a gauge, wait as increase(wait) / increase(started) in seconds
+    assert "runs waiting (count)" in html and "mean wait (seconds)" in html
+    assert "increase(provisor_queue_wait_seconds_total" in html
+    assert "<td class=num>30 s</td>" in html          # 60 s waited per 2 starts
     assert "123.40" in html and "1200m" in html
     assert "AgentOOMKilled" in html and "50%" in html
     assert 'class="badge fail"' in html and 'class="badge pass"' in html
@@ -104,8 +110,10 @@ def test_markdown_summary(full):
     md = render_markdown(full)
     assert md.startswith("# provisor report")
     assert "## Capacity forecast" in md and "| team-a | pods |" in md
-    assert "| CPU utilization | 0.6..0.8 | 72.0% | pass |" in md
-    assert "_Not computed: needs provisor plan._" in md
+    # the target and value as the terminal scorecard shows them (provisor.display)
+    assert "| CPU utilization | 60% .. 80% | 72.00% | pass |" in md
+    # no POLICY given: the plan is the built-in policy's, and the page says so
+    assert "_Not computed" not in md and "built-in agent-platform policy" in md
     assert "<svg" not in md
 
 
@@ -155,8 +163,7 @@ def test_cli_report_on_the_default_policy_and_on_manifests(cli, tmp_path, shared
     assert "| error |" in out2.read_text()
 
 
-@pytest.mark.parametrize("args, msg", [((), "nothing to report"),
-                                       (("--series", "NOPE.om"), "NOPE.om"),
+@pytest.mark.parametrize("args, msg", [(("--series", "NOPE.om"), "NOPE.om"),
                                        (("--format", "pdf", "x"), "--format")])
 def test_cli_report_bad_input(cli, tmp_path, args, msg):
     r = cli("report", *args, "-o", str(tmp_path / "x.html"))
@@ -171,3 +178,65 @@ def test_plan_writes_the_report_last(cli, tmp_path):
     assert last.startswith(f"report: {out}/report.html")
     html = (out / "report.html").read_text()
     assert "Objects by kind" in html and (out / "report.md").is_file()
+
+
+# ---- the newcomer's findings (issue 12's last goal) ----------------------------------------
+
+def test_svg_ids_are_unique_across_the_page(full):
+    """matplotlib numbers ids per figure (patch_1, clip paths): the page prefixes them per
+    plot, so no id repeats and every url(#..)/href="#.." points at an id of its own plot."""
+    html = render_html(full)
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    dup = {i for i in ids if ids.count(i) > 1}
+    assert not dup, sorted(dup)[:10]
+    for k, svg in enumerate(re.findall(r"<svg\b.*?</svg>", html, re.S), start=1):
+        own = set(re.findall(r'\sid="([^"]+)"', svg))
+        refs = set(re.findall(r'(?:url\(#|href="#)([^")]+)', svg))
+        assert refs <= own, (k, sorted(refs - own)[:5])
+        assert all(i.startswith(f"f{k}-") for i in own)
+
+
+def test_long_cells_are_cut_with_the_full_value_in_a_title():
+    from provisor.report.data import Departure, PlanData
+    from provisor.report.render import CELL_CHARS
+
+    long = "sum by (namespace) (rate(container_cpu_usage_seconds_total[5m])) " * 6
+    data = ReportData(plan=PlanData("p", "out", {"Namespace": 1},
+                                    [Departure("alerts.expr", long, "x", "why")]))
+    html = render_html(data)
+    assert f'title="{long}"'.replace("\"", "&quot;") not in html  # attribute is escaped once
+    cut = re.search(r'<span title="([^"]+)">([^<]+)</span>', html)
+    assert cut and len(cut.group(2)) <= CELL_CHARS and cut.group(2).endswith("\u2026")
+    assert cut.group(1).startswith("sum by (namespace)") and len(cut.group(1)) > CELL_CHARS
+    assert 'class="fixed"' in html and "table-layout:fixed" in html
+    assert "overflow-wrap:break-word" in html
+
+
+def test_hpa_chart_labels_min_and_max(full):
+    html = render_html(full)
+    assert "minReplicas 2" in html and "maxReplicas 5" in html
+
+
+def test_scorecard_target_formatted_like_the_terminal():
+    from html import escape as html_escape
+
+    from provisor.display import fmt_target, fmt_value
+    from provisor.report.render import _scorecard as render_scorecard
+
+    part = render_scorecard(scorecard_data(_scorecard()))
+    assert part is not None
+    for m in _scorecard().metrics:
+        assert f"<td class=nw>{html_escape(fmt_target(m.target, m.unit))}</td>" in part.html
+        assert fmt_value(m.value, m.unit) in part.html
+    assert "<td class=nw>60% .. 80%</td>" in part.html and "0.6..0.8" not in part.html
+
+
+def test_information_only_findings_are_folded_errors_are_not():
+    from provisor.report.data import FindingRow, PlanData
+
+    info = FindingRow("info", "hpa/target-not-found", "a.yaml:3", "HPA/x", "cannot verify")
+    err = FindingRow("error", "quota/hpa-max-exceeds", "q.yaml:1", "ResourceQuota/q", "too small")
+    folded = render_html(ReportData(plan=PlanData("p", "out", {"HPA": 1}, [], [info])))
+    assert "<details><summary>1 information findings, no error and no warning" in folded
+    shown = render_html(ReportData(plan=PlanData("p", "out", {"HPA": 1}, [], [err, info])))
+    assert "information findings" not in shown and "quota/hpa-max-exceeds" in shown

@@ -281,12 +281,13 @@ def test_cli_simulate_policy_file_and_manifests(tmp_path, shared):
     res = runner.invoke(app, ["simulate", str(pol), "--days", "0.1", "--format", "json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["source"] == str(pol)
-    # manifests: the spec's seed folder has no agent PodTemplates, so no run can start
+    # manifests: the spec's seed folder has no agent PodTemplates, so no run could start:
+    # a clear error saying what the twin looked for, not a scorecard of zeros
     res = runner.invoke(app, ["simulate", str(shared / "seed" / "manifests"), "--days", "0.1",
                               "--format", "json"])
-    assert res.exit_code == 0, res.output
-    j = json.loads(res.output)
-    assert j["summary"]["runs_completed"] == 0 and j["summary"]["workflows_failed"] == j["summary"]["workflows_arrived"]
+    assert res.exit_code == 2, res.output
+    assert "no agent classes found in" in res.output
+    assert "provisor.dev/max-concurrency" in res.output and "rex" in res.output
 
 
 def test_strict_fifo_blocks_behind_its_head_best_effort_does_not():

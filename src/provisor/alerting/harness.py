@@ -103,21 +103,46 @@ def default_runner(days: float = 1.0, policy_path: Path | None = None) -> Scenar
     def run(policy: Policy, name: str, seed: int) -> tuple[Any, list[Any]]:
         if name in gen.SCENARIOS:
             return gen.generate(policy, name, seed)
-        twin_name = name[len("twin:"):] if name.startswith("twin:") else name
-        if not twin_available():
-            raise AlertTestError(f"unknown scenario {name!r} (generated: "
-                                 f"{', '.join(sorted(gen.SCENARIOS))}; the twin, "
-                                 "provisor.sim, is not installed)")
-        if name.startswith("twin:") and twin_name not in _twin_builtins():
-            raise AlertTestError(f"unknown twin scenario {twin_name!r} (built-in: "
-                                 f"{', '.join(sorted(_twin_builtins()))})")
-        if not name.startswith("twin:") and not Path(name).is_file():
-            raise AlertTestError(f"unknown scenario {name!r}: not a generated scenario "
-                                 f"({', '.join(sorted(gen.SCENARIOS))}), not twin:NAME "
-                                 f"({', '.join(sorted(_twin_builtins()))}), not a file")
+        twin_name = check_scenario_name(name)
         return _twin(policy_path, twin_name, seed, days)
 
     return run
+
+
+def _near(name: str, known: Sequence[str]) -> str:
+    """``"; did you mean X?"`` for the closest of ``known`` (difflib), or ""."""
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]}?" if close else ""
+
+
+def check_scenario_name(name: str) -> str:
+    """Check a scenario name as :func:`default_runner` reads it, before anything runs: a
+    generated scenario, ``twin:NAME`` or a twin scenario file. Returns the twin scenario
+    (``NAME`` or the file) for the twin, ``name`` for a generated one.
+
+    Raises:
+        AlertTestError: unknown, with a "did you mean" for the closest known name.
+    """
+    if name in gen.SCENARIOS:
+        return name
+    twin_name = name[len("twin:"):] if name.startswith("twin:") else name
+    if not twin_available():
+        raise AlertTestError(f"unknown scenario {name!r}{_near(name, list(gen.SCENARIOS))} "
+                             f"(generated: {', '.join(sorted(gen.SCENARIOS))}; the twin, "
+                             "provisor.sim, is not installed)")
+    if name.startswith("twin:") and twin_name not in _twin_builtins():
+        raise AlertTestError(f"unknown twin scenario {twin_name!r}"
+                             f"{_near(twin_name, list(_twin_builtins()))} (built-in: "
+                             f"{', '.join(sorted(_twin_builtins()))})")
+    if not name.startswith("twin:") and not Path(name).is_file():
+        known = [*gen.SCENARIOS, *(f"twin:{n}" for n in _twin_builtins())]
+        raise AlertTestError(f"unknown scenario {name!r}: not a generated scenario "
+                             f"({', '.join(sorted(gen.SCENARIOS))}), not twin:NAME "
+                             f"({', '.join(sorted(_twin_builtins()))}), not a file"
+                             f"{_near(name, known)}")
+    return twin_name
 
 
 def expand_scenarios(names: Sequence[str]) -> list[str]:
@@ -279,7 +304,9 @@ def run_alert_test(policy: Policy, rule_files: Sequence[str | Path] = (),
         seeds: seeds 0..seeds-1 per scenario.
         runner: the scenario source (default: :func:`default_runner`).
         min_incident_s: shortest condition incident counted for recall.
-        progress: called with a short text before each evaluation.
+        progress: called with a short text at the start of each step: each scenario run
+            and each evaluation of a rule set on it (scenarios x seeds x (1 + rule sets)
+            calls in all), so a caller can count them.
 
     Raises:
         AlertTestError: bad rule file or unknown scenario.
@@ -294,13 +321,18 @@ def run_alert_test(policy: Policy, rule_files: Sequence[str | Path] = (),
     for i, n in enumerate(names):
         if names.count(n) > 1:
             sets[i].name = f"{n} ({sets[i].source})"
-    run = runner or default_runner()
     chosen = expand_scenarios(scenario_names)
+    if runner is None:
+        for name in chosen:   # an unknown name fails now, not after minutes of other runs
+            check_scenario_name(name)
+    run = runner or default_runner()
     report = AlertTestReport({rs.name: Score({}) for rs in sets}, seeds=seeds,
                              min_incident_s=min_incident_s, eval_interval_s=eval_s)
     metas = {rs.name: _alert_meta(rs, policy, eval_s) for rs in sets}
     for name in chosen:
         for seed in range(seeds):
+            if progress:
+                progress(f"{name} seed {seed}: running the scenario")
             series, incidents = run(policy, name, seed)
             report.scenarios.append({"scenario": name, "seed": seed,
                                      "incidents": len(incidents), "series": len(series)})

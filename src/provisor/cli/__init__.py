@@ -119,6 +119,9 @@ def _fail(message: str, code: int = 2) -> "typer.Exit":
 def _load_policy(path: Path | None):
     from provisor.policy import PolicyError, load_policy
 
+    if path is not None and not os.path.lexists(path):
+        raise _fail(f"{path}: no such policy file (POLICY is the path of a policy file; leave "
+                    "it out to use the built-in agent-platform policy)")
     try:
         return load_policy(path)
     except PolicyError as exc:
@@ -325,34 +328,37 @@ def plan(
         help="Days of the policy's workload to simulate for the scorecard (0: skip).")] = 7.0,
 ) -> None:
     """The main job: render the policy, check the render, simulate it, and summarise."""
-    from provisor.cli.simulate import progress_bar
-    from provisor.plan import PlanError, print_plan, run_plan
+    from provisor.cli.simulate import phase_progress
+    from provisor.plan import PLAN_PHASES, PlanError, print_plan, run_plan
 
     if fail_on not in ("error", "warning", "info"):
         raise _fail(f"--fail-on must be error, warning or info, not {fail_on!r}")
     if days < 0 or days > 3650:
         raise _fail("--days must be between 0 and 3650")
     pol = _load_policy(policy)
+    phases = (*PLAN_PHASES, "report") if days > 0 else ("render", "check", "report")
     try:
-        with progress_bar(days) as progress:
+        with phase_progress(phases, days) as bar:
             result = run_plan(pol, out, force=force, policy_path=policy, simulate_days=days,
-                              progress=progress)
+                              progress=bar.sim, phase=bar.phase)
     except PlanError as exc:
         raise _fail(str(exc)) from None
     print_plan(result, _console())
-    _plan_report(result)
+    with phase_progress(phases, days) as bar:
+        bar.phase("report")
+        path = _plan_report(result, bar.forecast)
+    _console().print(f"report: [bold]{_esc(str(path))}[/] (open it in a browser; report.md beside it)")
     raise typer.Exit(result.check.exit_code(fail_on))
 
 
-def _plan_report(result) -> None:
-    """The plan's last step: the report beside the bundle; its path is the last line."""
+def _plan_report(result, progress=None) -> Path:  # type: ignore[no-untyped-def]
+    """The plan's last step: the report beside the bundle (its path is printed last)."""
     from provisor.report import write_plan_report
 
     try:
-        path = write_plan_report(result)
+        return write_plan_report(result, progress=progress)
     except OSError as exc:
         raise _fail(f"{result.out_dir}: cannot write the report: {exc.strerror or exc}") from None
-    _console().print(f"report: [bold]{_esc(str(path))}[/] (open it in a browser; report.md beside it)")
 
 
 @policy_app.command("show")
@@ -499,7 +505,7 @@ def _run(args: list[str], debug: bool) -> int | str | None:
     try:  # typer >= 0.24 vendors click
         from typer._click.exceptions import ClickException
     except ImportError:  # pragma: no cover - older typer on real click
-        from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found]
+        from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found,assignment]
     from typer import Abort
 
     code: int | str | None = 0

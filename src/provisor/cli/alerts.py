@@ -61,14 +61,31 @@ def test(
         raise _fail(f"--format must be text or json, not {fmt!r}")
     if seeds < 1:
         raise _fail("--seeds must be at least 1")
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.progress import TimeElapsedColumn
+
+    from provisor.alerting.harness import expand_scenarios
+
     pol = _load_policy(policy)
     err = _console(stderr=True)
+    # One step per scenario run and per evaluation of a rule set on it (run_alert_test).
+    steps = len(expand_scenarios(scenario or [])) * seeds * (2 + len(rules or []))
     try:
-        with err.status("evaluating") as status:
+        with Progress(TextColumn("alerts test"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
+                      transient=True, disable=not err.is_terminal) as bar:
+            task = bar.add_task("", total=steps)
+            done = [0]
+
+            def progress(text: str) -> None:
+                bar.update(task, completed=done[0], description=text)
+                done[0] += 1
+                bar.refresh()
+
             report = run_alert_test(
                 pol, rule_files=rules or [], scenario_names=scenario or [], seeds=seeds,
                 runner=default_runner(days, policy), min_incident_s=min_incident,
-                progress=lambda text: status.update(f"evaluating {text}"))
+                progress=progress)
     except AlertTestError as exc:
         raise _fail(str(exc)) from None
     except PromtoolEvalError as exc:

@@ -58,69 +58,98 @@ def _settings(sets: list[str]) -> dict[str, dict[str, str]]:
     return out
 
 
+_SOURCE, _STRATEGY, _PROM = "Usage source", "Strategies", "Prometheus"
+
+
 @app.command()
 def recommend(
     prometheus: Annotated[str | None, typer.Option(
-        help="Prometheus base URL (http[s]://host:9090).", show_default=False)] = None,
+        "--prometheus", metavar="URL", help="Prometheus base URL (http or https://host:9090).",
+        show_default=False, rich_help_panel=_SOURCE)] = None,
     series: Annotated[list[Path] | None, typer.Option(
-        "--series", help="Series files or folders (repeatable).", show_default=False)] = None,
+        "--series", metavar="FILE", help="Series files or folders (repeatable).",
+        show_default=False, rich_help_panel=_SOURCE)] = None,
     series_format: Annotated[str, typer.Option(
+        "--series-format", metavar="FMT", rich_help_panel=_SOURCE,
         help="auto, openmetrics, csv, gwa (GWA-T-12 Bitbrains) or alibaba-genai.")] = "auto",
     trace_memory_limit: Annotated[str, typer.Option(
+        "--trace-memory-limit", metavar="BYTES", rich_help_panel=_SOURCE,
         help="alibaba-genai: the container memory limit the utilisation is relative to.")]
     = "16Gi",
     strategy: Annotated[list[str] | None, typer.Option(
-        "--strategy", "-s", help="vpa, percentile or risk (repeatable; default all three).",
+        "--strategy", "-s", metavar="NAME", rich_help_panel=_STRATEGY,
+        help="vpa, percentile or risk (repeatable; default all three).",
         show_default=False)] = None,
     set_: Annotated[list[str] | None, typer.Option(
-        "--set", help="A strategy setting, STRATEGY.FIELD=VALUE (see --list-settings).",
+        "--set", metavar="S.F=V", rich_help_panel=_STRATEGY,
+        help="A strategy setting, STRATEGY.FIELD=VALUE (see --list-settings).",
         show_default=False)] = None,
     list_settings: Annotated[bool, typer.Option(
+        "--list-settings", rich_help_panel=_STRATEGY,
         help="Print every strategy's settings with defaults and exit.")] = False,
     backtest: Annotated[bool, typer.Option(
+        "--backtest", rich_help_panel=_STRATEGY,
         help="Fit before --fit-until, replay after, and score every strategy.")] = False,
     fit_until: Annotated[str | None, typer.Option(
+        "--fit-until", metavar="TIME", rich_help_panel=_STRATEGY,
         help="End of the fit window (Unix seconds or RFC 3339).", show_default=False)] = None,
     start: Annotated[str | None, typer.Option(
-        help="Prometheus: start of the scan (default: --range before --end).",
+        "--start", metavar="TIME", rich_help_panel=_PROM,
+        help="Start of the scan (default: --range before --end).",
         show_default=False)] = None,
     end: Annotated[str | None, typer.Option(
-        help="Prometheus: end of the scan (default: now).", show_default=False)] = None,
-    range_: Annotated[str, typer.Option("--range", help="Prometheus: scan length.")] = "14d",
-    step: Annotated[str, typer.Option(help="Prometheus: resolution of the scan.")] = "5m",
+        "--end", metavar="TIME", rich_help_panel=_PROM,
+        help="End of the scan (default: now).", show_default=False)] = None,
+    range_: Annotated[str, typer.Option("--range", metavar="DUR", rich_help_panel=_PROM,
+                                        help="Scan length.")] = "14d",
+    step: Annotated[str, typer.Option("--step", metavar="DUR", rich_help_panel=_PROM,
+                                      help="Resolution of the scan.")] = "5m",
     namespace: Annotated[list[str] | None, typer.Option(
-        "--namespace", "-n", help="Prometheus: only these namespaces.", show_default=False)]
-    = None,
+        "--namespace", "-n", metavar="NS", rich_help_panel=_PROM,
+        help="Only these namespaces (repeatable).", show_default=False)] = None,
     group_label: Annotated[str, typer.Option(
+        "--group-label", metavar="LABEL", rich_help_panel=_PROM,
         help="kube_pod_labels label naming the agent class.")] = "label_provisor_dev_tier",
     max_samples_per_query: Annotated[int, typer.Option(
-        help="Prometheus: most samples one query may ask for; above it a namespace is split "
-             "per class, then in time.")] = 10_000_000,
+        "--max-samples-per-query", metavar="N", rich_help_panel=_PROM,
+        help="Most samples one query may ask for; above it a namespace is split per class, "
+             "then in time.")] = 10_000_000,
     token_env: Annotated[str | None, typer.Option(
+        "--token-env", metavar="VAR", rich_help_panel=_PROM,
         help="Environment variable holding a bearer token.", show_default=False)] = None,
     token_file: Annotated[Path | None, typer.Option(
+        "--token-file", metavar="FILE", rich_help_panel=_PROM,
         help="File holding a bearer token.", show_default=False)] = None,
     basic_auth_env: Annotated[str | None, typer.Option(
+        "--basic-auth-env", metavar="VAR", rich_help_panel=_PROM,
         help="Environment variable holding USER:PASSWORD for basic auth.",
         show_default=False)] = None,
     ca_file: Annotated[Path | None, typer.Option(
+        "--ca-file", metavar="FILE", rich_help_panel=_PROM,
         help="CA bundle to verify the Prometheus TLS certificate.", show_default=False)] = None,
     insecure_skip_verify: Annotated[bool, typer.Option(
+        "--insecure-skip-verify", rich_help_panel=_PROM,
         help="Do not verify TLS certificates.")] = False,
-    timeout: Annotated[float, typer.Option(help="Seconds per Prometheus request.")] = 30.0,
-    retries: Annotated[int, typer.Option(help="Retries on 5xx and connection errors.")] = 3,
+    timeout: Annotated[float, typer.Option("--timeout", metavar="SECONDS",
+                                           rich_help_panel=_PROM,
+                                           help="Seconds per Prometheus request.")] = 30.0,
+    retries: Annotated[int, typer.Option("--retries", metavar="N", rich_help_panel=_PROM,
+                                         help="Retries on 5xx and connection errors.")] = 3,
     policy: Annotated[Path | None, typer.Option(
+        "--policy", metavar="FILE",
         help="Policy for prices, LimitRange and quota (default: the built-in one).",
         show_default=False)] = None,
     patch: Annotated[Path | None, typer.Option(
+        "--patch", metavar="FILE",
         help="Write the policy resized by the first strategy to this file.",
         show_default=False)] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f",
+    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FMT",
                                      help="table, json, yaml or csv.")] = "table",
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write the report to FILE (atomically).", show_default=False)]
-    = None,
-    force: Annotated[bool, typer.Option(help="Overwrite an existing -o / --patch file.")] = False,
+        "--output", "-o", metavar="FILE", help="Write the report to FILE (atomically).",
+        show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force",
+                                        help="Overwrite an existing -o / --patch file.")] = False,
 ) -> None:
     """Recommend requests and limits per agent class (and model) and container."""
     from provisor.recommend import StrategyError, make_strategy, run_backtest, run_recommend

@@ -19,8 +19,9 @@ from provisor.cli import _console, _fail, app
 @app.command("report")
 def report_cmd(
     paths: Annotated[Optional[list[str]], typer.Argument(
-        help="A policy file, or manifests (files, folders) to check; with --series, more "
-        "series files may follow here.", show_default=False)] = None,
+        help="A policy file, or manifests (files, folders) to check (default: the built-in "
+        "agent-platform policy); with --series, more series files may follow here.",
+        show_default=False)] = None,
     series: Annotated[Optional[list[Path]], typer.Option(
         "--series", help="OpenMetrics series file(s) (promtool tsdb dump-openmetrics, the "
         "twin's series).", show_default=False)] = None,
@@ -47,9 +48,6 @@ def report_cmd(
         raise _fail(f"--format must be html or md, not {fmt!r}")
     if series and prometheus:
         raise _fail("give one series source: --prometheus URL or --series FILE...")
-    if not paths and not series and not prometheus:
-        raise _fail("nothing to report: give a POLICY or PATH, --series FILE or "
-                    "--prometheus URL (see provisor report --help)")
     try:
         horizon_s, lookback_s = parse_duration(horizon), parse_duration(lookback)
     except ValueError as exc:

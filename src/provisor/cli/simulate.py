@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -33,8 +33,12 @@ def simulate(
         show_default=False)] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
     series: Annotated[Optional[Path], typer.Option(
-        help="Write the simulated series as OpenMetrics text to this file.",
-        show_default=False)] = None,
+        help="Write the simulated series as OpenMetrics text to this file (gzip-compressed "
+        "when it ends in .gz; provisor reads both).", show_default=False)] = None,
+    scrape_interval: Annotated[Optional[float], typer.Option(
+        "--scrape-interval", metavar="SECONDS", help="Seconds between two samples of the "
+        "recorded series, like a Prometheus scrape_interval (default: the workload's "
+        "timings.scrape, 30 s; 60 halves --series).", show_default=False)] = None,
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", help="Write the report to this file instead of stdout.",
         show_default=False)] = None,
@@ -85,6 +89,12 @@ def simulate(
                 other = with_arrival_growth(other, arrival_growth)
     except SimInputError as exc:
         raise _fail(str(exc)) from None
+    if scrape_interval is not None:
+        if not 1 <= scrape_interval <= 3600:
+            raise _fail("--scrape-interval must be between 1 and 3600 seconds")
+        sim_inputs = with_scrape_interval(sim_inputs, scrape_interval)
+        if other is not None:
+            other = with_scrape_interval(other, scrape_interval)
     if other is not None:
         _compare(sim_inputs, other, days, seed, fmt, output, force, str(compare))
         return
@@ -130,6 +140,16 @@ def simulate(
         emit(_console())
 
 
+def with_scrape_interval(inputs, seconds: float):  # type: ignore[no-untyped-def]
+    """``inputs`` (``provisor.sim.SimInputs``) with the recorder's scrape interval set to
+    ``seconds`` (the workload's ``timings.scrape``)."""
+    import dataclasses
+
+    wl = inputs.workload
+    wl = wl.model_copy(update={"timings": wl.timings.model_copy(update={"scrape": seconds})})
+    return dataclasses.replace(inputs, workload=wl)
+
+
 def _is_policy(path: Path) -> bool:
     """A policy file has top-level ``tiers:`` and ``agents:`` keys (manifests have ``kind``)."""
     from provisor.safeyaml import InputError, read_text_file
@@ -161,6 +181,50 @@ def progress_bar(days: float) -> Iterator[Callable[[float, float], None]]:
                         speed=f"{done / el:,.0f} sim s/s")
 
         yield progress
+
+
+class PlanProgress:
+    """The phases of a long command on one transient rich progress line on stderr (shown only
+    when stderr is a terminal, like every progress bar of the CLI; never on stdout):
+    ``phase(name)`` starts the next phase ("[2/6] check"), ``sim(done_s, total_s)`` moves
+    the bar through the simulated days, ``forecast(done, total, what)`` through the
+    forecast's series."""
+
+    def __init__(self, prog: Any, phases: tuple[str, ...], days: float) -> None:
+        self.prog, self.phases, self.days = prog, phases, days
+        self.task = prog.add_task("", total=None, info="")
+        self.start = time.monotonic()
+
+    def phase(self, name: str) -> None:
+        k = self.phases.index(name) + 1 if name in self.phases else 0
+        label = f"simulate {self.days:g} days" if name == "simulate" else name
+        self.prog.update(self.task, description=f"[{k}/{len(self.phases)}] {label}",
+                         total=self.days * 86400.0 if name == "simulate" else None,
+                         completed=0, info="")
+        self.start = time.monotonic()
+        self.prog.refresh()
+
+    def sim(self, done: float, total: float) -> None:
+        el = max(time.monotonic() - self.start, 1e-6)
+        self.prog.update(self.task, total=total, completed=done,
+                         info=f"{done / 86400:.2f}/{total / 86400:g} d, {done / el:,.0f} sim s/s")
+
+    def forecast(self, done: int, total: int, what: str = "") -> None:
+        self.prog.update(self.task, total=max(total, 1), completed=done,
+                         info=f"{done}/{total} series")
+
+
+@contextmanager
+def phase_progress(phases: tuple[str, ...], days: float = 0.0) -> Iterator[PlanProgress]:
+    """A :class:`PlanProgress` on stderr for the duration of the ``with`` block (disabled
+    when stderr is not a terminal; transient: the line is removed at the end)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    con = _console(stderr=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
+                  TimeElapsedColumn(), console=con, transient=True,
+                  disable=not con.is_terminal) as prog:
+        yield PlanProgress(prog, phases, days)
 
 
 def _run_with_progress(run_sim, sim_inputs, days: float, seed: int):  # type: ignore[no-untyped-def]

@@ -300,7 +300,8 @@ class _Phases:
 
 
 def _aggregate(group: list[Any], q: Quantity, t0: float, step: float, n: int,
-               end: float = math.inf, phases: "_Phases | None" = None) -> np.ndarray | None:
+               end: float = math.inf, phases: "_Phases | None" = None,
+               start: float = -math.inf) -> np.ndarray | None:
     """The quantity per bucket ``[t, t + step)``: counters as ``rate``; gauges and counts as
     the bucket's average of the *instantaneous* namespace total (PromQL
     ``avg_over_time((sum by (namespace) (m))[step:res])``), each series seen as
@@ -342,8 +343,16 @@ def _aggregate(group: list[Any], q: Quantity, t0: float, step: float, n: int,
                     has, active = pm
                     vis = vis & (active | ~has)
             acc[window][vis] += 1.0 if q.count else vs[idx[vis]]
-        total = acc.reshape(n, m).mean(axis=1)
+        # The bucket's average over its points inside the data's time range (``start`` ..
+        # ``end``) or where some series is visible: a point inside the range where no
+        # series is visible (no pod at that moment) is a 0, as PromQL's sum_over_time /
+        # points in promql_for counts it; a bucket the data covers in part (the first and
+        # the last) is not pulled towards 0 by the points outside the data.
+        g = t0 + res * np.arange(nf)
+        covered = present | ((g >= start) & (g <= end))
+        points = covered.reshape(n, m).sum(axis=1)
         seen = np.asarray(present.reshape(n, m).any(axis=1), dtype=bool)
+        total = np.where(seen, acc.reshape(n, m).sum(axis=1) / np.maximum(points, 1), 0.0)
     if not seen.any():
         return None
     if not seen.all():
@@ -397,6 +406,8 @@ def targets_from_series(series: Iterable[Any], *, step_s: float = 3600.0,
     grid = t0 + step_s * np.arange(n)
     end = max((float(np.nanmax(np.asarray(s.timestamps, float))) for s in relevant
                if len(s.timestamps)), default=math.inf)
+    start = min((float(np.nanmin(np.asarray(s.timestamps, float))) for s in relevant
+                 if len(s.timestamps)), default=-math.inf)
     phases = _Phases(by.get("kube_pod_status_phase", []))
     hard = _quota_hard(by)
     alloc: dict[str, float] = {}
@@ -420,7 +431,7 @@ def targets_from_series(series: Iterable[Any], *, step_s: float = 3600.0,
             if not q.cluster and ns == "":
                 continue
             values = _aggregate(groups[ns], q, t0, step_s, n, end,
-                                phases if q.active_pods else None)
+                                phases if q.active_pods else None, start)
             if values is None:
                 continue
             out.append(Target(ns, q.key, q.unit, grid.copy(), values, step_s,

@@ -50,7 +50,11 @@ class PolicyProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.field}: {self.message}"
+        if self.line:
+            return f"{self.file}:{self.line}: {self.field}: {self.message}"
+        # No line (the file itself is refused: missing, a folder, binary): "FILE: what".
+        where = "" if self.field == "<policy>" else f"{self.field}: "
+        return f"{self.file}: {where}{self.message}"
 
 
 class PolicyError(ValueError):

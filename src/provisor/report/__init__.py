@@ -137,7 +137,8 @@ def report_for_inputs(*, paths: Sequence[str] = (), series: Any = None, targets:
                       horizon_s: float = 30 * 86400.0, forecast: bool = True,
                       progress: Progress | None = None, source: str = "") -> ReportData:
     """The report of ``provisor report``: ``paths`` is a policy file (rendered in memory and
-    checked) or manifests (checked); ``series`` a ``SeriesSet`` (usage, HPA, queue sections
+    checked) or manifests (checked); without ``paths``, the built-in policy (as every command
+    reads a left-out POLICY); ``series`` a ``SeriesSet`` (usage, HPA, queue sections
     and the forecast); ``targets`` forecast targets read from Prometheus.
 
     Raises:
@@ -146,7 +147,14 @@ def report_for_inputs(*, paths: Sequence[str] = (), series: Any = None, targets:
     data = ReportData(title="provisor report")
     if paths:
         data.plan = _plan_for_paths(paths)
-        data.title = f"provisor report: {data.plan.policy}"
+    else:
+        # POLICY left out: the built-in policy, as every other command reads it (README).
+        from provisor.policy import load_policy
+
+        data.plan = _plan_for_policy(load_policy(None))
+        data.notes.append("Plan: the built-in agent-platform policy (no POLICY or PATH "
+                          "given; give one to report on your own policy or manifests).")
+    data.title = f"provisor report: {data.plan.policy}"
     if series is not None:
         data.series = series
         data.usage = _usage_targets(series)
@@ -171,26 +179,12 @@ def _plan_for_paths(paths: Sequence[str]) -> PlanData:
 
     if len(paths) == 1 and _is_policy(Path(paths[0])):
         from provisor.policy import PolicyError, load_policy
-        from provisor.render import departures, render, summary
 
         try:
             pol = load_policy(Path(paths[0]))
         except PolicyError as exc:
             raise ReportError(str(exc)) from None
-        bundle = render(pol)
-        import tempfile
-
-        from provisor.render import write_bundle
-
-        with tempfile.TemporaryDirectory(prefix="provisor-report-") as tmp:
-            out = Path(tmp) / "bundle"
-            write_bundle(bundle, out)
-            result = run_check(load([str(out)]))
-            pd = plan_data(_Shim(getattr(pol, "name", "policy"), "(rendered in memory)",
-                                 summary(bundle), result, departures(pol)))
-            for f in pd.findings:   # findings point into the temp folder: show file names only
-                object.__setattr__(f, "where", f.where.replace(str(out) + "/", ""))
-        return pd
+        return _plan_for_policy(pol)
     docs = load(list(paths))
     if not len(docs) and not docs.findings:
         raise ReportError(f"no manifests found in {', '.join(paths)}")
@@ -201,6 +195,27 @@ def _plan_for_paths(paths: Sequence[str]) -> PlanData:
             kinds[d.kind] = kinds.get(d.kind, 0) + 1
     return plan_data(_Shim(", ".join(paths), ", ".join(paths), dict(sorted(kinds.items())),
                            result, []))
+
+
+def _plan_for_policy(pol: Any) -> PlanData:
+    """The plan section of a loaded policy: rendered into a private temporary folder,
+    checked as ``provisor plan`` checks it, and the folder removed."""
+    import tempfile
+
+    from provisor.check import run_check
+    from provisor.manifests import load
+    from provisor.render import departures, render, summary, write_bundle
+
+    bundle = render(pol)
+    with tempfile.TemporaryDirectory(prefix="provisor-report-") as tmp:
+        out = Path(tmp) / "bundle"
+        write_bundle(bundle, out)
+        result = run_check(load([str(out)]))
+        pd = plan_data(_Shim(getattr(pol, "name", "policy"), "(rendered in memory)",
+                             summary(bundle), result, departures(pol)))
+        for f in pd.findings:   # findings point into the temp folder: show file names only
+            object.__setattr__(f, "where", f.where.replace(str(out) + "/", ""))
+    return pd
 
 
 class _Shim:

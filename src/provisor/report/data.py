@@ -9,7 +9,6 @@ documented attributes, so the report does not import those packages.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -214,11 +213,14 @@ def alerts_data(scores: Iterable[Any]) -> AlertsData:
 
 
 def fmt_value(v: float | None, unit: str) -> str:
-    """A metric value for people: ratios as percent, seconds with s, counts plain."""
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "-"
-    if unit == "ratio":
-        return f"{100 * v:.1f}%"
-    if unit == "seconds":
-        return f"{v:.3g} s"
-    return f"{v:.4g}"
+    """A metric value for people: :func:`provisor.display.fmt_value`, the terminal's own."""
+    from provisor.display import fmt_value as _fmt
+
+    return _fmt(v, unit)
+
+
+def fmt_target(target: str, unit: str) -> str:
+    """A metric target for people: :func:`provisor.display.fmt_target`, the terminal's own."""
+    from provisor.display import fmt_target as _fmt
+
+    return _fmt(target, unit)

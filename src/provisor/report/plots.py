@@ -65,12 +65,26 @@ def scale_for(unit: str, values: Sequence[float]) -> tuple[float, str]:
     return 1.0, unit
 
 
+def _amount(v: float, unit: str) -> str:
+    """One value in its own best unit (``144 GiB``, ``39 cores``)."""
+    div, u = scale_for(unit, [v])
+    return f"{v / div:.3g} {u}"
+
+
 def usage_chart(title: str, unit: str, t: np.ndarray, usage: np.ndarray | None,
                 requests: np.ndarray | None, limits: Sequence[tuple[str, float]]) -> str:
     """Usage against requests against quota/allocatable over time, one resource."""
     plt = _plt()
+    top = max([float(np.max(a)) for a in (usage, requests) if a is not None and len(a)]
+              or [0.0])
+    quota_top = max([w for n, w in limits if n.startswith("quota")] or [0.0])
+
+    def off_scale(name: str, v: float) -> bool:
+        return not name.startswith("quota") and top > 0 and v > 4 * max(top, quota_top)
+
+    # the unit follows what is drawn: a limit off the scale does not make MiB read as GiB
     vals = [*(usage if usage is not None else []), *(requests if requests is not None else []),
-            *(v for _, v in limits)]
+            *(v for n, v in limits if not off_scale(n, v))]
     div, u = scale_for(unit, vals)
     fig, ax = plt.subplots(figsize=(WIDTH_IN, HEIGHT_IN))
     x = _times(t)
@@ -79,26 +93,35 @@ def usage_chart(title: str, unit: str, t: np.ndarray, usage: np.ndarray | None,
     if requests is not None:
         ax.plot(x, requests / div, color=COLORS["requests"], lw=1.5, drawstyle="steps-post",
                 label="requests")
-    top = max([float(np.max(a)) for a in (usage, requests) if a is not None and len(a)]
-              or [0.0])
     off = []
     for name, v in limits:
         kind = "quota" if name.startswith("quota") else "allocatable"
-        if kind == "allocatable" and top > 0 and v > 4 * max(top, *(w for n, w in limits
-                                                                     if n.startswith("quota")),
-                                                             0.0):
-            off.append(f"{name}: {v / div:.3g} {u} (off the scale)")
+        if off_scale(name, v):
+            off.append(f"{name}:\n{_amount(v, unit)} (off the scale)")
             continue
         ax.axhline(v / div, color=COLORS[kind], ls="--", lw=1.2, label=name)
-    if off:
-        ax.text(0.99, 0.97, "\n".join(off), transform=ax.transAxes, ha="right", va="top",
-                fontsize=8, color=COLORS["allocatable"])
+    _off_scale(ax, off)
     ax.set_title(title, loc="left")
     ax.set_ylabel(u)
-    ax.set_ylim(bottom=0)
+    _headroom(ax, top / div)
     _time_axis(ax)
     _legend(ax)
     return to_svg(fig)
+
+
+def _off_scale(ax: Any, notes: list[str]) -> None:
+    """Limits too far above the data to draw, written in the right margin under the legend
+    (never over the lines)."""
+    if notes:
+        ax.text(1.01, 0.0, "\n".join(notes), transform=ax.transAxes, ha="left", va="bottom",
+                fontsize=8, color=COLORS["allocatable"])
+
+
+def _headroom(ax: Any, top: float) -> None:
+    """y from 0, and at least 10 % above ``top`` (the highest value drawn), so a constant
+    line never sits on the frame."""
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(0, max(hi, top * 1.1) if math.isfinite(top) and top > 0 else hi)
 
 
 def _legend(ax: Any) -> None:
@@ -123,12 +146,49 @@ def lines_chart(title: str, ylabel: str, lines: Sequence[tuple[str, np.ndarray, 
     return to_svg(fig)
 
 
+def hpa_chart(title: str, lines: Sequence[tuple[str, np.ndarray, np.ndarray, str]],
+              min_replicas: float, max_replicas: float) -> str:
+    """HPA replicas over time (current, desired: steps) against ``minReplicas`` and
+    ``maxReplicas``: dashed lines labelled at the right edge, inside a y range that shows
+    both with a margin (from one below min, never below 0, to one above max), integer ticks.
+    NaN bounds are left out."""
+    from matplotlib.ticker import MaxNLocator
+
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, HEIGHT_IN))
+    # current on top of desired (they are mostly equal): desired dotted and wider under it
+    for label, t, v, style in sorted(lines, key=lambda ln: ln[0] != "desired replicas"):
+        desired = label == "desired replicas"
+        ax.plot(_times(t), v, ls=":" if desired else "-", lw=2.4 if desired else 1.3,
+                label=label, drawstyle="steps-post", color="#ff7f0e" if desired else "#1f77b4",
+                zorder=2 if desired else 3)
+    vals = [float(x) for _, _, v, _ in lines for x in (np.nanmin(v), np.nanmax(v)) if len(v)]
+    bounds = [(n, b) for n, b in (("minReplicas", min_replicas), ("maxReplicas", max_replicas))
+              if math.isfinite(b)]
+    lo = min(vals + [b for _, b in bounds] or [0.0])
+    hi = max(vals + [b for _, b in bounds] or [1.0])
+    for name, b in bounds:
+        color = COLORS["quota"] if name == "maxReplicas" else COLORS["allocatable"]
+        ax.axhline(b, color=color, ls="--", lw=1.2, label=f"{name} {b:g}")
+        ax.annotate(f"{name} {b:g}", xy=(1.0, b), xycoords=("axes fraction", "data"),
+                    xytext=(-4, 3), textcoords="offset points", ha="right", va="bottom",
+                    fontsize=8, color=color)
+    ax.set_ylim(max(lo - 1.0, 0.0), hi + 1.0)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(title, loc="left")
+    ax.set_ylabel("replicas (count)")
+    _time_axis(ax)
+    _legend(ax)
+    return to_svg(fig)
+
+
 def fan_chart(fc: Any) -> str:
     """A forecast fan chart: history, the mean, the 80 % and 95 % intervals, the limits
     (quota, allocatable) and the exhaustion day (a vertical line)."""
     plt = _plt()
     b = fc.band
-    vals = [*fc.history[-200:], *b.hi95]
+    vals = [*fc.history[-200:], *b.hi95,
+            *(e.value for e in fc.limits if e.limit.startswith("quota"))]
     div, u = scale_for(fc.unit, vals)
     fig, ax = plt.subplots(figsize=(WIDTH_IN, HEIGHT_IN))
     xh, xf = _times(fc.history_t), _times(fc.t)
@@ -146,12 +206,10 @@ def fan_chart(fc: Any) -> str:
     for e in fc.limits:
         kind = "quota" if e.limit.startswith("quota") else "allocatable"
         if kind == "allocatable" and top > 0 and e.value > 4 * top:
-            off.append(f"{e.limit}: {e.value / div:.3g} {u} (off the scale)")
+            off.append(f"{e.limit}:\n{_amount(e.value, fc.unit)} (off the scale)")
             continue
         ax.axhline(e.value / div, color=COLORS[kind], ls="--", lw=1.2, label=e.limit)
-    if off:
-        ax.text(0.99, 0.97, "\n".join(off), transform=ax.transAxes, ha="right", va="top",
-                fontsize=8, color=COLORS["allocatable"])
+    _off_scale(ax, off)
     ex = fc.exhaustion
     if ex is not None and ex.timestamp is not None:
         ax.axvline(_times(np.array([ex.timestamp]))[0], color="black", ls=":", lw=1.2,
@@ -159,7 +217,8 @@ def fan_chart(fc: Any) -> str:
     ns = fc.namespace or "cluster"
     ax.set_title(f"{ns}: {fc.quantity.replace('_', ' ')}", loc="left")
     ax.set_ylabel(u)
-    ax.set_ylim(bottom=0)
+    drawn = [float(np.nanmax(a)) for a in (fc.history, b.hi95) if len(a)]
+    _headroom(ax, max(drawn or [0.0]) / div)
     _time_axis(ax)
     _legend(ax)
     return to_svg(fig)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
 from provisor.report import plots
-from provisor.report.data import ReportData, fmt_value
+from provisor.report.data import ReportData, fmt_target, fmt_value
 
 
 @dataclass
@@ -42,16 +43,46 @@ def _e(x: Any) -> str:
     return html.escape(str(x), quote=True)
 
 
+#: Longest cell text shown in full; longer text is cut with an ellipsis and the whole value
+#: is the cell's ``title`` (shown on hover), so one long PromQL expression cannot make a
+#: table wider than a laptop's screen.
+CELL_CHARS = 160
+
+
+def _cell(text: str, limit: int = CELL_CHARS) -> str:
+    """``text`` escaped; cut at ``limit`` characters with the whole value in ``title``."""
+    text = str(text)
+    if len(text) <= limit:
+        return _e(text)
+    return f'<span title="{_e(text)}">{_e(text[:limit - 1].rstrip())}\u2026</span>'
+
+
 def _table(head: list[str], rows: list[list[str]], raw: bool = False,
-           num: set[int] | None = None) -> str:
+           num: set[int] | None = None, widths: list[int] | None = None,
+           nowrap: set[int] | None = None) -> str:
+    """An HTML table; ``raw``: cells are HTML already, else text (escaped and cut at
+    :data:`CELL_CHARS`); ``num``: right-aligned numeric columns; ``widths``: column widths in
+    percent (a fixed layout that wraps long cells instead of widening the page); ``nowrap``:
+    columns kept on one line (short values such as a target)."""
     num = num or set()
+    nowrap = nowrap or set()
+
+    def cls_of(i: int) -> str:
+        return " class=num" if i in num else " class=nw" if i in nowrap else ""
+
     th = "".join(f"<th>{_e(h)}</th>" for h in head)
     body = []
     for r in rows:
-        tds = "".join(f"<td{' class=num' if i in num else ''}>{c if raw else _e(c)}</td>"
-                      for i, c in enumerate(r))
+        tds = "".join(f"<td{cls_of(i)}>{c if raw else _cell(c)}</td>" for i, c in enumerate(r))
         body.append(f"<tr>{tds}</tr>")
-    return f"<table><thead><tr>{th}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    cols = ""
+    cls = ""
+    if widths:
+        cols = "<colgroup>" + "".join(f'<col style="width:{w}%">' for w in widths) + \
+            "</colgroup>"
+        cls = ' class="fixed"'
+    return (f"<table{cls}>{cols}<thead><tr>{th}</tr></thead><tbody>{''.join(body)}</tbody>"
+            "</table>")
 
 
 def _md_table(head: list[str], rows: list[list[str]]) -> str:
@@ -93,7 +124,10 @@ def _plan(p: Any) -> Part:
     md.append("### Departures from the spec\n\n")
     if p.departures:
         rows = [[d.field, d.spec, d.policy, d.why] for d in p.departures]
-        h.append(_table(["field", "spec", "policy", "why"], rows))
+        h.append(f"<details><summary>{len(rows)} places where the policy holds another value "
+                 "than the spec, and why (show)</summary>"
+                 + _table(["field", "spec", "policy", "why"], rows, widths=[24, 20, 20, 36])
+                 + "</details>")
         md.append(_md_table(["field", "spec", "policy", "why"], rows))
     else:
         h.append("<p>None: the policy holds the spec's values.</p>")
@@ -101,9 +135,15 @@ def _plan(p: Any) -> Part:
     h.append("<h3>Findings</h3>")
     md.append("\n### Findings\n\n")
     if p.findings:
-        rows = [[_badge(f.severity), _e(f.rule), _e(f.where), _e(f.object), _e(f.message)]
-                for f in p.findings[:200]]
-        h.append(_table(["severity", "rule", "where", "object", "message"], rows, raw=True))
+        rows = [[_badge(f.severity), _cell(f.rule), _cell(f.where), _cell(f.object),
+                 _cell(f.message, 400)] for f in p.findings[:200]]
+        table = _table(["severity", "rule", "where", "object", "message"], rows, raw=True,
+                       widths=[8, 15, 19, 19, 39])
+        if sev.get("error", 0) or sev.get("warning", 0):
+            h.append(table)
+        else:   # information only: folded, so the scorecard is not pushed off the first screen
+            h.append(f"<details><summary>{len(p.findings)} information findings, no error "
+                     f"and no warning (show)</summary>{table}</details>")
         md.append(_md_table(["severity", "rule", "where", "object", "message"],
                             [[f.severity, f.rule, f.where, f.object, f.message]
                              for f in p.findings[:200]]))
@@ -120,7 +160,8 @@ def _plan(p: Any) -> Part:
 def _scorecard(s: Any) -> Part | None:
     if not s.metrics:
         return None
-    rows = [[m.name, m.target, fmt_value(m.value, m.unit), m.status, m.definition]
+    rows = [[m.name, fmt_target(m.target, m.unit), fmt_value(m.value, m.unit), m.status,
+             m.definition]
             for m in s.metrics]
     counts = {k: sum(1 for m in s.metrics if m.status == k) for k in ("pass", "fail",
                                                                          "not-computed")}
@@ -129,7 +170,7 @@ def _scorecard(s: Any) -> Part | None:
     hrows = [[_e(r[0]), _e(r[1]), _e(r[2]), _badge(r[3]), _e(r[4])] for r in rows]
     return Part(f"<p>{_e(lead)}.</p>"
                 + _table(["metric", "target", "value", "status", "definition"], hrows, raw=True,
-                         num={2}),
+                         num={2}, nowrap={1}),
                 lead + ".\n\n" + _md_table(["metric", "target", "value", "status", "definition"],
                                            rows))
 
@@ -188,13 +229,14 @@ def _hpa(series: Any) -> Part | None:
             found = series.select(f"{_HPA}{what}", namespace=ns, horizontalpodautoscaler=name)
             if found:
                 f = found[0]
-                style = "solid" if what.startswith("status") else "dashed"
-                lines.append((what.replace("spec_", "").replace("status_", "").replace("_", " "),
-                              f.timestamps, f.values, style))
+                if what.startswith("status"):
+                    lines.append(("desired replicas", f.timestamps, f.values, "solid"))
                 bounds[what] = float(f.values[-1]) if len(f.values) else math.nan
-        h.append(_figure(plots.lines_chart(f"{ns}/{name}: HPA replicas", "replicas (count)",
-                                           lines, steps=True),
-                         f"HPA {ns}/{name}: current replicas against min and max"))
+        h.append(_figure(plots.hpa_chart(f"{ns}/{name}: HPA replicas", lines,
+                                         bounds.get("spec_min_replicas", math.nan),
+                                         bounds.get("spec_max_replicas", math.nan)),
+                         f"HPA {ns}/{name}: current and desired replicas against minReplicas "
+                         f"and maxReplicas (dashed, labelled)"))
         at_max = float(np.mean(s.values >= bounds.get("spec_max_replicas", math.inf)))
         rows.append([f"{ns}/{name}", f"{np.min(s.values):.0f}", f"{np.max(s.values):.0f}",
                      f"{bounds.get('spec_min_replicas', math.nan):.0f}",
@@ -203,25 +245,108 @@ def _hpa(series: Any) -> Part | None:
     return Part(_table(head, rows, num={1, 2, 3, 4, 5}) + "".join(h), _md_table(head, rows))
 
 
+#: The queue series of the coderun controller and the twin (``provisor.sim.recorder``):
+#: a gauge of runs waiting, and two counters whose increases divide into the mean wait.
+QUEUE_LENGTH = "provisor_queue_length"
+QUEUE_WAIT = "provisor_queue_wait_seconds_total"
+RUNS_STARTED = "provisor_runs_started_total"
+
+
+def _grid(series_list: list[Any], step: float) -> np.ndarray:
+    lo = min(float(s.timestamps[0]) for s in series_list if len(s))
+    hi = max(float(s.timestamps[-1]) for s in series_list if len(s))
+    return lo + step * np.arange(1, max(int((hi - lo) // step), 0) + 1)
+
+
+def _peak_per_step(s: Any, grid: np.ndarray, step: float) -> np.ndarray:
+    """``max_over_time(s[step])`` at each grid time (NaN where the step holds no sample)."""
+    t, v = np.asarray(s.timestamps), np.asarray(s.values, dtype=np.float64)
+    lo = np.searchsorted(t, grid - step, "right")
+    hi = np.searchsorted(t, grid, "right")
+    out = np.full(grid.shape, np.nan)
+    for i, (a, b) in enumerate(zip(lo.tolist(), hi.tolist())):
+        if b > a:
+            out[i] = float(np.max(v[a:b]))
+    return out
+
+
+def _wait(seconds: float) -> str:
+    """A wait for people: seconds below 2 minutes, else minutes (one decimal)."""
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+def _counted(s: Any) -> float:
+    """What a counter counted over its samples, resets added back (its first value, as a
+    counter starts at zero, plus ``provisor.series.ops.deltas``)."""
+    from provisor.series.ops import deltas
+
+    return float(s.values[0]) + float(np.sum(deltas(s)[1])) if len(s) else 0.0
+
+
+def _agent_of(s: Any) -> str:
+    return s.get("agent") or ",".join(f"{k}={v}" for k, v in sorted(s.labels.items())
+                                      if k not in ("__name__", "job")) or "all"
+
+
 def _queue(series: Any) -> Part | None:
-    names = [n for n in series.names() if n.startswith("provisor_queue_")]
-    if not names:
+    """Queue length (a gauge: the peak number of runs waiting per step) and the mean wait
+    per step in seconds, ``increase(provisor_queue_wait_seconds_total[w]) /
+    increase(provisor_runs_started_total[w])`` per agent class (the dashboard's own query,
+    ``provisor.render.dashboard``), Prometheus' ``increase`` (``provisor.series.ops``)."""
+    from provisor.series.ops import increase
+
+    lengths = series.select(QUEUE_LENGTH)
+    waits = {_agent_of(s): s for s in series.select(QUEUE_WAIT)}
+    starts = {_agent_of(s): s for s in series.select(RUNS_STARTED)}
+    if not lengths and not (waits and starts):
         return None
-    h, rows = [], []
-    for name in sorted(names):
-        ss = series.select(name)
-        unit = "seconds" if name.endswith("_seconds") else "count"
+    step = _step_for(series)
+    every = [*lengths, *waits.values(), *starts.values()]
+    grid = _grid(every, step) if any(len(s) for s in every) else np.array([])
+    h: list[str] = []
+    rows: dict[str, list[str]] = {}
+    if lengths and grid.size:
         lines = []
-        for s in ss:
-            lab = ",".join(f"{k}={v}" for k, v in sorted(s.labels.items()) if k != "__name__")
-            lines.append((lab or name, s.timestamps, s.values, "solid"))
+        for s in lengths:
+            agent = _agent_of(s)
+            lines.append((agent, grid, _peak_per_step(s, grid, step), "solid"))
             v = s.values[np.isfinite(s.values)]
-            rows.append([name, lab or "-", f"{np.mean(v):.3g}" if len(v) else "-",
-                         f"{np.max(v):.3g}" if len(v) else "-", unit])
-        h.append(_figure(plots.lines_chart(name.replace("provisor_", "").replace("_", " "),
-                                           unit, lines[:8]), f"{name} ({unit})"))
-    head = ["series", "labels", "mean", "max", "unit"]
-    return Part(_table(head, rows, num={2, 3}) + "".join(h), _md_table(head, rows))
+            rows.setdefault(agent, [agent, "-", "-", "-", "-"])
+            if len(v):
+                rows[agent][1] = f"{np.mean(v):.2f}"
+                rows[agent][2] = f"{np.max(v):.0f}"
+        h.append(_figure(plots.lines_chart("Queue length: runs waiting", "runs waiting (count)",
+                                           lines[:8], steps=True),
+                         f"{QUEUE_LENGTH}: the most runs waiting for a concurrency slot or for "
+                         f"quota in each {step / 60:g}-minute step, per agent class"))
+    both = sorted(set(waits) & set(starts))
+    if both and grid.size:
+        lines = []
+        for agent in both:
+            w, n = waits[agent], starts[agent]
+            dw, dn = increase(w, grid, step), increase(n, grid, step)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                mean = np.where(dn > 0, dw / dn, np.nan)
+            lines.append((agent, grid, mean, "solid"))
+            total_n, total_w = _counted(n), _counted(w)
+            rows.setdefault(agent, [agent, "-", "-", "-", "-"])
+            rows[agent][3] = _wait(total_w / total_n) if total_n > 0 else "-"
+            rows[agent][4] = _wait(float(np.nanmax(mean))) if np.isfinite(mean).any() else "-"
+        worst = max((float(np.nanmax(v)) for _, _, v, _ in lines if np.isfinite(v).any()),
+                    default=0.0)
+        div, unit = (60.0, "minutes") if worst > 600 else (1.0, "seconds")
+        lines = [(a, t, v / div, st) for a, t, v, st in lines]
+        h.append(_figure(plots.lines_chart("Mean queue wait", f"mean wait ({unit})", lines[:8]),
+                         f"increase({QUEUE_WAIT}[{step / 60:g}m]) / increase({RUNS_STARTED}"
+                         f"[{step / 60:g}m]): the mean seconds from enqueue to container start "
+                         f"of the runs that started in each step, per agent class"))
+    if not h:
+        return None
+    head = ["agent class", "mean runs waiting", "most runs waiting", "mean wait (whole run)",
+            f"worst {step / 60:g}-minute mean wait"]
+    table_rows = [rows[k] for k in sorted(rows)]
+    return Part(_table(head, table_rows, num={1, 2, 3, 4}) + "".join(h),
+                _md_table(head, table_rows))
 
 
 # ---- recommendations -----------------------------------------------------------------------
@@ -329,7 +454,8 @@ SECTIONS: list[Section] = [
     Section("hpa", "HPA replicas against min and max", "series", _hpa,
             "kube_horizontalpodautoscaler_* series (the twin or kube-state-metrics)"),
     Section("queue", "Queue length and wait", "series", _queue,
-            "provisor_queue_* series (the twin)"),
+            "provisor_queue_length, provisor_queue_wait_seconds_total and "
+            "provisor_runs_started_total (the twin or the coderun controller)"),
     Section("recommend", "Right-sizing recommendations", "recommend", _recommend,
             "provisor recommend"),
     Section("forecast", "Capacity forecast", "forecast", _forecast, "provisor forecast"),
@@ -346,9 +472,13 @@ h1{font-size:22px;margin:8px 0}h2{font-size:18px;border-bottom:1px solid var(--l
 padding-bottom:4px;margin-top:28px}h3{font-size:15px;margin:16px 0 6px}
 nav{font-size:13px;color:var(--muted)}nav a{margin-right:12px;color:var(--info)}
 table{border-collapse:collapse;margin:8px 0;font-size:13px;width:100%}
-th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
+th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top;
+overflow-wrap:break-word}
+table.fixed{table-layout:fixed}td span[title]{cursor:help}td.nw{white-space:nowrap}
+details>summary{cursor:pointer;color:var(--info);margin:4px 0}
 th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .badge{display:inline-block;padding:0 6px;border-radius:8px;font-size:12px;color:#fff;
+white-space:nowrap;
 background:var(--muted)}.badge.pass{background:var(--pass)}.badge.fail,.badge.error
 {background:var(--fail)}.badge.warning{background:var(--warn)}.badge.info{background:var(--info)}
 .notcomputed{color:var(--muted);font-style:italic}
@@ -374,6 +504,30 @@ def render_both(data: ReportData) -> tuple[str, str]:
     return render_html(data, parts), render_markdown(data, parts)
 
 
+_SVG = re.compile(r"<svg\b.*?</svg>", re.S)
+_SVG_ID = re.compile(r'\bid="([^"]+)"')
+_SVG_REF = re.compile(r'(url\(#|href="#)([^")]+)')
+
+
+def unique_svg_ids(page: str) -> str:
+    """Prefix every ``id`` inside each inline ``<svg>`` of ``page``, and every reference to
+    it (``url(#id)``, ``href="#id"``, ``xlink:href="#id"``), with ``f<n>-`` (n = the SVG's
+    position on the page), so that ids are unique across the page's plots: matplotlib numbers
+    its element ids per figure (``patch_1``, ``line2d_1``) and derives clip-path ids from
+    the clip box, so two figures repeat them, which is invalid HTML and can make one plot
+    clip with another's rectangle."""
+    count = 0
+
+    def one(m: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        pre = f"f{count}-"
+        svg = _SVG_ID.sub(lambda i: f'id="{pre}{i.group(1)}"', m.group(0))
+        return _SVG_REF.sub(lambda r: f"{r.group(1)}{pre}{r.group(2)}", svg)
+
+    return _SVG.sub(one, page)
+
+
 def render_html(data: ReportData, parts: list[tuple[Section, Part | None]] | None = None) -> str:
     """The report as one self-contained HTML page: inline CSS, inline SVG plots, no script,
     no external reference. ``parts``: the sections already rendered (``render_both``)."""
@@ -386,11 +540,12 @@ def render_html(data: ReportData, parts: list[tuple[Section, Part | None]] | Non
             f'<p class="notcomputed">Not computed: needs {_e(sec.source)}.</p>')
         body.append(f'<section id="{sec.id}"><h2>{_e(sec.title)}</h2>{inner}</section>')
     notes = "".join(f"<div>{_e(n)}</div>" for n in data.notes)
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{_e(data.title)}</title><style>{CSS}</style></head><body>"
-            f"<h1>{_e(data.title)}</h1><div class=\"notes\">{notes}</div><nav>{nav}</nav>"
-            + "".join(body) + "</body></html>\n")
+    return unique_svg_ids(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<title>{_e(data.title)}</title><style>{CSS}</style></head><body>"
+        f"<h1>{_e(data.title)}</h1><div class=\"notes\">{notes}</div><nav>{nav}</nav>"
+        + "".join(body) + "</body></html>\n")
 
 
 def render_markdown(data: ReportData,

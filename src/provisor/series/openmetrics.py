@@ -72,6 +72,17 @@ def format_float(v: float) -> str:
     return _SPECIAL.get(s, s)
 
 
+def _short(v: float) -> str:
+    """The shortest text that reads back as exactly ``v``: Python's round-trip ``repr``
+    without a trailing ``.0`` (``300`` for 300.0, ``1767574830`` for a whole-second
+    timestamp: Prometheus' parser and ours read integers as floats), ``NaN``/``+Inf``/
+    ``-Inf`` as OpenMetrics spells them."""
+    r = repr(v)
+    if r[-2:] == ".0":
+        return r[:-2]
+    return _SPECIAL.get(r, r)
+
+
 def ms_timestamps(ts: np.ndarray) -> np.ndarray:
     """Timestamps (seconds) as the floats to write so that Prometheus reads back exactly the
     nearest millisecond: its OpenMetrics parser stores ``int64(ts * 1000)`` (truncation,
@@ -121,14 +132,18 @@ def iter_openmetrics(series_set) -> Iterator[str]:
             # chunked so that one huge series does not build one huge string
             step = 65536
             for i in range(0, len(s), step):
-                vals = [_SPECIAL.get(r, r) for r in map(repr, s.values[i:i + step].tolist())]
-                tss = map(repr, ms_timestamps(s.timestamps[i:i + step]).tolist())
+                vals = map(_short, s.values[i:i + step].tolist())
+                tss = map(_short, ms_timestamps(s.timestamps[i:i + step]).tolist())
                 yield "".join(f"{prefix}{v} {t}\n" for v, t in zip(vals, tss))
     yield "# EOF\n"
 
 
 def write_openmetrics(series_set, dest: str | Path | TextIO, *, overwrite: bool = False) -> None:
     """Write ``series_set`` as OpenMetrics text.
+
+    Numbers are written in their shortest round-trip form (``300``, not ``300.0``). A path
+    ending in ``.gz`` is gzip-compressed (deterministic: no time stamp, no name inside);
+    :func:`read_openmetrics` reads it back as it is (``promtool`` needs it decompressed).
 
     Args:
         series_set: a :class:`provisor.series.SeriesSet`.
@@ -142,6 +157,15 @@ def write_openmetrics(series_set, dest: str | Path | TextIO, *, overwrite: bool 
     """
     if isinstance(dest, (str, Path)):
         with atomic_writer(dest, overwrite=overwrite) as fh:
+            if str(dest).endswith(".gz"):
+                import gzip
+
+                # mtime 0 and no file name: the same series give the same bytes
+                with gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=0,
+                                   compresslevel=6) as gz:
+                    for chunk in iter_openmetrics(series_set):
+                        gz.write(chunk.encode("utf-8"))
+                return
             for chunk in iter_openmetrics(series_set):
                 fh.write(chunk.encode("utf-8"))
         return
@@ -169,6 +193,26 @@ def _open_regular(path: str, max_bytes: int) -> IO[bytes]:
     except BaseException:
         os.close(fd)
         raise
+
+
+def _bounded_lines(fh: IO[bytes], file: str, max_bytes: int) -> Iterator[bytes]:
+    """The lines of ``fh`` (bytes, newline kept), none read longer than
+    :data:`MAX_LINE_BYTES` + 1 and at most ``max_bytes`` in all (after decompression, so a
+    small gzip file cannot expand without bound).
+
+    Raises:
+        SeriesFormatError: more than ``max_bytes`` bytes.
+    """
+    total = 0
+    while True:
+        raw = fh.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        total += len(raw)
+        if total > max_bytes:
+            raise SeriesFormatError(file, 0, f"more than {max_bytes} bytes of series "
+                                    "(decompressed); refused")
+        yield raw
 
 
 def _parse_labels(text: str, pos: int, file: str, lineno: int) -> tuple[dict[str, str], int]:
@@ -237,8 +281,10 @@ def read_openmetrics(source: str | Path | TextIO, *, max_bytes: int = DEFAULT_MA
     """Read OpenMetrics text into a :class:`provisor.series.SeriesSet`.
 
     Args:
-        source: a path, or an open text stream (then ``name`` names it in errors).
-        max_bytes: largest accepted file in bytes (default 4 GiB), checked before reading.
+        source: a path (plain or gzip-compressed text, told apart by gzip's magic bytes), or
+            an open text stream (then ``name`` names it in errors).
+        max_bytes: largest accepted file in bytes (default 4 GiB), checked before reading,
+            and again on the decompressed text of a gzip file.
         name: what errors call the input (default: the path, or ``<stream>``).
 
     Returns:
@@ -253,19 +299,28 @@ def read_openmetrics(source: str | Path | TextIO, *, max_bytes: int = DEFAULT_MA
     """
     from provisor.series import MetricMeta, Series, SeriesSet
 
+    lines: Iterator[bytes] | TextIO
     if isinstance(source, (str, Path)):
         file = name or str(source)
-        fh: IO[bytes] | TextIO = _open_regular(str(source), max_bytes)
+        raw_fh = _open_regular(str(source), max_bytes)
+        fh: IO[bytes] | TextIO = raw_fh
         binary = True
+        if raw_fh.peek(2)[:2] == b"\x1f\x8b":  # type: ignore[attr-defined]
+            import gzip
+
+            fh = gzip.GzipFile(fileobj=raw_fh, mode="rb")  # type: ignore[assignment]
+        lines = _bounded_lines(fh, file, max_bytes)  # type: ignore[arg-type]
     else:
         file, fh, binary = name or "<stream>", source, False
+        raw_fh = None
+        lines = source
     families: dict[str, tuple[str, str]] = {}   # family -> (type, help)
     data: dict[tuple, tuple[array, array, int]] = {}
     prefix_cache: dict[str, tuple] = {}
     last_t: dict[tuple, float] = {}
     eof = False
     try:
-        for lineno, raw in enumerate(fh, 1):
+        for lineno, raw in enumerate(lines, 1):
             if binary:
                 assert isinstance(raw, bytes)
                 if len(raw) > MAX_LINE_BYTES:
@@ -323,11 +378,14 @@ def read_openmetrics(source: str | Path | TextIO, *, max_bytes: int = DEFAULT_MA
                 buf = data[key] = (array("d"), array("d"), lineno)
             buf[0].append(ts)
             buf[1].append(value)
-    except OSError as exc:
-        raise SeriesFormatError(file, 0, exc.strerror or str(exc)) from None
+    except (OSError, EOFError) as exc:   # gzip: BadGzipFile is an OSError, a cut file EOF
+        raise SeriesFormatError(file, 0, getattr(exc, "strerror", None) or str(exc) or
+                                "truncated file") from None
     finally:
         if binary:
             fh.close()
+            if raw_fh is not None and fh is not raw_fh:   # GzipFile leaves its file open
+                raw_fh.close()
     metadata: dict[str, MetricMeta] = {}
     out = SeriesSet()
     for key in sorted(data):

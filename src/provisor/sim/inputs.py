@@ -243,8 +243,13 @@ def load_scenario(name_or_path: str) -> Scenario:
         return builtin(name_or_path)
     p = Path(name_or_path)
     if not p.exists():
+        import difflib
+
+        close = difflib.get_close_matches(name_or_path, sorted(BUILTIN), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else ""
         raise SimInputError("--scenario", 0, "", f"{name_or_path!r} is neither a built-in "
-                            f"scenario ({', '.join(sorted(BUILTIN))}) nor a file")
+                            f"scenario nor a file{hint} (built-in: "
+                            f"{', '.join(sorted(BUILTIN))})")
     obj, doc = _read_yaml(p, "scenario")
     try:
         return Scenario.model_validate(obj)
@@ -308,6 +313,53 @@ def inputs_from_policy(pol: Any, source: str = "") -> SimInputs:
                      workload=wl, source=source or f"policy {pol.name}")
 
 
+def agent_classes(objects: Sequence[dict[str, Any]]) -> list[str]:
+    """The agent classes among ``objects``, as the twin's engine finds them: PodTemplates
+    annotated ``provisor.dev/max-concurrency`` with an integer value (their names, sorted)."""
+    from provisor.conventions import ANNOTATION_MAX_CONCURRENCY
+
+    out = []
+    for o in objects:
+        if o.get("kind") != "PodTemplate":
+            continue
+        m = o.get("metadata") or {}
+        mc = (m.get("annotations") or {}).get(ANNOTATION_MAX_CONCURRENCY) \
+            if isinstance(m, dict) else None
+        try:
+            int(mc)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            continue
+        out.append(str(m.get("name", "")))
+    return sorted(out)
+
+
+def _check_agent_classes(objects: Sequence[dict[str, Any]], wl: Any, paths: Sequence[str]) -> None:
+    """Manifests whose PodTemplates serve none of the workload's agents would simulate a
+    scorecard of zeros (every run fails at once): refuse them, saying what was looked for.
+
+    Raises:
+        SimInputError: no agent class named by the workload's stages is among ``objects``.
+    """
+    from provisor.conventions import ANNOTATION_MAX_CONCURRENCY
+
+    names = agent_classes(objects)
+    wanted = sorted({a for wf in wl.workflows for st in wf.stages for a in st.agents()})
+
+    def found(agent: str) -> bool:
+        return any(n in (agent, f"coderun-{agent}") or n.endswith(f"-{agent}") for n in names)
+
+    if wanted and not any(found(a) for a in wanted):
+        what = (f"the PodTemplates found ({', '.join(names)}) match none of them" if names else
+                "none was found")
+        raise SimInputError(", ".join(paths), 0, "", f"no agent classes found in "
+                            f"{', '.join(paths)}: the twin runs agent classes, PodTemplates "
+                            f"annotated {ANNOTATION_MAX_CONCURRENCY!r} with an integer, one per agent the workload "
+                            f"names ({', '.join(wanted)}; a PodTemplate named NAME, coderun-NAME "
+                            f"or ending in -NAME), and {what}. Simulate a policy (provisor "
+                            f"simulate POLICY, or no argument for the built-in one), its render "
+                            f"(provisor render -o DIR), or give --workload naming your classes")
+
+
 def load_inputs(policy: "Path | Policy | None" = None, paths: Sequence[str] = (), *,
                 nodes: Sequence[str] = (), workload: Path | None = None,
                 scenarios: Sequence[str] = (), trace: Path | None = None) -> SimInputs:
@@ -366,6 +418,8 @@ def load_inputs(policy: "Path | Policy | None" = None, paths: Sequence[str] = ()
         wl = pol.workload
     else:
         wl = default_workload()
+    if paths and trace is None:
+        _check_agent_classes(objects, wl, paths)
     scs = tuple(load_scenario(s) for s in scenarios)
     extra: dict[str, Any] = {}
     if trace is not None:

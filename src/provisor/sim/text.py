@@ -4,35 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from provisor.display import fmt_target, fmt_value
+
+__all__ = ["fmt_target", "fmt_value", "scorecard_table", "summary_lines"]
+
 if TYPE_CHECKING:
     from rich.table import Table
 
     from provisor.sim import SimResult
-
-
-def fmt_value(value: float | None, unit: str) -> str:
-    """A metric value for people: ratios as percents, seconds and counts as numbers."""
-    if value is None:
-        return "not computed"
-    if unit == "ratio":
-        return f"{value * 100:.2f}%" if value < 0.9995 or value == 1 else f"{value * 100:.3f}%"
-    if unit == "seconds":
-        return f"{value:.0f} s"
-    if unit == "count":
-        return f"{value:.0f}"
-    return f"{value:g} {unit}"
-
-
-def fmt_target(target: str, unit: str) -> str:
-    if unit != "ratio" or not target:
-        return target + (" s" if unit == "seconds" and target else "")
-    out = []
-    for tok in target.replace("..", " .. ").split():
-        try:
-            out.append(f"{float(tok) * 100:g}%")
-        except ValueError:
-            out.append(tok)
-    return " ".join(out)
 
 
 def scorecard_table(result: "SimResult") -> "Table":
