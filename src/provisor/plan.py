@@ -116,7 +116,7 @@ def run_plan(policy: "Policy", out_dir: str | Path, *, force: bool = False,
         rec, backtest = _recommend(series, policy)
         step("forecast")
         fc = _forecast(series)
-        fill_scorecard(sim.scorecard, rec, fc, policy)
+        fill_scorecard(sim.scorecard, rec, fc, policy, backtest=backtest)
     return PlanResult(
         policy_name=_policy_name(policy),
         policy_source=str(policy_path) if policy_path else "built-in",
@@ -139,9 +139,13 @@ PLAN_PHASES = ("render", "check", "simulate", "recommend", "forecast")
 
 #: The forecast horizon of the plan's capacity metric (30 days, the spec's).
 FORECAST_HORIZON_S = 30 * 86400.0
-#: The strategy whose requests the plan's "Cost reduction" prices: the upstream VPA
-#: recommender's (``provisor recommend --write-policy`` writes the first strategy, ``vpa``).
+#: The strategy whose requests the plan's "Cost reduction" prices when there is no backtest
+#: to choose by: the upstream VPA recommender's (``provisor recommend --write-policy`` writes
+#: the first strategy, ``vpa``). With a backtest, :func:`cost_strategy` chooses.
 COST_STRATEGY = "vpa"
+#: How much more throttled time than the current requests a strategy may cause and still
+#: count as safe (the ``risk`` strategy's own default target, ``throttled_share``).
+SAFE_EXTRA_THROTTLED_SHARE = 0.01
 #: What the plan forecasts: usage and requests of CPU and memory per namespace (the quota
 #: and allocatable limits that run out first); pods, PVCs and storage are left to
 #: ``provisor forecast`` to keep the plan fast (each series costs a model selection).
@@ -227,21 +231,86 @@ def cost_reduction(report: Any, policy: Any = None,
     return saved / current if current > 0 else None
 
 
-def fill_scorecard(scorecard: Any, report: Any, fc: Any, policy: Any = None) -> None:
+def cost_strategy(backtest: Any) -> tuple[str, str]:
+    """The strategy whose advice the plan prices and recommends, and why (one clause).
+
+    The cheapest strategy on the backtest's replay window (``BacktestRow.cost``) among those
+    no less safe than the current requests there: no more OOM kills than the current
+    requests had, and a throttled share at most :data:`SAFE_EXTRA_THROTTLED_SHARE` above
+    theirs. Advice that trades money for OOM kills is not a right-sizing the plan can
+    recommend (the spec's goal is zero OOM kills). Without a backtest, or when no strategy
+    is as safe, :data:`COST_STRATEGY`."""
+    rows = list(getattr(backtest, "rows", None) or [])
+    cur = next((r for r in rows if r.strategy == "current"), None)
+    if cur is None:
+        return COST_STRATEGY, f"{COST_STRATEGY} (no backtest to choose by)"
+    safe = [r for r in rows if r.strategy != "current" and r.oom_events <= cur.oom_events
+            and r.throttled_share <= cur.throttled_share + SAFE_EXTRA_THROTTLED_SHARE]
+    unsafe = sorted(f"{r.strategy} ({r.oom_events} OOM kills)" for r in rows
+                    if r.strategy != "current" and r.oom_events > cur.oom_events)
+    if not safe:
+        return COST_STRATEGY, (f"{COST_STRATEGY} (no strategy was as safe as the current "
+                               f"requests in the backtest)")
+    order = {r.strategy: i for i, r in enumerate(rows)}
+    best = min(safe, key=lambda r: (r.cost, order[r.strategy]))
+    why = (f"{best.strategy}: the cheapest strategy with no more OOM kills or throttling than "
+           f"the current requests in the backtest")
+    if unsafe:
+        why += f" (left out: {', '.join(unsafe)} on the replay window)"
+    return best.strategy, why
+
+
+def request_findings(report: Any, strategy: str) -> str:
+    """A plain sentence on where ``strategy``'s advice moves the agents' requests: the
+    classes whose recommended CPU (memory) request is above the current one, with the
+    current and recommended values; "" when nothing rises. What the plan states when
+    right-sizing costs more than it saves (the usage is above the requests: the policy
+    under-requests, not an artefact)."""
+    import math
+
+    from provisor.recommend.engine import GIB
+
+    if report is None:
+        return ""
+    cpu, mem = [], []
+    for a in report.advice:
+        if a.strategy != strategy:
+            continue
+        name = a.key.group
+        if not math.isnan(a.current_cpu_request) and a.rec.cpu_request > a.current_cpu_request * 1.05:
+            cpu.append(f"{name} {a.current_cpu_request:g} -> {a.rec.cpu_request:.2f}")
+        if not math.isnan(a.current_mem_request) and a.rec.mem_request > a.current_mem_request * 1.05:
+            mem.append(f"{name} {a.current_mem_request / GIB:.1f} -> {a.rec.mem_request / GIB:.1f}")
+    parts = []
+    if cpu:
+        parts.append("CPU use is above the request (cores, current -> recommended): "
+                     + ", ".join(sorted(cpu)))
+    if mem:
+        parts.append("memory peaks are above the request (GiB): " + ", ".join(sorted(mem)))
+    return "; ".join(parts)
+
+
+def fill_scorecard(scorecard: Any, report: Any, fc: Any, policy: Any = None, *,
+                   backtest: Any = None) -> None:
     """Fill the twin's scorecard (``provisor.sim.model.Scorecard``) with what the plan
     computed on the twin's series: ``cost-reduction`` from ``report`` (the recommend
-    result; :func:`cost_reduction`, target >= 20 %) and ``forecast-30d`` from ``fc`` (the
+    result; :func:`cost_reduction` of the strategy :func:`cost_strategy` picks from
+    ``backtest``, target >= 20 %; when the advice costs more, the definition says which
+    requests it raises, :func:`request_findings`) and ``forecast-30d`` from ``fc`` (the
     ``ForecastResult``: the number of forecast series whose upper 95 % bound reaches a quota
     ``hard`` or the nodes' allocatable within the 30-day horizon; passes at 0, i.e. every
     days-to-exhaustion is beyond the horizon). Each metric's definition states this;
     ``alert-accuracy`` says which command computes it (``provisor alerts test``)."""
-    cr = cost_reduction(report, policy)
+    strategy, why = cost_strategy(backtest)
+    cr = cost_reduction(report, policy, strategy)
+    finding = request_findings(report, strategy) if cr is not None and cr < 0 else ""
     scorecard.set("cost-reduction", cr,
                   "not-computed" if cr is None else ("pass" if cr >= 0.2 else "fail"),
                   definition=f"monthly cost of the current requests minus that of the "
-                  f"{COST_STRATEGY} strategy's recommended requests (provisor recommend on the "
+                  f"{strategy} strategy's recommended requests (provisor recommend on the "
                   f"twin's series, per agent class; CPU and memory at the policy's prices, x "
-                  f"average running containers x 730 h), as a fraction of the current cost")
+                  f"average running containers x 730 h), as a fraction of the current cost; "
+                  f"strategy: {why}" + (f". Costs more: {finding}" if finding else ""))
     if fc is None:
         scorecard.set("forecast-30d", None, "not-computed",
                       definition="no CPU/memory usage or requests series to forecast")

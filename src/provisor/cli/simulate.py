@@ -50,10 +50,15 @@ def simulate(
     trace: Annotated[Optional[Path], typer.Option(
         "--trace", help="Replay the pod records of this CSV instead of the synthetic workload "
         "(docs/simulate.md#trace-replay).", show_default=False)] = None,
+    arrival_growth: Annotated[Optional[float], typer.Option(
+        "--arrival-growth", help="Grow the workload's arrival rate linearly by this fraction "
+        "of its starting rate per day (arrivals.growth_per_day; docs/simulate.md"
+        "#growing-arrivals).", show_default=False)] = None,
 ) -> None:
     """Simulate the platform (a deterministic digital twin) and print the spec's scorecard."""
     from provisor.sim import SimInputError, load_inputs
     from provisor.sim import simulate as run_sim
+    from provisor.sim.inputs import with_arrival_growth
 
     fmt = fmt.lower()
     if fmt not in ("text", "json"):
@@ -72,12 +77,16 @@ def simulate(
     try:
         sim_inputs = load_inputs(policy, paths, nodes=nodes or (), workload=workload,
                                  scenarios=scenario or (), trace=trace)
+        if arrival_growth is not None:
+            sim_inputs = with_arrival_growth(sim_inputs, arrival_growth)
         other = None
         if compare is not None:
             if not (compare.is_file() and _is_policy(compare)):
                 raise _fail(f"--compare {compare}: not a policy file (top-level tiers: and "
                             "agents:)")
             other = load_inputs(compare, nodes=nodes or ())
+            if arrival_growth is not None:
+                other = with_arrival_growth(other, arrival_growth)
     except SimInputError as exc:
         raise _fail(str(exc)) from None
     if scrape_interval is not None:

@@ -27,10 +27,21 @@ on ``cpu`` / ``memory`` is the same as on ``requests.cpu`` / ``requests.memory``
 (``pkg/quota/v1/evaluator/core/pods.go``). The allocatable compared with is the latest
 cluster total: capacity is a decision, not a trend.
 
+Requests and pod counts are of Pending and Running pods only, what the quota charges
+(``pkg/quota/v1/evaluator/core/pods.go``: terminal pods are not counted; kubernetes-mixin's
+``namespace_memory:kube_pod_container_resource_requests:sum`` joins
+``kube_pod_status_phase{phase=~"Pending|Running"} == 1`` the same way); a pod without any
+``kube_pod_status_phase`` series counts as it is.
+
 Aggregation on the grid: gauges and counts are the bucket's average of the instantaneous
-namespace total (``avg_over_time((sum by (namespace) (m))[step:res])``), each series seen
+namespace total (``sum_over_time((sum by (namespace) (m))[step:res]) / (step / res)``: a
+point where no series is visible counts as 0), each series seen
 through Prometheus' 5-minute lookback, so a pod that lived ten minutes of the hour counts for
-about ten minutes, not the hour; buckets where no series of the group had a sample (a scrape
+about ten minutes, not the hour; a series that stops before the others (its pod is gone) is
+stale one scrape interval after its last sample, as a live scrape's staleness marker makes
+it (with the 5-minute lookback instead, each short-lived pod of a churning platform would
+count five minutes after it ended: the twin's requests looked 25-40 % above the quota's
+``used``); buckets where no series of the group had a sample (a scrape
 gap) are interpolated. A
 counter's value for the bucket ``[t, t + step)`` is PromQL's ``rate(counter[step])``
 evaluated at ``t + step`` (:func:`provisor.series.rate`, Prometheus' own reset and
@@ -100,6 +111,8 @@ class Quantity:
     cluster: bool = False
     quota: tuple[str, ...] = ()
     allocatable: str = ""
+    #: count a pod only while its phase is Pending or Running (what the quota charges)
+    active_pods: bool = False
 
 
 _CONTAINER = (("container", ""), ("container", "POD"))   # excluded values
@@ -109,14 +122,15 @@ QUANTITIES: tuple[Quantity, ...] = (
     Quantity("cpu_usage", "cores", "container_cpu_usage_seconds_total", counter=True,
              allocatable="cpu"),
     Quantity("cpu_requests", "cores", "kube_pod_container_resource_requests",
-             (("resource", "cpu"),), quota=("requests.cpu", "cpu"), allocatable="cpu"),
+             (("resource", "cpu"),), quota=("requests.cpu", "cpu"), allocatable="cpu",
+             active_pods=True),
     Quantity("memory_usage", "bytes", "container_memory_working_set_bytes",
              allocatable="memory"),
     Quantity("memory_requests", "bytes", "kube_pod_container_resource_requests",
              (("resource", "memory"),), quota=("requests.memory", "memory"),
-             allocatable="memory"),
+             allocatable="memory", active_pods=True),
     Quantity("pods", "count", "kube_pod_info", count=True, quota=("pods",),
-             allocatable="pods"),
+             allocatable="pods", active_pods=True),
     Quantity("pvcs", "count", "kube_persistentvolumeclaim_info", count=True,
              quota=("persistentvolumeclaims",)),
     Quantity("storage_requests", "bytes",
@@ -204,16 +218,102 @@ def _resolution(group: list[Any], step: float) -> float:
     return step / max(1, int(round(step / res)))
 
 
-def _aggregate(group: list[Any], q: Quantity, t0: float, step: float, n: int) -> np.ndarray | None:
+def _visible(ts: np.ndarray, t0: float, res: float, nf: int,
+             end: float) -> tuple[int, np.ndarray, np.ndarray] | None:
+    """Where an instant selector sees a series on the fine grid ``t0 + res * k``: ``(k_lo,
+    visible, index of the sample seen)`` for ``k`` in ``k_lo .. k_lo + len(visible) - 1``,
+    or None when it is never seen. A sample is seen for Prometheus' 5-minute lookback; a
+    series that stops before ``end`` (the data's last sample) is stale one scrape interval
+    (its mean sample spacing, at most the lookback) after its last sample, as a live scrape
+    marks it (``scrape/scrape.go`` writes ``StaleNaN`` for a series gone from the target's
+    next scrape; ``provisor.alerting`` replays series the same way)."""
+    iv = float(ts[-1] - ts[0]) / (len(ts) - 1) if len(ts) > 1 else res
+    stale_at = ts[-1] + min(iv, LOOKBACK_S) if ts[-1] + iv <= end else math.inf
+    k_lo = max(0, int(math.ceil((ts[0] - t0) / res)))
+    k_hi = min(nf - 1, int(math.floor((ts[-1] + LOOKBACK_S - t0) / res)))
+    if k_hi < k_lo:
+        return None
+    g = t0 + res * np.arange(k_lo, k_hi + 1)
+    idx = np.searchsorted(ts, g, "right") - 1
+    vis = (idx >= 0) & (g - ts[np.maximum(idx, 0)] < LOOKBACK_S) & (g < stale_at)
+    return k_lo, vis, idx
+
+
+def _finite(s: Any) -> tuple[np.ndarray, np.ndarray]:
+    ts = np.asarray(s.timestamps, float)
+    vs = np.asarray(s.values, float)
+    ok = np.isfinite(ts) & np.isfinite(vs)
+    return ts[ok], vs[ok]
+
+
+#: Pod phases the ResourceQuota charges (``pkg/quota/v1/evaluator/core/pods.go``
+#: ``QuotaV1Pod``: a pod in a terminal phase, Succeeded or Failed, is not counted).
+ACTIVE_PHASES = ("Pending", "Running")
+
+
+class _Phases:
+    """``kube_pod_status_phase`` per (namespace, pod): on a fine grid, whether the pod has a
+    visible phase series, and whether one of :data:`ACTIVE_PHASES` is visible at 1 (PromQL
+    ``max by (namespace, pod) (kube_pod_status_phase{phase=~"Pending|Running"} == 1)``)."""
+
+    def __init__(self, series: list[Any]) -> None:
+        self.by_pod: dict[tuple[str, str], list[tuple[bool, np.ndarray, np.ndarray]]] = {}
+        self.end = -math.inf
+        self._cache: dict[Any, tuple[np.ndarray, np.ndarray]] = {}
+        for s in series:
+            lab = dict(s.labels)
+            ts, vs = _finite(s)
+            if not len(ts):
+                continue
+            self.end = max(self.end, float(ts[-1]))
+            key = (lab.get("namespace", ""), lab.get("pod", ""))
+            self.by_pod.setdefault(key, []).append((lab.get("phase", "") in ACTIVE_PHASES,
+                                                     ts, vs))
+
+    def mask(self, key: tuple[str, str], t0: float, res: float, nf: int, lo: int,
+             size: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """(has a visible phase series, is active) on the fine grid points ``lo .. lo + size
+        - 1``; None when the pod has no phase series at all (it then counts as it is)."""
+        got = self.by_pod.get(key)
+        if not got:
+            return None
+        ck = (key, t0, res, nf, lo, size)
+        if ck in self._cache:
+            return self._cache[ck]
+        has = np.zeros(size, dtype=bool)
+        active = np.zeros(size, dtype=bool)
+        for is_active, ts, vs in got:
+            v = _visible(ts, t0, res, nf, self.end)
+            if v is None:
+                continue
+            k_lo, vis, idx = v
+            a, b = max(k_lo, lo), min(k_lo + len(vis), lo + size)
+            if a >= b:
+                continue
+            part = vis[a - k_lo:b - k_lo]
+            has[a - lo:b - lo] |= part
+            if is_active:
+                on = vs[np.maximum(idx[a - k_lo:b - k_lo], 0)] == 1.0
+                active[a - lo:b - lo] |= part & on
+        self._cache[ck] = (has, active)
+        return has, active
+
+
+def _aggregate(group: list[Any], q: Quantity, t0: float, step: float, n: int,
+               end: float = math.inf, phases: "_Phases | None" = None,
+               start: float = -math.inf) -> np.ndarray | None:
     """The quantity per bucket ``[t, t + step)``: counters as ``rate``; gauges and counts as
     the bucket's average of the *instantaneous* namespace total (PromQL
-    ``avg_over_time((sum by (namespace) (m))[step:res])``), each series seen through
-    Prometheus' 5-minute lookback. Summing each series' own bucket average instead would count
-    every short-lived pod of the hour as if it had lived all of it (a churning platform's
-    requests would look many times the quota)."""
+    ``avg_over_time((sum by (namespace) (m))[step:res])``), each series seen as
+    :func:`_visible` says (5-minute lookback, stale one scrape after it stops before
+    ``end``). Summing each series' own bucket average instead would count every short-lived
+    pod of the hour as if it had lived all of it (a churning platform's requests would look
+    many times the quota). With ``phases`` (requests and pod counts), a pod whose phase is
+    known counts only while Pending or Running, as the quota charges it (kubernetes-mixin's
+    ``namespace_memory:kube_pod_container_resource_requests:sum`` joins the same way)."""
     if q.counter:
         total = np.zeros(n)
-        seen = np.zeros(n, dtype=bool)
+        seen: np.ndarray = np.zeros(n, dtype=bool)
         for s in group:
             r = _counter_rate(s, t0, step, n)
             have = np.isfinite(r)
@@ -226,27 +326,32 @@ def _aggregate(group: list[Any], q: Quantity, t0: float, step: float, n: int) ->
         acc = np.zeros(nf)
         present = np.zeros(nf, dtype=bool)
         for s in group:
-            ts = np.asarray(s.timestamps, float)
-            vs = np.asarray(s.values, float)
-            ok = np.isfinite(ts) & np.isfinite(vs)
-            ts, vs = ts[ok], vs[ok]
+            ts, vs = _finite(s)
             if not len(ts):
                 continue
-            k_lo = max(0, int(math.ceil((ts[0] - t0) / res)))
-            k_hi = min(nf - 1, int(math.floor((ts[-1] + LOOKBACK_S - t0) / res)))
-            if k_hi < k_lo:
+            v = _visible(ts, t0, res, nf, end)
+            if v is None:
                 continue
-            g = t0 + res * np.arange(k_lo, k_hi + 1)
-            idx = np.searchsorted(ts, g, "right") - 1
-            vis = (idx >= 0) & (g - ts[np.maximum(idx, 0)] < LOOKBACK_S)
-            window = slice(k_lo, k_hi + 1)
-            acc[window][vis] += 1.0 if q.count else vs[idx[vis]]
+            k_lo, vis, idx = v
+            window = slice(k_lo, k_lo + len(vis))
             present[window] |= vis
-        # avg_over_time averages the subquery's points that have a value: where no series
-        # is visible (after the last sample + lookback, in the grid's last bucket) the sum
-        # is absent, not 0, so a bucket the data covers in part is not pulled towards 0.
-        points = present.reshape(n, m).sum(axis=1)
-        seen = points > 0
+            if phases is not None:
+                lab = dict(s.labels)
+                pm = phases.mask((lab.get("namespace", ""), lab.get("pod", "")), t0, res, nf,
+                                 k_lo, len(vis))
+                if pm is not None:
+                    has, active = pm
+                    vis = vis & (active | ~has)
+            acc[window][vis] += 1.0 if q.count else vs[idx[vis]]
+        # The bucket's average over its points inside the data's time range (``start`` ..
+        # ``end``) or where some series is visible: a point inside the range where no
+        # series is visible (no pod at that moment) is a 0, as PromQL's sum_over_time /
+        # points in promql_for counts it; a bucket the data covers in part (the first and
+        # the last) is not pulled towards 0 by the points outside the data.
+        g = t0 + res * np.arange(nf)
+        covered = present | ((g >= start) & (g <= end))
+        points = covered.reshape(n, m).sum(axis=1)
+        seen = np.asarray(present.reshape(n, m).any(axis=1), dtype=bool)
         total = np.where(seen, acc.reshape(n, m).sum(axis=1) / np.maximum(points, 1), 0.0)
     if not seen.any():
         return None
@@ -299,6 +404,11 @@ def targets_from_series(series: Iterable[Any], *, step_s: float = 3600.0,
             + ", ".join(sorted({q.metric for q in QUANTITIES})) + ")")
     t0, n = grid_for(relevant, step_s)
     grid = t0 + step_s * np.arange(n)
+    end = max((float(np.nanmax(np.asarray(s.timestamps, float))) for s in relevant
+               if len(s.timestamps)), default=math.inf)
+    start = min((float(np.nanmin(np.asarray(s.timestamps, float))) for s in relevant
+                 if len(s.timestamps)), default=-math.inf)
+    phases = _Phases(by.get("kube_pod_status_phase", []))
     hard = _quota_hard(by)
     alloc: dict[str, float] = {}
     for q in QUANTITIES:
@@ -320,7 +430,8 @@ def targets_from_series(series: Iterable[Any], *, step_s: float = 3600.0,
         for ns in sorted(groups):
             if not q.cluster and ns == "":
                 continue
-            values = _aggregate(groups[ns], q, t0, step_s, n)
+            values = _aggregate(groups[ns], q, t0, step_s, n, end,
+                                phases if q.active_pods else None, start)
             if values is None:
                 continue
             out.append(Target(ns, q.key, q.unit, grid.copy(), values, step_s,
@@ -356,8 +467,10 @@ PROMQL_RESOLUTION_S = 60.0
 
 def promql_for(q: Quantity, step_s: float) -> str:
     """The PromQL whose value at ``t + step_s`` is the quantity's value for the bucket
-    ``[t, t + step_s)``: ``rate`` for the counter, ``avg_over_time`` for gauges,
-    ``last_over_time`` counted for counts; summed by namespace (cluster-wide: summed)."""
+    ``[t, t + step_s)``: ``rate`` for the counter; for gauges and counts the bucket's
+    average of the instantaneous total over subquery points (``sum_over_time`` of the sum
+    or count by namespace, divided by the number of points, so a point without any series
+    counts as 0); requests and pod counts only of Pending/Running pods."""
     matchers = [f'{k}="{v}"' for k, v in q.equals]
     if q.metric.startswith("container_"):
         matchers += ['container!=""', 'container!="POD"']
@@ -366,8 +479,22 @@ def promql_for(q: Quantity, step_s: float) -> str:
         inner = f"rate({vec}[{_duration(step_s)}])"
         return f"sum({inner})" if q.cluster else f"sum by (namespace) ({inner})"
     agg = "sum" if q.cluster else f"{'count' if q.count else 'sum'} by (namespace)"
-    res = min(step_s, PROMQL_RESOLUTION_S)
-    return f"avg_over_time(({agg} ({vec}))[{_duration(step_s)}:{_duration(res)}])"
+    if q.active_pods:
+        # pods whose phase is known count while Pending or Running (what the quota charges);
+        # pods without any phase series count as they are
+        active = ("max by (namespace, pod) (kube_pod_status_phase{phase=~\"" +
+                  "|".join(ACTIVE_PHASES) + "\"} == 1)")
+        vec = (f"({vec} * on (namespace, pod) group_left () {active}) or ({vec} unless on "
+               f"(namespace, pod) kube_pod_status_phase)")
+    # The subquery's points are multiples of ``res`` (Prometheus aligns them to the epoch),
+    # ``step_s / res`` of them in each bucket when ``res`` divides ``step_s``. A point where
+    # no series is visible yields no sample, so avg_over_time would average over the busy
+    # points only (an hour with one pod for ten minutes would read as one pod all hour):
+    # sum_over_time / points counts an empty point as 0, as targets_from_series does.
+    points = max(1, math.ceil(step_s / PROMQL_RESOLUTION_S - 1e-9))
+    res = step_s / points
+    return (f"sum_over_time(({agg} ({vec}))[{_duration(step_s)}:{_duration(res)}]) / "
+            f"{points}")
 
 
 def targets_from_prometheus(client: Any, start: float, end: float, step_s: float = 3600.0,

@@ -129,15 +129,36 @@ class Arrivals(_M):
     """A non-homogeneous Poisson process of workflow arrivals.
 
     rate(t) = ``rate_per_hour`` x ``hourly[hour of day]`` x ``weekly[day of week]`` x the
-    factors of the bursts covering t. The simulated clock starts at 00:00 on a Monday.
+    factors of the bursts covering t x the growth factor ``max(0, 1 + growth_per_day x
+    t / 86400)``. The simulated clock starts at 00:00 on a Monday.
+
+    ``growth_per_day`` is *linear* growth of the base rate, as a fraction of the rate at the
+    start per day (0.05: five more percent of the day-0 rate each day, so the rate doubles
+    after 20 days; negative: a decline, the rate stays at 0 once it reaches it). Linear, not
+    compound: a team adding agents at a steady pace adds work at a steady pace, a capacity
+    forecast's linear trend (ETS additive trend, ARIMA drift) is the model of it, and the
+    rate stays bounded over long runs (compound growth at a few percent a day overflows in a
+    ten-year simulation). 0 (the default) leaves the arrivals exactly as without the field.
     """
 
     rate_per_hour: float = Field(ge=0, le=1_000_000)
+    growth_per_day: float = Field(
+        default=0.0, ge=-1, le=10,
+        description="linear growth of the arrival rate per day, as a fraction of the rate at "
+        "the start (0.05 = +5 % of the day-0 rate each day; negative for a decline, floored at "
+        "0); the rate at time t is multiplied by max(0, 1 + growth_per_day x t / 86400 s)")
     hourly: list[Annotated[float, Field(ge=0, le=1000)]] | None = Field(
         default=None, min_length=24, max_length=24)
     weekly: list[Annotated[float, Field(ge=0, le=1000)]] | None = Field(
         default=None, min_length=7, max_length=7)
     bursts: list[Burst] = Field(default_factory=list)
+
+    def growth_factor(self, t: float) -> float:
+        """The growth multiplier of the rate at ``t`` seconds after the start:
+        ``max(0, 1 + growth_per_day x t / 86400)`` (exactly 1.0 without growth)."""
+        if not self.growth_per_day:
+            return 1.0
+        return max(0.0, 1.0 + self.growth_per_day * t / 86400.0)
 
 
 # --- usage profiles -----------------------------------------------------------------------------

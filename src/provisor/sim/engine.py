@@ -584,6 +584,8 @@ class Engine:
             r *= a.hourly[hour]
         if a.weekly:
             r *= a.weekly[day]
+        if a.growth_per_day:
+            r *= a.growth_factor(t)
         for b in a.bursts:
             if b.start_s <= t < b.start_s + b.duration_s:
                 r *= b.factor
@@ -594,6 +596,8 @@ class Engine:
         return r
 
     def _rate_max(self) -> float:
+        """An upper bound of :meth:`_rate` over the run, without the growth factor (the
+        thinning bound of arrivals without growth)."""
         a = self.w.arrivals
         r = a.rate_per_hour / 3600.0 * (max(a.hourly) if a.hourly else 1.0) * (max(a.weekly) if a.weekly else 1.0)
         for b in a.bursts:
@@ -605,11 +609,39 @@ class Engine:
         return r
 
     def _next_arrival(self, t: float) -> None:
-        """Non-homogeneous Poisson arrivals by thinning (Lewis & Shedler)."""
+        """Non-homogeneous Poisson arrivals by thinning (Lewis & Shedler).
+
+        With ``growth_per_day`` the bound is piecewise, one per simulated day: the rate's
+        maximum over that day (the growth factor is linear, so largest at one end of the
+        day). A candidate past the day's end restarts from the day boundary under the next
+        day's bound (exact, the exponential gap is memoryless). The bound never depends on
+        the run's length, so a run of N days is the first N days of a longer run with the
+        same seed. Without growth the single bound of the whole run is used, as before."""
         lam = self._rate_max()
         if lam <= 0:
             return
         rng = self.rng_arrivals
+        a = self.w.arrivals
+        if a.growth_per_day:
+            day = 86400.0
+            while True:
+                k = math.floor(t / day)
+                end = (k + 1) * day
+                lam_k = lam * max(a.growth_factor(k * day), a.growth_factor(end))
+                if lam_k <= 0:
+                    return                  # a decline that reached 0 stays at 0
+                t_next = t + float(rng.exponential(1.0 / lam_k))
+                if t_next >= end:
+                    t = end
+                    if t > self.T:
+                        return
+                    continue
+                if t_next > self.T:
+                    return
+                t = t_next
+                if rng.random() * lam_k <= self._rate(t):
+                    self.at(t, "arrival")
+                    return
         while True:
             t += float(rng.exponential(1.0 / lam))
             if t > self.T:

@@ -279,6 +279,32 @@ def policy_objects(pol: Any) -> list[dict[str, Any]]:
     return objects
 
 
+def with_arrival_growth(inputs: SimInputs, growth_per_day: float,
+                        origin: str = "--arrival-growth") -> SimInputs:
+    """``inputs`` with the workload's ``arrivals.growth_per_day`` set to ``growth_per_day``
+    (linear growth of the arrival rate per day, a fraction of the day-0 rate; see
+    ``provisor.policy.workload.Arrivals``), validated as a workload file's field is.
+
+    Raises:
+        SimInputError: out of range (-1 to 10) or not a number; ``file`` is ``origin``,
+            ``field`` is ``arrivals.growth_per_day``.
+    """
+    import dataclasses
+
+    from provisor.policy.workload import Arrivals
+
+    data = inputs.workload.arrivals.model_dump()
+    data["growth_per_day"] = growth_per_day
+    try:
+        arrivals = Arrivals.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise SimInputError(origin, 0, "arrivals.growth_per_day",
+                            err.get("msg", "invalid")) from None
+    wl = inputs.workload.model_copy(update={"arrivals": arrivals})
+    return dataclasses.replace(inputs, workload=wl)
+
+
 def inputs_from_policy(pol: Any, source: str = "") -> SimInputs:
     """SimInputs of a loaded ``Policy``: its objects, its cluster's nodes, its workload (or the
     built-in one)."""
