@@ -380,6 +380,17 @@ def print_plan(result: PlanResult, console: "Console") -> None:
     out = escape(str(result.out_dir))
     console.print(f"bundle: [bold]{out}/[/] ({len(result.bundle.files)} resource "
                   f"files; apply with kubectl apply -k {out})", highlight=False)
+    if result.simulation is not None:
+        # The verdict last, just before the report's path: what a reader scrolls down for.
+        ms = result.simulation.scorecard.metrics
+        fail = [m.name for m in ms if m.status == "fail"]
+        nc = [m.name for m in ms if m.status == "not-computed"]
+        line = f"scorecard: {len(ms) - len(fail) - len(nc)} of {len(ms)} targets pass"
+        if fail:
+            line += f"; [bold red]{len(fail)} fail[/]: " + escape(", ".join(fail))
+        if nc:
+            line += f"; {len(nc)} not computed: " + escape(", ".join(nc))
+        console.print(line, highlight=False)
 
 
 #: Rule families of the check whose findings on a render point at one policy field.

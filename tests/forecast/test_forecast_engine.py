@@ -273,3 +273,29 @@ def test_two_runs_are_byte_identical():
     a = json.dumps(forecast_targets([tg], 30 * DAY).to_json(), sort_keys=True)
     b = json.dumps(forecast_targets([tg], 30 * DAY).to_json(), sort_keys=True)
     assert a == b
+
+
+def test_stl_jumps_are_a_tenth_of_statsmodels_default_windows():
+    """Cleveland et al. (1990) section 3.5: a jump of about a tenth of each loess window.
+    Hourly daily season (24): trend window 43, low-pass 25, seasonal 11; 5-minute (288):
+    trend 503, low-pass 289."""
+    from provisor.forecast.engine import stl_jumps
+
+    assert stl_jumps(24) == {"seasonal_jump": 2, "trend_jump": 5, "low_pass_jump": 3}
+    assert stl_jumps(288) == {"seasonal_jump": 2, "trend_jump": 51, "low_pass_jump": 29}
+    assert stl_jumps(2) == {"seasonal_jump": 2, "trend_jump": 1, "low_pass_jump": 1}
+
+
+def test_stl_with_jumps_stays_close_to_the_exact_decomposition():
+    import statsmodels.api as sm
+
+    from provisor.forecast.engine import stl_jumps
+
+    rng = np.random.default_rng(3)
+    t = np.arange(672)
+    y = 10 + np.sin(2 * np.pi * t / 24) + 0.3 * np.sin(2 * np.pi * t / 168) + rng.normal(0, .2, 672)
+    for period in (24, 168):
+        exact = sm.tsa.STL(y, period=period, seasonal=11, seasonal_deg=0).fit()
+        fast = sm.tsa.STL(y, period=period, seasonal=11, seasonal_deg=0, **stl_jumps(24)).fit()
+        assert np.abs(fast.seasonal - exact.seasonal).max() < 0.05      # amplitude 1
+        assert np.abs(fast.trend - exact.trend).max() < 0.02

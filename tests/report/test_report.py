@@ -174,8 +174,10 @@ def test_plan_writes_the_report_last(cli, tmp_path):
     out = tmp_path / "provisor-out"
     r = cli("plan", "-o", str(out))
     assert r.returncode in (0, 1), r.stderr
-    last = r.stdout.strip().splitlines()[-1]
-    assert last.startswith(f"report: {out}/report.html")
+    lines = r.stdout.strip().splitlines()
+    assert lines[-1].startswith(f"report: {out}/report.html")
+    # the verdict just before it: targets passing, and the failing ones by name
+    assert re.match(r"scorecard: \d+ of \d+ targets pass", lines[-2]), lines[-2]
     html = (out / "report.html").read_text()
     assert "Objects by kind" in html and (out / "report.md").is_file()
 
@@ -240,3 +242,31 @@ def test_information_only_findings_are_folded_errors_are_not():
     assert "<details><summary>1 information findings, no error and no warning" in folded
     shown = render_html(ReportData(plan=PlanData("p", "out", {"HPA": 1}, [], [err, info])))
     assert "information findings" not in shown and "quota/hpa-max-exceeds" in shown
+
+
+def test_the_first_screen_gives_the_verdict(full):
+    """Before the sections: how many targets pass, each failing or not-computed metric with
+    its value against its target (a newcomer saw only object counts on the first screen)."""
+    from provisor.report.render import verdict
+
+    html, md = render_html(full), render_markdown(full)
+    sc = full.scorecard
+    fails = [m for m in sc.metrics if m.status == "fail"]
+    assert fails, "the fixture has a failing metric"
+    box = html.index('class="verdict fail"')
+    assert box < html.index("<nav>") < html.index('<section id="plan"')
+    n_pass = sum(m.status == "pass" for m in sc.metrics)
+    assert f"Scorecard: {n_pass} of {len(sc.metrics)} targets pass" in html[box:]
+    for m in fails:
+        assert f"{m.name}: " in html[box:html.index("<nav>")]
+        assert f"- {m.name}: " in md.split("## ")[0]
+    assert verdict(ReportData()) is None
+
+
+def test_forecast_table_shows_peaks_not_the_last_step(full):
+    """Capacity is about peaks: the table shows the history's peak and the forecast's peak
+    and 95 % upper peak over the horizon, not the value at the last step (on a seasonal
+    series one phase of the cycle)."""
+    md = render_markdown(full)
+    assert "| peak so far | forecast peak | 95% upper peak |" in md
+    assert "mean at horizon" not in md

@@ -327,7 +327,12 @@ def plan(
     days: Annotated[float, typer.Option(
         help="Days of the policy's workload to simulate for the scorecard (0: skip).")] = 7.0,
 ) -> None:
-    """The main job: render the policy, check the render, simulate it, and summarise."""
+    """The main job: render the policy into DIR, check the render, simulate N days of its
+    workload for the spec's scorecard, right-size and forecast 30 days from the simulated
+    series, and write DIR/report.html and report.md (the path is the last line printed).
+
+    Exit 1 when the render has a finding at or above --fail-on (error, warning or info);
+    a failing scorecard target is reported, not an exit code."""
     from provisor.cli.simulate import phase_progress
     from provisor.plan import PLAN_PHASES, PlanError, print_plan, run_plan
 

@@ -34,7 +34,8 @@ def human(value: float | None, unit: str) -> str:
                 return f"{v:.3g} {u}" if u != "B" else f"{v:.0f} B"
             v /= 1024
     if unit == "cores":
-        return f"{value:.3g} cores"
+        text = f"{value:.3g}"
+        return f"{text} core" if text == "1" else f"{text} cores"
     return f"{value:.0f}" if abs(value - round(value)) < 1e-9 else f"{value:.1f}"
 
 
@@ -47,15 +48,17 @@ def _label(fc: SeriesForecast) -> str:
 
 
 def render_table(result: ForecastResult) -> "Table":
-    """A rich Table: one row per target with the last value, the forecast at the horizon
-    (mean and 95 % interval), the model, its MASE and coverage, and days to exhaustion."""
+    """A rich Table: one row per target with the peak of the history, the peak of the
+    forecast's mean path and of its 95 % upper bound over the horizon (capacity is about
+    peaks: on a seasonal series the value at the last step is one phase of the cycle), the
+    model, its MASE and coverage, and days to exhaustion."""
     from rich.table import Table
 
     days = result.horizon_s / 86400
     kind = "held-out" if result.backtest else "backtest"
     t = Table(title=f"Forecast, {days:g} days ahead (MASE and coverage: {kind})",
               title_justify="left")
-    for col in ("namespace", "quantity", "last", f"mean at {days:g}d", "95% interval",
+    for col in ("namespace", "quantity", "peak so far", f"peak in {days:g}d", "95% upper peak",
                 "model", "MASE", "cov80", "cov95", "exhausted in (days)"):
         t.add_column(col, justify="right" if col not in ("namespace", "quantity", "model",
                                                           "exhausted in (days)") else "left")
@@ -66,10 +69,9 @@ def render_table(result: ForecastResult) -> "Table":
         if s is not None and math.isfinite(s.mase) and s.mase >= 1:
             mase = f"[yellow]{mase}[/]"
         exs = "-" if ex is None else f"[bold red]{_days(ex.days)}[/] ({ex.limit})"
-        t.add_row(_label(fc), fc.quantity, human(float(fc.history[-1]), fc.unit),
-                  human(float(fc.band.mean[-1]), fc.unit),
-                  f"{human(float(fc.band.lo95[-1]), fc.unit)} .. "
-                  f"{human(float(fc.band.hi95[-1]), fc.unit)}",
+        t.add_row(_label(fc), fc.quantity, human(float(fc.history.max()), fc.unit),
+                  human(float(fc.band.mean.max()), fc.unit),
+                  human(float(fc.band.hi95.max()), fc.unit),
                   fc.model, mase,
                   "-" if s is None else f"{100 * s.coverage80:.0f}%",
                   "-" if s is None else f"{100 * s.coverage95:.0f}%", exs)

@@ -106,11 +106,13 @@ def _badge(status: str) -> str:
 
 def _plan(p: Any) -> Part:
     sev = p.by_severity
-    h = [f"<p>Policy <b>{_e(p.policy)}</b>, bundle <code>{_e(p.bundle)}/</code>: "
+    # a folder gets its trailing slash; "(rendered in memory)" is not a folder
+    where = p.bundle if str(p.bundle).startswith("(") else f"{p.bundle}/"
+    h = [f"<p>Policy <b>{_e(p.policy)}</b>, bundle <code>{_e(where)}</code>: "
          f"{sum(p.objects.values())} objects; findings: "
          + ", ".join(f'<span class="badge {k}">{v} {k}</span>' for k, v in sev.items())
          + "</p>"]
-    md = [f"Policy **{p.policy}**, bundle `{p.bundle}/`: {sum(p.objects.values())} objects; "
+    md = [f"Policy **{p.policy}**, bundle `{where}`: {sum(p.objects.values())} objects; "
           f"findings: " + ", ".join(f"{v} {k}" for k, v in sev.items()) + "\n"]
     kinds = sorted(p.objects.items())
     h.append('<div class="cols"><div><h3>Objects by kind</h3>'
@@ -401,13 +403,18 @@ def _forecast(result: Any) -> Part | None:
             + ". " + ("Nothing runs out within the horizon." if first is None else
                       f"First to run out: {first['namespace'] or 'cluster'} {first['quantity']} "
                       f"against {first['limit']} in {first['days']:.1f} days."))
-    head = ["namespace", "quantity", "last", "mean at horizon", "95% upper", "model", "MASE",
+    # Peaks, not the values at the last step: on a seasonal series those are one phase of
+    # the cycle (a quiet Sunday night reads as "0 cores at the horizon").
+    head = ["namespace", "quantity", "peak so far", "forecast peak", "95% upper peak", "model",
+            "MASE",
             "coverage 80/95", "exhausted in"]
     rows = []
     for fc in result.forecasts:
         sc, ex = fc.score, fc.exhaustion
-        rows.append([fc.namespace or "(cluster)", fc.quantity, human(float(fc.history[-1]), fc.unit),
-                     human(float(fc.band.mean[-1]), fc.unit), human(float(fc.band.hi95[-1]), fc.unit),
+        rows.append([fc.namespace or "(cluster)", fc.quantity,
+                     human(float(fc.history.max()), fc.unit),
+                     human(float(fc.band.mean.max()), fc.unit),
+                     human(float(fc.band.hi95.max()), fc.unit),
                      fc.model, "-" if sc is None or not math.isfinite(sc.mase) else f"{sc.mase:.2f}",
                      "-" if sc is None else f"{100 * sc.coverage80:.0f}% / {100 * sc.coverage95:.0f}%",
                      "-" if ex is None else f"{ex.days:.1f} d ({ex.limit})"])
@@ -486,6 +493,9 @@ figure{margin:12px 0}figure svg{width:100%;max-width:1000px;height:auto}
 figcaption{font-size:12px;color:var(--muted)}
 .cols{display:flex;gap:24px;flex-wrap:wrap}.cols>div{flex:1 1 320px;min-width:0}
 .notes{color:var(--muted);font-size:13px}code{font-size:12px}
+.verdict{border:1px solid var(--line);border-left:6px solid var(--pass);padding:8px 12px;
+margin:10px 0;background:#f6f8fa}.verdict.fail{border-left-color:var(--fail)}
+.verdict ul{margin:4px 0 0 0;padding-left:20px}
 """
 
 
@@ -528,6 +538,32 @@ def unique_svg_ids(page: str) -> str:
     return _SVG.sub(one, page)
 
 
+def verdict(data: ReportData) -> tuple[str, str] | None:
+    """The report's first lines (HTML, Markdown): how many scorecard targets pass, and each
+    failing or not-computed metric with its value against its target, so the first screen
+    says whether the policy meets the spec. None without a scorecard."""
+    s = data.scorecard
+    if s is None or not s.metrics:
+        return None
+    fail = [m for m in s.metrics if m.status == "fail"]
+    nc = [m for m in s.metrics if m.status == "not-computed"]
+    n_pass = len(s.metrics) - len(fail) - len(nc)
+    head = (f"Scorecard: {n_pass} of {len(s.metrics)} targets pass"
+            + (f", {len(fail)} fail" if fail else "")
+            + (f", {len(nc)} not computed" if nc else "")
+            + (f" ({s.days:g} simulated day{'' if s.days == 1 else 's'})" if s.days else "")
+            + ".")
+    items = [(m.name, f"{fmt_value(m.value, m.unit)} against {fmt_target(m.target, m.unit)}")
+             for m in fail] + [(m.name, "not computed") for m in nc]
+    html_items = "".join(f"<li>{_badge('fail' if t != 'not computed' else 'not-computed')} "
+                         f"{_e(n)}: {_e(t)}</li>" for n, t in items)
+    cls = "verdict fail" if fail else "verdict"
+    more = ' Details: <a href="#scorecard">scorecard</a>.' if items else ""
+    return (f'<div class="{cls}"><strong>{_e(head)}</strong>{more}'
+            + (f"<ul>{html_items}</ul>" if items else "") + "</div>",
+            f"**{head}**\n" + "".join(f"\n- {n}: {t}" for n, t in items) + "\n")
+
+
 def render_html(data: ReportData, parts: list[tuple[Section, Part | None]] | None = None) -> str:
     """The report as one self-contained HTML page: inline CSS, inline SVG plots, no script,
     no external reference. ``parts``: the sections already rendered (``render_both``)."""
@@ -540,11 +576,13 @@ def render_html(data: ReportData, parts: list[tuple[Section, Part | None]] | Non
             f'<p class="notcomputed">Not computed: needs {_e(sec.source)}.</p>')
         body.append(f'<section id="{sec.id}"><h2>{_e(sec.title)}</h2>{inner}</section>')
     notes = "".join(f"<div>{_e(n)}</div>" for n in data.notes)
+    v = verdict(data)
     return unique_svg_ids(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         f"<title>{_e(data.title)}</title><style>{CSS}</style></head><body>"
-        f"<h1>{_e(data.title)}</h1><div class=\"notes\">{notes}</div><nav>{nav}</nav>"
+        f"<h1>{_e(data.title)}</h1><div class=\"notes\">{notes}</div>"
+        f"{v[0] if v else ''}<nav>{nav}</nav>"
         + "".join(body) + "</body></html>\n")
 
 
@@ -554,6 +592,9 @@ def render_markdown(data: ReportData,
     :func:`render_html`."""
     out = [f"# {data.title}\n"]
     out += [f"{n}  " for n in data.notes]
+    v = verdict(data)
+    if v:
+        out.append("\n" + v[1])
     for sec, part in (parts if parts is not None else _parts(data)):
         out.append(f"\n## {sec.title}\n")
         out.append(part.md if part is not None else f"_Not computed: needs {sec.source}._\n")
