@@ -270,3 +270,24 @@ def test_forecast_table_shows_peaks_not_the_last_step(full):
     md = render_markdown(full)
     assert "| peak so far | forecast peak | 95% upper peak |" in md
     assert "mean at horizon" not in md
+
+
+def test_long_bands_are_drawn_as_their_envelope_on_few_points():
+    """A 30-day forecast on a 5-minute grid (8,640 points) is drawn on at most MAX_POINTS
+    points without losing a peak or a trough; short series are drawn as they are."""
+    import numpy as np
+
+    from provisor.report.plots import MAX_POINTS, decimate
+
+    rng = np.random.default_rng(5)
+    t = np.arange(8640) * 300.0
+    lo, hi = rng.normal(0, 1, 8640), rng.normal(5, 1, 8640)
+    x, dlo, dhi = decimate(t, lo, hi)
+    assert len(x) == len(dlo) == len(dhi) <= MAX_POINTS
+    assert dlo.min() == lo.min() and dhi.max() == hi.max()
+    assert x[0] == t[0] and np.all(np.diff(x) > 0)
+    # every original point lies inside the drawn envelope of its block
+    k = int(x[1] - x[0]) // 300
+    assert np.all(np.repeat(dhi, k)[:8640] >= hi) and np.all(np.repeat(dlo, k)[:8640] <= lo)
+    same = decimate(t[:500], lo[:500], hi[:500])
+    assert all(np.array_equal(a, b) for a, b in zip(same, (t[:500], lo[:500], hi[:500])))
