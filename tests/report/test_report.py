@@ -291,3 +291,17 @@ def test_long_bands_are_drawn_as_their_envelope_on_few_points():
     assert np.all(np.repeat(dhi, k)[:8640] >= hi) and np.all(np.repeat(dlo, k)[:8640] <= lo)
     same = decimate(t[:500], lo[:500], hi[:500])
     assert all(np.array_equal(a, b) for a, b in zip(same, (t[:500], lo[:500], hi[:500])))
+
+
+def test_two_plans_of_one_policy_write_the_same_report_wherever_written(cli, tmp_path):
+    """Same inputs, same outputs: the report sits in the bundle's folder and names the
+    bundle and the findings' files from there, not by the absolute path it was written to."""
+    outs = [tmp_path / "a" / "out", tmp_path / "elsewhere" / "b"]
+    for out in outs:
+        r = cli("plan", "-o", str(out), "--days", "0.5")
+        assert r.returncode in (0, 1), r.stderr
+    for name in ("report.md", "report.html"):
+        a, b = ((o / name).read_bytes() for o in outs)
+        assert a == b, name
+    md = (outs[0] / "report.md").read_text()
+    assert str(tmp_path) not in md and "| resourcequota.yaml:" in md

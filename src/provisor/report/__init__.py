@@ -98,8 +98,12 @@ def report_for_plan(result: Any, horizon_s: float = 30 * 86400.0, *,
     forecast on those series (``result.forecast`` when the plan computed it, else computed
     here); ``result.recommendation`` / ``result.alerts`` when present."""
     sim = getattr(result, "simulation", None)
-    data = ReportData(title=f"provisor plan: {result.policy_name}", plan=plan_data(result))
-    data.notes.append(f"Policy: {result.policy_source}. Bundle: {result.out_dir}/.")
+    # The report is written into the bundle's folder: name the bundle and its files from
+    # there, so two plans of one policy give the same report wherever they were written.
+    data = ReportData(title=f"provisor plan: {result.policy_name}",
+                      plan=plan_data(result, base=result.out_dir))
+    data.notes.append(f"Policy: {result.policy_source}. Bundle: the folder of this report "
+                      f"(kubectl apply -k .).")
     if sim is not None:
         data.scorecard = scorecard_data(sim.scorecard, getattr(sim, "days", None))
         series = sim.series()

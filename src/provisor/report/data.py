@@ -10,6 +10,7 @@ documented attributes, so the report does not import those packages.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable
 
 
@@ -162,8 +163,23 @@ class ReportData:
     notes: list[str] = field(default_factory=list)
 
 
-def plan_data(result: Any) -> PlanData:
-    """:class:`PlanData` from a ``provisor.plan.PlanResult``."""
+def plan_data(result: Any, base: str | Path | None = None) -> PlanData:
+    """:class:`PlanData` from a ``provisor.plan.PlanResult``.
+
+    ``base``: the folder the report is written to when it is the bundle's own folder
+    (``provisor plan``); then the bundle is ``.`` and the findings' files are named relative
+    to it, so the report reads the same wherever the bundle was written and stays right
+    when the folder is moved."""
+    root = None if base is None else Path(base)
+
+    def shown(file: Any) -> str:
+        if root is not None:
+            try:
+                return Path(str(file)).relative_to(root).as_posix()
+            except ValueError:
+                pass
+        return str(file)
+
     deps = [Departure(str(d.field), str(d.spec), str(d.policy), str(d.why))
             for d in getattr(result, "departures", [])]
     rows = []
@@ -171,11 +187,13 @@ def plan_data(result: Any) -> PlanData:
         obj = getattr(f, "object", None)
         parts = [getattr(obj, "kind", ""), getattr(obj, "namespace", ""), getattr(obj, "name", "")]
         rows.append(FindingRow(str(f.severity), str(f.rule),
-                               f"{f.file}:{f.line}" if getattr(f, "line", 0) else str(f.file),
+                               f"{shown(f.file)}:{f.line}" if getattr(f, "line", 0)
+                               else shown(f.file),
                                "/".join(p for p in parts if p), str(f.message)))
     order = {"error": 0, "warning": 1, "info": 2}
     rows.sort(key=lambda r: (order.get(r.severity, 3), r.rule, r.where, r.object))
-    return PlanData(str(result.policy_name), str(result.out_dir), dict(result.objects), deps, rows)
+    return PlanData(str(result.policy_name), "." if root is not None else str(result.out_dir),
+                    dict(result.objects), deps, rows)
 
 
 def scorecard_data(scorecard: Any, days: float | None = None) -> ScorecardData:
