@@ -1234,19 +1234,7 @@ class Engine:
         pod.last_reason = "Error"
         if pod.run is not None:
             pod.run.last_failure = "VolumeFull"
-        policy = (pod.obj.get("spec") or {}).get("restartPolicy", "Always")
-        if policy in ("Always", "OnFailure"):
-            self.s_running[s] = False
-            pod.restarts += 1
-            pod.ready = False
-            delay = kl.container_backoff(pod.crash_backoff_restarts)
-            pod.crash_backoff_restarts += 1
-            self.s_restarts[s] += 1
-            self.recorder.reason_slots.add(s)
-            self.at(self.t + delay, "restart", pod)
-        else:
-            pod.terminated_reason = "Error"
-            self._pod_failed(pod, "VolumeFull")
+        self._container_exited(pod, "Error", "VolumeFull")
 
     def _availability(self, dt: float) -> None:
         for key in sorted(self.deployments):
@@ -1272,9 +1260,15 @@ class Engine:
         self.incidents.append(Incident("oom-kill", self.t, self.t, labels,
                                        f"working set {int(self.s_ws[s])} B > limit {pod.mem_lim} B"))
         pod.last_reason = "OOMKilled"
+        self._container_exited(pod, "OOMKilled", "OOMKilled")
+
+    def _container_exited(self, pod: Pod, terminated_reason: str, failure: str) -> None:
+        """The container exited non-zero: with restartPolicy Always or OnFailure the kubelet
+        restarts it in place after CrashLoopBackOff (``kl.container_backoff``); with Never the
+        pod ends Failed (``terminated_reason``) and the Job's backoff follows (``failure``)."""
+        s = pod.slot
         policy = (pod.obj.get("spec") or {}).get("restartPolicy", "Always")
         if policy in ("Always", "OnFailure"):
-            # restart in place after CrashLoopBackOff
             self.s_running[s] = False
             pod.restarts += 1
             pod.ready = False
@@ -1284,8 +1278,8 @@ class Engine:
             self.recorder.reason_slots.add(s)
             self.at(self.t + delay, "restart", pod)
         else:
-            pod.terminated_reason = "OOMKilled"
-            self._pod_failed(pod, "OOMKilled")
+            pod.terminated_reason = terminated_reason
+            self._pod_failed(pod, failure)
 
     def _restart_in_place(self, pod: Pod) -> None:
         if pod.terminating or pod.slot < 0:
