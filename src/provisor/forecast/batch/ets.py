@@ -75,6 +75,8 @@ TRENDS = ("N", "A", "Ad")
 #: Pattern-search rounds and the first step (in the unit cube of the parameters).
 ROUNDS = 10
 STEP0 = 0.125
+#: Whether the initial states are re-estimated by least squares after the first search.
+REFINE_STATES = True
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,13 @@ def filter_ets(Y: np.ndarray, level: np.ndarray, slope: np.ndarray, season: np.n
 def forecast_states(level: np.ndarray, slope: np.ndarray, season: np.ndarray,
                     phi: np.ndarray, h: int) -> np.ndarray:
     """The ``h``-step point forecasts from states (statsforecast ``ets.cpp`` ``Forecast``):
-    ``level + (phi + ... + phi^i) slope + season[(i - 1) mod m]`` for ``i = 1..h``.
+    ``level + phistar_i slope + season[(i - 1) mod m]`` for ``i = 1..h``.
+
+    ``phistar`` is statsforecast's (and R ``etscalc.c``'s) running sum: ``phistar_1 = phi``,
+    ``phistar_{i+1} = phistar_i + phi^i``, i.e. ``phi + (phi + ... + phi^(i-1))``; the
+    textbook damped sum (Hyndman & Athanasopoulos, FPP3 8.2) is ``phi + ... + phi^i``, the
+    two differing by ``(phi - phi^i) slope``, bounded. Without damping (``phi = 1``) both are
+    ``i``. We follow the reference engine so that the two forecast the same path.
 
     Args:
         level, slope, phi: shape ``(s,)``.
@@ -196,7 +204,9 @@ def forecast_states(level: np.ndarray, slope: np.ndarray, season: np.ndarray,
     """
     m = season.shape[0]
     ph = np.asarray(phi, dtype=float)[:, None]
-    steps = np.cumsum(ph ** np.arange(1, h + 1)[None, :], axis=1)
+    inc = ph ** np.arange(h)[None, :]
+    inc[:, 0] = ph[:, 0]
+    steps = np.cumsum(inc, axis=1)
     seas = season[np.arange(h) % m].T
     out: np.ndarray = level[:, None] + steps * slope[:, None] + seas
     return out
@@ -228,6 +238,13 @@ def _decompose_season(Y: np.ndarray, m: int) -> np.ndarray:
     return pa
 
 
+def _lstsq_rows(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """Least-squares coefficients of every row of ``Y`` (s, n) on the columns of ``X``
+    (n, p), shape (p, s); each row's by its own reductions (no dependence on the batch)."""
+    P = np.linalg.pinv(X)
+    return np.stack([(Y * P[j]).sum(axis=1) for j in range(P.shape[0])])
+
+
 def initial_states(Y: np.ndarray, m: int, trend: bool) -> tuple[np.ndarray, np.ndarray,
                                                                    np.ndarray]:
     """statsforecast's ``initstate`` for additive forms, for every row of ``Y`` at once.
@@ -248,8 +265,7 @@ def initial_states(Y: np.ndarray, m: int, trend: bool) -> tuple[np.ndarray, np.n
             cols = [np.ones(n), t, np.cos(2 * np.pi * t / m)]
             if abs(2.0 / m - round(2.0 / m)) > 1e-10:
                 cols.append(np.sin(2 * np.pi * t / m))
-            X = np.stack(cols, axis=1)
-            coef = np.linalg.lstsq(X, Y.T, rcond=None)[0]
+            coef = _lstsq_rows(np.stack(cols, axis=1), Y)
             seas_full = Y - coef[0][:, None] - coef[1][:, None] * t[None, :]
             seas = seas_full[:, :m].copy()
         else:
@@ -265,7 +281,7 @@ def initial_states(Y: np.ndarray, m: int, trend: bool) -> tuple[np.ndarray, np.n
     if not trend:
         return ysa[:, :maxn].mean(axis=1), np.zeros(s), seas
     X = np.stack([np.ones(maxn), np.arange(1, maxn + 1, dtype=float)], axis=1)
-    coef = np.linalg.lstsq(X, ysa[:, :maxn].T, rcond=None)[0]
+    coef = _lstsq_rows(X, ysa[:, :maxn])
     lv, sl = coef[0].copy(), coef[1].copy()
     tiny = np.abs(lv + sl) < 1e-8
     lv[tiny] *= 1 + 1e-3
@@ -357,8 +373,9 @@ def _refine_states(W: np.ndarray, tr: np.ndarray, m: int, a: np.ndarray, b: np.n
     # lanes without trend: drop the slope column (its residual response is 0 there anyway)
     Ei = Ei.copy()
     Ei[tr == 0, :, 1] = 0.0
-    G2 = np.einsum("ksnp,ksnq->kspq", Ei, Ei)
-    rhs = -np.einsum("ksnp,ksn->ksp", Ei, E0)
+    EiT = Ei.swapaxes(-1, -2)                                   # (K, s, p, n)
+    G2 = EiT @ Ei
+    rhs = -(EiT @ E0[..., None])[..., 0]
     ridge = 1e-10 * np.trace(G2, axis1=2, axis2=3)[..., None, None] + 1e-300
     G2 = G2 + ridge * np.eye(p_dim)
     try:
@@ -460,15 +477,16 @@ def fit(Y: np.ndarray, m: int, start: int = 0) -> ETSFit:
         th0[f] = th_g[q][j]
     th, best = _search(Y, mm, tr_f, th0, lv, sl, S, ROUNDS, STEP0)
     # least-squares initial states for the parameters found, then search again from there
-    a, b, g, p = _params(th, tr_f, seasonal)
-    lv2, sl2, S2 = _refine_states(Y, tr_f, mm, a, b, g, p, lv, sl, S)
-    th2, best2 = _search(Y, mm, tr_f, th, lv2, sl2, S2, ROUNDS // 2, STEP0 / 4)
-    use2 = np.isfinite(best2) & (best2 <= best)
-    th = np.where(use2[..., None], th2, th)
-    best = np.where(use2, best2, best)
-    lv = np.where(use2, lv2, lv)
-    sl = np.where(use2, sl2, sl)
-    S = np.where(use2[None], S2, S)
+    if REFINE_STATES:
+        a, b, g, p = _params(th, tr_f, seasonal)
+        lv2, sl2, S2 = _refine_states(Y, tr_f, mm, a, b, g, p, lv, sl, S)
+        th2, best2 = _search(Y, mm, tr_f, th, lv2, sl2, S2, ROUNDS // 2, STEP0 / 4)
+        use2 = np.isfinite(best2) & (best2 <= best)
+        th = np.where(use2[..., None], th2, th)
+        best = np.where(use2, best2, best)
+        lv = np.where(use2, lv2, lv)
+        sl = np.where(use2, sl2, sl)
+        S = np.where(use2[None], S2, S)
     # AICc as etsmodel counts: smoothing parameters + states + variance
     nfree = 1 + (tr_f > 0) + (tr_f == 2) + (1 if seasonal else 0)
     nstate = 1 + (tr_f > 0) + (mm - 1 if seasonal else 0)
