@@ -234,3 +234,32 @@ def test_accuracy_bitbrains_vs_statsforecast(shared):
     assert np.isfinite(ours).all()
     assert np.median(ours) <= np.median(ref) * 1.15
     assert (ours < 1).sum() >= (ref < 1).sum() - 2
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([1, 4, 24]), st.integers(30, 120))
+def test_least_squares_states_minimise_sse(seed, m, n):
+    """The refined initial states give an SSE no larger than the heuristic ones (and than
+    random perturbations of themselves) for the same parameters."""
+    rng = np.random.default_rng(seed)
+    s = 4
+    Y = _series(rng, s, n, m)
+    mm = m if n > m else 1
+    tr = np.broadcast_to(np.array([0, 1, 2])[:, None], (3, s)).copy()
+    lv = np.zeros((3, s))
+    sl = np.zeros((3, s))
+    S = np.zeros((mm, 3, s))
+    for f in range(3):
+        l0, b0, s0 = ets.initial_states(Y, mm, f > 0)
+        lv[f], sl[f], S[:, f] = l0, b0, s0.T
+    theta = rng.uniform(0, 1, (3, s, 4))
+    a, b, g, p = ets._params(theta, tr, mm > 1)
+    sse0 = ets.filter_ets(Y, lv, sl, S, a, b, g, p)[0]
+    lv2, sl2, S2 = ets._refine_states(Y, tr, mm, a, b, g, p, lv, sl, S)
+    sse1 = ets.filter_ets(Y, lv2, sl2, S2, a, b, g, p)[0]
+    assert (sse1 <= sse0 * (1 + 1e-9) + 1e-9).all()
+    if mm > 1:
+        np.testing.assert_allclose(S2.sum(axis=0), 0.0, atol=1e-6 * np.abs(Y).max())
+    bump = rng.normal(0, 1e-3, lv2.shape) * np.abs(Y).mean()
+    sse2 = ets.filter_ets(Y, lv2 + bump, sl2, S2, a, b, g, p)[0]
+    assert (sse1 <= sse2 * (1 + 1e-9) + 1e-9).all()
