@@ -77,7 +77,7 @@ def test_filter_equals_statsforecast_calc_and_forecast(case):
         mi = m if seasonal[i] else 1
         x0 = [level[i]] + ([slope[i]] if trend[i] else []) + (
             list(season[i][::-1]) if seasonal[i] else [])
-        amse, e, x, lik = sfets.pegelsresid_C(
+        _amse, e, x, lik = sfets.pegelsresid_C(
             Y[i], mi, np.array(x0), "A", tt, st_, bool(trend[i] == 2), alpha[i],
             beta[i] if trend[i] else np.nan, gamma[i] if seasonal[i] else np.nan,
             phi[i] if trend[i] == 2 else np.nan, 3)
@@ -149,13 +149,13 @@ def test_contract_shapes_and_bad_series():
         w = min(h, n - o)
         assert np.isfinite(bt[[0, 3], k, :w]).all() and np.isnan(bt[:, k, w:]).all()
     # the same series alone gives the same bytes
-    bt0, fin0 = ets.backtest_forecast(Y[[0]], origins, h, seasons_for(3600.0, n), 3600.0)
+    _bt0, fin0 = ets.backtest_forecast(Y[[0]], origins, h, seasons_for(3600.0, n), 3600.0)
     assert fin0.tobytes() == fin[[0]].tobytes()
     # no origins: fitted on the whole (window of the) history; empty bt
     bt1, fin1 = ets.backtest_forecast(Y[[0]], [], h, Seasons(24, 0), 3600.0)
     assert bt1.shape == (1, 0, 0) and np.isfinite(fin1).all()
     # too short to fit: NaN, no exception
-    bt2, fin2 = ets.backtest_forecast(Y[:, :3], [], h, Seasons(0, 0), 3600.0)
+    _bt2, fin2 = ets.backtest_forecast(Y[:, :3], [], h, Seasons(0, 0), 3600.0)
     assert np.isnan(fin2).all()
     with pytest.raises(ValueError):
         ets.backtest_forecast(Y[0], origins, h, Seasons(24, 0), 3600.0)
@@ -193,7 +193,7 @@ def _statsforecast_final(hist, origins, h, seasons, step):
 @pytest.mark.slow
 def test_accuracy_bench_series_vs_statsforecast():
     sys.path.insert(0, str(REPO / "bench"))
-    from forecast_bench import H, STEP, make_series
+    from forecast_bench import STEP, H, make_series
     series = make_series()
     hist = np.array([y[:-H] for y in series])
     fut = np.array([y[-H:] for y in series])
@@ -263,3 +263,20 @@ def test_least_squares_states_minimise_sse(seed, m, n):
     bump = rng.normal(0, 1e-3, lv2.shape) * np.abs(Y).mean()
     sse2 = ets.filter_ets(Y, lv2 + bump, sl2, S2, a, b, g, p)[0]
     assert (sse1 <= sse2 * (1 + 1e-9) + 1e-9).all()
+
+
+def test_blocks_of_series_give_the_same_bytes(monkeypatch):
+    """A memory budget that cuts the batch into blocks changes no series' result."""
+    rng = np.random.default_rng(11)
+    n, h = 24 * 8, 24
+    Y = _series(rng, 7, n, 24)
+    seasons = seasons_for(3600.0, n)
+    origins = backtest_origins(n, h, seasons, 3, 3600.0)
+    for refine in (False, True):
+        bt, fin = ets.backtest_forecast(Y, origins, h, seasons, 3600.0, refine_states=refine)
+        monkeypatch.setattr(ets, "SEARCH_BYTES", 1)            # one series per block
+        bt1, fin1 = ets.backtest_forecast(Y, origins, h, seasons, 3600.0,
+                                          refine_states=refine)
+        monkeypatch.undo()
+        assert bt1.tobytes() == bt.tobytes() and fin1.tobytes() == fin.tobytes()
+        assert np.isfinite(fin).all()

@@ -63,8 +63,8 @@ series whose forecast is not finite gets NaN rows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -78,6 +78,9 @@ TRENDS = ("N", "A", "Ad")
 #: Pattern-search rounds and the first step (in the unit cube of the parameters).
 ROUNDS = 10
 STEP0 = 0.125
+#: Memory budget of the search's seasonal state buffers (bytes); larger batches are searched
+#: in blocks of series.
+SEARCH_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -383,7 +386,7 @@ def _refine_states(W: np.ndarray, tr: np.ndarray, m: int, a: np.ndarray, b: np.n
         x = np.linalg.solve(G2, rhs[..., None])[..., 0]
     except np.linalg.LinAlgError:
         return lv, sl, S
-    ok = np.isfinite(x).all(axis=-1)
+    ok: np.ndarray = np.asarray(np.isfinite(x).all(axis=-1))
     nl = np.where(ok, x[..., 0], lv)
     ns = np.where(ok & (tr > 0), x[..., 1], np.where(tr > 0, sl, 0.0))
     NS = S.copy()
@@ -445,10 +448,37 @@ def fit(Y: np.ndarray, m: int, start: int = 0, refine_states: bool = False) -> E
     With ``refine_states`` the initial states of each form's best parameters are re-estimated
     by least squares (:func:`_refine_states`) and the parameters searched again from them.
 
+    Memory: the search's seasonal states take about ``16 * m * 180`` bytes per series (180
+    grid lanes; with ``refine_states`` also ``72 (m + 1)(m + n)`` for the impulse
+    responses); the batch is cut into blocks of series keeping that under :data:`SEARCH_BYTES`
+    (all series of a block computed together, each by its own element-wise arithmetic, so a
+    series' result does not depend on the block it falls in).
+
     Returns:
         :class:`ETSFit`; a row that cannot be fitted (fewer than 4 points, or every form has
         too many parameters for its length) has ``trend == -1`` and ``aicc == inf``.
     """
+    s, n = Y.shape
+    seasonal = m >= 2 and n > m and n >= 4
+    mm = m if seasonal else 1
+    per_series = 8 * 2 * len(_grid(seasonal)[0]) * mm          # grid lanes' season buffers
+    if refine_states:                                           # impulse lanes, residuals
+        per_series += 8 * 3 * 3 * (mm + 1) * (mm + n)
+    block = max(1, SEARCH_BYTES // per_series)
+    if s > block:
+        parts = [_fit_block(Y[i:i + block], m, start, refine_states)
+                 for i in range(0, s, block)]
+        def cat(name: str) -> np.ndarray:
+            return np.concatenate([getattr(p, name) for p in parts])
+
+        return ETSFit(trend=cat("trend"), seasonal=cat("seasonal"), m=parts[0].m,
+                      alpha=cat("alpha"), beta=cat("beta"), gamma=cat("gamma"),
+                      phi=cat("phi"), level=cat("level"), slope=cat("slope"),
+                      season=cat("season"), aicc=cat("aicc"), start=start)
+    return _fit_block(Y, m, start, refine_states)
+
+
+def _fit_block(Y: np.ndarray, m: int, start: int, refine_states: bool) -> ETSFit:
     s, n = Y.shape
     seasonal = m >= 2 and n > m and n >= 4
     mm = m if seasonal else 1
