@@ -159,6 +159,13 @@ def test_contract_shapes_and_bad_series():
     assert np.isnan(fin2).all()
     with pytest.raises(ValueError):
         ets.backtest_forecast(Y[0], origins, h, Seasons(24, 0), 3600.0)
+    with pytest.raises(ValueError, match="origins"):
+        ets.backtest_forecast(Y, origins[::-1], h, Seasons(24, 0), 3600.0)
+    # a non-finite series (outside the contract) gets NaN rows and leaves the others alone
+    Z = Y[[0, 3]].copy()
+    Z[1, 10] = np.nan
+    _btz, finz = ets.backtest_forecast(Z, origins, h, seasons_for(3600.0, n), 3600.0)
+    assert np.isnan(finz[1]).all() and finz[0].tobytes() == fin[0].tobytes()
 
 
 def test_non_seasonal_trend_forms_and_season_longer_than_24():

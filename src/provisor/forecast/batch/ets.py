@@ -46,7 +46,10 @@ loops only over time steps and search rounds):
   ``gamma <= 1 - alpha``), minimising the same objective as statsforecast for additive errors,
   ``n log(SSE)`` (``Calc``), by a vectorised coarse grid followed by a pattern search (each
   round evaluates every lane's ``2d`` neighbours at the current step in one pass; the step
-  halves when none improves).
+  halves when none improves). The characteristic-root admissibility test of R's
+  ``bounds = "both"`` (``statsforecast.ets.admissible``) is not applied: statsforecast checks
+  it on the starting values only, its optimiser (``ets.cpp`` ``ObjectiveFunction``) keeps
+  the box bounds alone.
 * **form** chosen per series by AICc as ``etsmodel`` counts it: ``k`` = free smoothing
   parameters + initial states (``1 + trend + (m - 1)``) + 1 (the variance);
   ``AICc = n log(SSE) + 2k + 2k(k + 1) / (n - k - 1)``; a form with ``k >= n - 2`` is not
@@ -565,7 +568,8 @@ def backtest_forecast(Y: np.ndarray, origins: Sequence[int], h: int, seasons: Se
     recursion then runs once from that window's start to ``n``.
 
     Raises:
-        ValueError: ``Y`` is not 2-D or ``h < 1``.
+        ValueError: ``Y`` is not 2-D, ``h < 1``, or the origins are not increasing indices
+            in ``1..n``.
     """
     Y = np.asarray(Y, dtype=float)
     if Y.ndim != 2:
@@ -574,6 +578,9 @@ def backtest_forecast(Y: np.ndarray, origins: Sequence[int], h: int, seasons: Se
         raise ValueError(f"h must be >= 1, got {h}")
     s, n = Y.shape
     origins = [int(o) for o in origins]
+    if any(b <= a for a, b in zip(origins, origins[1:])) or (
+            origins and (origins[0] < 1 or origins[-1] > n)):
+        raise ValueError(f"origins must be increasing indices in 1..{n}, got {origins}")
     end = origins[0] if origins else n
     win = max(1, int(ETS_WINDOW_S // step_s))
     start = max(0, end - win)
@@ -585,7 +592,6 @@ def backtest_forecast(Y: np.ndarray, origins: Sequence[int], h: int, seasons: Se
     m = seasons.daily if seasons.daily >= 2 else 1
     with np.errstate(all="ignore"):
         ft = fit(Y[:, start:end], m, start, refine_states)
-        mm = ft.m
         S0 = ft.season.T[:, None, :]
         marks = [o - start for o in origins] + [n - start]
         _, _, snaps = filter_ets(Y[:, start:], ft.level[None], ft.slope[None], S0,
@@ -593,11 +599,9 @@ def backtest_forecast(Y: np.ndarray, origins: Sequence[int], h: int, seasons: Se
                                  ft.phi[None], snapshots=marks)
         for k, (o, (lv, sl, S)) in enumerate(zip(origins, snaps)):
             w = min(h, n - o)
-            bt[:, k, :w] = forecast_states(lv[0], sl[0], S[:, 0] if mm > 1 else
-                                           np.zeros((1, s)), ft.phi, w)
+            bt[:, k, :w] = forecast_states(lv[0], sl[0], S[:, 0], ft.phi, w)
         lv, sl, S = snaps[-1]
-        final[:] = forecast_states(lv[0], sl[0], S[:, 0] if mm > 1 else np.zeros((1, s)),
-                                   ft.phi, h)
+        final[:] = forecast_states(lv[0], sl[0], S[:, 0], ft.phi, h)
     bad = (ft.trend < 0) | ~np.isfinite(final).all(axis=1)
     if L:
         lead = np.arange(L)[None, :]
