@@ -68,6 +68,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -578,7 +579,7 @@ def backtest_forecast(Y: np.ndarray, origins: Sequence[int], h: int, seasons: Se
         raise ValueError(f"h must be >= 1, got {h}")
     s, n = Y.shape
     origins = [int(o) for o in origins]
-    if any(b <= a for a, b in zip(origins, origins[1:])) or (
+    if any(b <= a for a, b in pairwise(origins)) or (
             origins and (origins[0] < 1 or origins[-1] > n)):
         raise ValueError(f"origins must be increasing indices in 1..{n}, got {origins}")
     end = origins[0] if origins else n
