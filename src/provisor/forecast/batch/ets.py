@@ -20,9 +20,13 @@ Forms searched, as :func:`provisor.forecast.engine._models` asks statsforecast f
 additive season of ``m = seasons.daily`` points when ``m >= 2`` and the fitting window holds
 more than ``m`` points (statsforecast's ``ets_f`` drops the season otherwise), else none.
 Unlike statsforecast's engine configuration (non-seasonal beyond 24 points), seasons of any
-length are fitted: the seasonal states are a circular buffer of ``m`` rows per lane, so a
-288-point day at 5-minute steps costs ``288 * lanes * 8`` bytes (about 4 MB for the search's
-1,800 lanes of 100 series) and the time loop is the same length per point.
+length are fitted: the seasonal states are a circular buffer of ``m`` rows per lane (one
+row updated per point, so a step costs the same whatever ``m``). Memory grows with ``m``: the
+coarse grid's 180 lanes per series hold ``8 * m`` bytes each (with the working copy about
+0.8 MB per series for a 288-point day at 5-minute steps), and the search runs in blocks of
+series under :data:`SEARCH_BYTES` (64 MB). Time grows with the points in the fitting window:
+100 series of 14 days at 5-minute steps (3,024 points to the first origin) take about 2 s,
+against 0.2 s for 100 hourly series of 92 days.
 
 Estimation per series (all series and candidates are lanes of one numpy recursion; Python
 loops only over time steps and search rounds):
