@@ -42,9 +42,9 @@ def _series(rng: np.random.Generator, s: int, n: int, m: int) -> np.ndarray:
 @st.composite
 def _lanes(draw):
     seed = draw(st.integers(0, 2**32 - 1))
-    m = draw(st.sampled_from([1, 2, 3, 4, 7, 12, 24]))
+    m = draw(st.sampled_from([1, 2, 3, 4, 7, 12, 24, 48]))
     s = draw(st.integers(1, 12))
-    n = draw(st.integers(2, 80))
+    n = draw(st.integers(2, 120))
     h = draw(st.integers(1, 60))
     return seed, m, s, n, h
 
