@@ -1,0 +1,574 @@
+"""MSTL, batched: the multiple-seasonal STL decomposition of many series at once, each
+seasonal component forecast by its seasonal naive, the seasonally adjusted series (trend +
+remainder) by a non-seasonal trend forecaster.
+
+What it stands for: statsforecast's ``MSTL(season_length=[daily, weekly],
+trend_forecaster=..., stl_kwargs=engine.stl_jumps(min(periods)))`` as
+:func:`provisor.forecast.engine._models` configures it, on the last
+:data:`~provisor.forecast.engine.MSTL_WINDOW_S` of history (Bandara, Hyndman & Bergmeir 2021,
+"MSTL: a seasonal-trend decomposition algorithm for time series with multiple seasonal
+patterns"). statsforecast's ``statsforecast/mstl.py`` (function ``mstl``, after R
+``forecast::mstl``) sorts the periods, gives period ``i`` the seasonal window ``7 + 4 (i+1)``
+(11, 15), ``seasonal_deg=0``, and runs statsmodels' ``STL`` (``statsmodels/tsa/stl/_stl.pyx``,
+a port of Cleveland et al.'s 1990 NETLIB Fortran: ``_onestp``, ``_ss``, ``_fts``, ``_ess``,
+``_est``, ``_ma``) per period, twice over all periods (once for one period); the trend is the
+last STL's. statsforecast's ``MSTL.forecast`` / ``forward`` (``statsforecast/models.py``)
+tile each seasonal component's last period (``_predict_mstl_components``) and add the trend
+forecaster's forecast of ``trend + remainder``.
+
+**Linear.** With those settings nothing in the decomposition depends on the data: no
+Box-Cox (``blambda`` is None), no robustness weights (``robust=False``: statsmodels then runs
+5 inner iterations and no outer ones), and the windows, degrees and jumps depend only on the
+periods. Every loess (``_est``) is a fixed weight vector over a fixed window of positions
+(its "NaN" fallback, a window of zero total weight, depends on positions only); the
+cycle-subseries smoother, the three moving averages of the low-pass filter and the jumps'
+linear interpolation are fixed linear maps. So for a given length ``n``, periods and
+parameters, ``seasonal_i = Y @ S_i`` and ``trend = Y @ T``, the same matrices for every
+series. Two evaluations are implemented, giving the same numbers to rounding (~1e-13):
+
+* **direct** (:func:`decompose`), STL vectorised over series: each loess smoother is its
+  evaluation points' weights (computed once per ``(n, window, degree, jump)``, exactly as
+  ``_est``/``_ess`` do, including the windows at the ends and the stale window statsmodels
+  uses for the last point under jumps) applied to all series as block-banded matmuls, then
+  the jumps' linear interpolation; the cycle-subseries smoother is one small matrix per
+  subseries length applied to the series reshaped as ``(cycles, period)``. Memory is a few
+  arrays of ``(ROWS, n + 2 period)`` plus the weights (about ``n * window / jump`` numbers);
+  at 5-minute steps (``n = 8064``, periods 288 and 2016) that is under 30 MB.
+* **operator** (used when ``n <= OPERATOR_MAX_N``): the direct evaluation run once on the
+  identity gives ``A = I - sum_i S_i`` (the seasonally adjusted series) and the last period
+  of every ``S_i``; they are kept in a bounded cache (:data:`CACHE_BYTES`) keyed by ``(n,
+  periods, parameters)``; every window of that length of every series is then one matmul.
+  Hourly 28 days (``n = 672``): 3.6 MB per operator. At 5-minute steps (``n = 8064``) a dense
+  operator would be 520 MB: the direct evaluation is used there.
+
+Rows are processed in blocks of exactly :data:`ROWS` (the last padded with zeros), so each
+series goes through the same-shaped array operations whatever the batch: a series' result
+is bit-identical whatever the other series in the batch are.
+
+**Forward.** As statsforecast's ``MSTL.forward``: the decomposition is redone on the window
+(the last ``MSTL_WINDOW_S``) ending at every origin and at ``n``; the trend forecaster is
+searched once, on the adjusted series of the first origin's window, and its states carried
+through the later windows' adjusted series. Under the batch contract
+(:mod:`provisor.forecast.batch`) the trend forecaster is called once, on the adjusted series
+of all the windows laid end to end (first origin's window, then each later one, then the
+final one, then ``h`` repeats of the last value so that every window's origin has ``h``
+points after it) with the origins at the segments' ends: its search sees exactly the first
+window's adjusted series, and each forecast starts from the end of that window's adjusted
+series. One difference from statsforecast, for a forecaster with states: statsforecast
+restarts each ``forward`` from the fitted initial states, here the states entering a window
+are those the previous window left (a level seen ``MSTL_WINDOW_S`` earlier instead of the
+initial one; both fade within the window). For the naive forecaster the two are identical.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from provisor.forecast.batch import naive
+from provisor.forecast.engine import MSTL_WINDOW_S, Seasons, stl_jumps
+
+#: Rows (series x windows) are decomposed in blocks of exactly this many (the last block
+#: padded with zeros), so a row's arithmetic does not depend on the batch.
+ROWS = 64
+#: Longest series decomposed through a cached dense operator (``n x n`` float64: 32 MB at
+#: 2048); longer ones (5-minute steps) are decomposed directly.
+OPERATOR_MAX_N = 2048
+#: Bytes of operators kept (least recently used dropped first).
+CACHE_BYTES = 256 * 2 ** 20
+#: statsmodels STL inner iterations without robustness (``STL.fit``: 5 when not robust).
+INNER_ITER = 5
+
+TrendForecaster = Callable[..., tuple[np.ndarray, np.ndarray]]
+
+
+# ---------------------------------------------------------------------------------------
+# loess (statsmodels _stl.pyx: _est, _ess), as evaluation weights + interpolation
+
+def _est_weights(n: int, len_: int, ideg: int, xs: int, nleft: int,
+                 nright: int) -> np.ndarray | None:
+    """Weights over positions ``nleft-1 .. nright-1`` (0-based) of the loess fit at ``xs``
+    (1-based), as ``_est`` computes them; None where ``_est`` returns NaN (zero total
+    weight)."""
+    rng = n - 1.0
+    h = float(max(xs - nleft, nright - xs))
+    if len_ > n:
+        h += float((len_ - n) // 2)
+    h9 = 0.999 * h
+    h1 = 0.001 * h
+    j1 = np.arange(nleft, nright + 1, dtype=float)           # j + 1
+    r = np.abs(j1 - xs)
+    w = np.zeros(len(r))
+    near = r <= h1
+    mid = (r <= h9) & ~near
+    w[near] = 1.0
+    if h > 0:
+        w[mid] = (1.0 - (r[mid] / h) ** 3) ** 3
+    a = float(w.sum())
+    if a <= 0:
+        return None
+    w = w / a
+    if h > 0 and ideg > 0:
+        a = float((w * j1).sum())
+        b = xs - a
+        c = float((w * (j1 - a) ** 2).sum())
+        if math.sqrt(c) > 0.001 * rng:
+            b = b / c
+            w = w * (b * (j1 - a) + 1.0)
+    return w
+
+
+@dataclass(frozen=True)
+class _Smoother:
+    """``_ess(y, n, len_, ideg, njump)`` as a linear map ``(B, n) -> (B, n)``: the loess at
+    its evaluation points (block-banded weights ``groups``: ``ev[:, r0:r1] = y[:, lo:hi] @
+    blk``), then ``ys = ev[idx0] + (ev[idx1] - ev[idx0]) / div * off`` (the jumps' linear
+    interpolation, in statsmodels' arithmetic; None when every point is evaluated)."""
+
+    n: int
+    n_eval: int
+    groups: tuple[tuple[int, int, int, int, np.ndarray], ...]
+    interp: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None
+
+    def __call__(self, y: np.ndarray) -> np.ndarray:
+        ev = np.empty((y.shape[0], self.n_eval))
+        for r0, r1, lo, hi, blk in self.groups:
+            ev[:, r0:r1] = y[:, lo:hi] @ blk
+        if self.interp is None:
+            return ev
+        i0, i1, div, off = self.interp
+        e0 = ev[:, i0]
+        return e0 + (ev[:, i1] - e0) / div * off
+
+
+def _ess_rows(n: int, len_: int, ideg: int, njump: int) -> tuple[
+        list[tuple[int, np.ndarray]], list[int], tuple[np.ndarray, ...] | None]:
+    """The evaluation rows ``(lo, weights)`` of ``_ess``, the output position of each, and
+    the interpolation ``(idx0, idx1, div, off)`` over evaluation rows (None: none)."""
+    def row(i: int, nleft: int, nright: int) -> tuple[int, np.ndarray]:
+        w = _est_weights(n, len_, ideg, i + 1, nleft, nright)
+        if w is None:                                   # ys[i] = y[i]
+            return i, np.ones(1)
+        return nleft - 1, w
+
+    if n < 2:
+        return [(0, np.ones(1))], [0], None
+    newnj = min(njump, n - 1)
+    rows: list[tuple[int, np.ndarray]] = []
+    pos: list[int] = []
+    nleft = nright = 0
+    if len_ >= n:
+        nleft, nright = 1, n
+        for i in range(0, n, newnj):
+            rows.append(row(i, nleft, nright))
+            pos.append(i)
+    elif newnj == 1:
+        nsh = (len_ + 2) // 2
+        nleft, nright = 1, len_
+        for i in range(n):
+            if (i + 1) > nsh and nright != n:
+                nleft += 1
+                nright += 1
+            rows.append(row(i, nleft, nright))
+            pos.append(i)
+    else:
+        nsh = (len_ + 1) // 2
+        for i in range(0, n, newnj):
+            if (i + 1) < nsh:
+                nleft, nright = 1, len_
+            elif (i + 1) >= (n - nsh + 1):
+                nleft, nright = n - len_ + 1, n
+            else:
+                nleft, nright = i + 1 - nsh + 1, len_ + i + 1 - nsh
+            rows.append(row(i, nleft, nright))
+            pos.append(i)
+    if newnj == 1:
+        return rows, pos, None
+    k = ((n - 1) // newnj) * newnj + 1
+    if k != n:                        # the last point, with the last window used (stale)
+        rows.append(row(n - 1, nleft, nright))
+        pos.append(n - 1)
+    at = {p: r for r, p in enumerate(pos)}
+    i0 = np.zeros(n, dtype=np.intp)
+    i1 = np.zeros(n, dtype=np.intp)
+    div = np.ones(n)
+    off = np.zeros(n)
+    for p, r in at.items():
+        i0[p] = i1[p] = r
+    i = 0
+    while i < n - newnj:
+        for j in range(i, i + newnj):
+            i0[j], i1[j], div[j], off[j] = at[i], at[i + newnj], newnj, j - i
+        i += newnj
+    if k != n and k != n - 1:
+        for j in range(k, n):
+            i0[j], i1[j], div[j], off[j] = at[k - 1], at[n - 1], n - k, j + 1 - k
+    return rows, pos, (i0, i1, div, off)
+
+
+def _groups(rows: list[tuple[int, np.ndarray]], n: int, len_: int,
+            njump: int) -> tuple[tuple[int, int, int, int, np.ndarray], ...]:
+    """Evaluation rows packed into dense blocks over contiguous column ranges."""
+    ne = len(rows)
+    if n * ne <= 200_000:
+        g = ne
+    else:
+        g = max(16, len_ // max(1, njump))
+    out = []
+    for r0 in range(0, ne, g):
+        r1 = min(ne, r0 + g)
+        lo = min(rows[r][0] for r in range(r0, r1))
+        hi = max(rows[r][0] + len(rows[r][1]) for r in range(r0, r1))
+        blk = np.zeros((hi - lo, r1 - r0))
+        for c, r in enumerate(range(r0, r1)):
+            a, w = rows[r]
+            blk[a - lo:a - lo + len(w), c] = w
+        out.append((r0, r1, lo, hi, blk))
+    return tuple(out)
+
+
+def _smoother(n: int, len_: int, ideg: int, njump: int) -> _Smoother:
+    rows, pos, interp = _ess_rows(n, len_, ideg, njump)
+    if interp is None and pos != list(range(n)):
+        raise AssertionError("loess without jumps must evaluate every point")
+    return _Smoother(n, len(rows), _groups(rows, n, len_, njump),
+                     None if interp is None else interp)  # type: ignore[arg-type]
+
+
+def _subseries_matrix(k: int, ns: int, isdeg: int, nsjump: int) -> np.ndarray:
+    """``_ss``'s smoother of one cycle-subseries of ``k`` points: ``(k + 2, k)``, the loess
+    at the ``k`` points and its extrapolations one cycle before and after."""
+    m = np.zeros((k + 2, k))
+    m[1:k + 1] = _smoother(k, ns, isdeg, nsjump)(np.eye(k)).T
+    w = _est_weights(k, ns, isdeg, 0, 1, min(ns, k))
+    if w is None:
+        m[0] = m[1]
+    else:
+        m[0, :len(w)] = w
+    nleft = max(1, k - ns + 1)
+    w = _est_weights(k, ns, isdeg, k + 1, nleft, k)
+    if w is None:
+        m[k + 1] = m[k]
+    else:
+        m[k + 1, nleft - 1:k] = w
+    return m
+
+
+# ---------------------------------------------------------------------------------------
+# STL and MSTL over a block of rows
+
+@dataclass(frozen=True)
+class _STLPlan:
+    """One statsmodels ``STL(period, seasonal, seasonal_deg=0, jumps)`` for length ``n``."""
+
+    n: int
+    period: int
+    kmax: int
+    r: int
+    sub_full: np.ndarray
+    sub_short: np.ndarray | None
+    low_pass: _Smoother
+    trend: _Smoother
+
+    @classmethod
+    def build(cls, n: int, period: int, seasonal: int, jumps: dict[str, int]) -> "_STLPlan":
+        trend = int(np.ceil(1.5 * period / (1 - 1.5 / seasonal)))
+        trend += (trend % 2) == 0
+        low_pass = period + 1
+        low_pass += (low_pass % 2) == 0
+        kmax = -(-n // period)
+        r = n - (kmax - 1) * period
+        sj = jumps.get("seasonal_jump", 1)
+        return cls(n, period, kmax, r,
+                   _subseries_matrix(kmax, seasonal, 0, sj),
+                   _subseries_matrix(kmax - 1, seasonal, 0, sj) if r < period else None,
+                   _smoother(n, low_pass, 1, jumps.get("low_pass_jump", 1)),
+                   _smoother(n, trend, 1, jumps.get("trend_jump", 1)))
+
+    def _ss(self, w: np.ndarray) -> np.ndarray:
+        """Cycle-subseries smoothing: ``(B, n) -> (B, n + 2 period)``."""
+        B, n, p, kmax, r = w.shape[0], self.n, self.period, self.kmax, self.r
+        x = np.zeros((B, kmax * p))
+        x[:, :n] = w
+        g = x.reshape(B, kmax, p)
+        out = np.zeros((B, kmax + 2, p))
+        out[:, :, :r] = self.sub_full @ g[:, :, :r]
+        if self.sub_short is not None:
+            out[:, :kmax + 1, r:] = self.sub_short @ g[:, :kmax - 1, r:]
+        return out.reshape(B, (kmax + 2) * p)[:, :n + 2 * p]
+
+    @staticmethod
+    def _ma(x: np.ndarray, length: int) -> np.ndarray:
+        c = np.cumsum(x, axis=1)
+        out = np.empty((x.shape[0], x.shape[1] - length + 1))
+        out[:, 0] = c[:, length - 1]
+        out[:, 1:] = c[:, length:] - c[:, :-length]
+        return out / float(length)
+
+    def fit(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(season, trend)``, each ``(B, n)``, of ``STL.fit()`` on every row of ``y``."""
+        p, n = self.period, self.n
+        trend = np.zeros_like(y)
+        season = trend
+        for _ in range(INNER_ITER):
+            c = self._ss(y - trend)
+            f = self._ma(self._ma(self._ma(c, p), p), 3)
+            season = c[:, p:p + n] - self.low_pass(f)
+            trend = self.trend(y - season)
+        return season, trend
+
+
+@dataclass(frozen=True)
+class _MSTLPlan:
+    n: int
+    periods: tuple[int, ...]
+    stls: tuple[_STLPlan, ...]
+    iterate: int
+
+    @classmethod
+    def build(cls, n: int, periods: tuple[int, ...], jumps: tuple[tuple[str, int], ...]
+              ) -> "_MSTLPlan":
+        kw = dict(jumps)
+        stls = tuple(_STLPlan.build(n, p, 7 + 4 * (i + 1), kw) for i, p in enumerate(periods))
+        return cls(n, periods, stls, 2 if len(periods) > 1 else 1)
+
+    def decompose(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """statsforecast ``mstl`` on every row of ``x`` ``(B, n)``: seasonal components
+        ``(B, P, n)`` and the trend ``(B, n)``."""
+        seas = np.zeros((x.shape[0], len(self.periods), self.n))
+        deseas = x.copy()
+        trend = deseas
+        for _ in range(self.iterate):
+            for i, stl in enumerate(self.stls):
+                deseas = deseas + seas[:, i]
+                s_i, trend = stl.fit(deseas)
+                seas[:, i] = s_i
+                deseas = deseas - s_i
+        return seas, trend
+
+
+_PLANS: "OrderedDict[tuple, _MSTLPlan]" = OrderedDict()
+_OPS: "OrderedDict[tuple, tuple[np.ndarray, tuple[np.ndarray, ...]]]" = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def _key(n: int, periods: Sequence[int], jumps: dict[str, int] | None) -> tuple:
+    ps = tuple(sorted(int(p) for p in periods))
+    js = stl_jumps(ps[0]) if jumps is None else jumps
+    return (n, ps, tuple(sorted((k, int(v)) for k, v in js.items())))
+
+
+def _plan(key: tuple) -> _MSTLPlan:
+    with _LOCK:
+        if key in _PLANS:
+            _PLANS.move_to_end(key)
+            return _PLANS[key]
+    plan = _MSTLPlan.build(*key)
+    with _LOCK:
+        _PLANS[key] = plan
+        while len(_PLANS) > 16:
+            _PLANS.popitem(last=False)
+    return plan
+
+
+def _blocks(x: np.ndarray, fn: Callable[[np.ndarray], tuple[np.ndarray, ...]]
+            ) -> list[np.ndarray]:
+    """``fn`` over fixed blocks of :data:`ROWS` rows (the last zero-padded), outputs stacked
+    along the first axis and cut back to ``len(x)``."""
+    m = x.shape[0]
+    parts: list[list[np.ndarray]] = []
+    for a in range(0, m, ROWS):
+        blk = x[a:a + ROWS]
+        if blk.shape[0] < ROWS:
+            blk = np.concatenate([blk, np.zeros((ROWS - blk.shape[0],) + blk.shape[1:])])
+        parts.append(list(fn(np.ascontiguousarray(blk))))
+    if not parts:
+        return []
+    return [np.concatenate([p[j] for p in parts])[:m] for j in range(len(parts[0]))]
+
+
+def _check(Y: np.ndarray, periods: Sequence[int]) -> np.ndarray:
+    Y = np.asarray(Y, dtype=float)
+    if Y.ndim != 2:
+        raise ValueError(f"Y must have shape (series, points), got {Y.shape}")
+    if not periods or min(periods) < 2:
+        raise ValueError(f"periods must be integers >= 2, got {list(periods)}")
+    if Y.shape[1] <= max(periods):
+        raise ValueError(f"{Y.shape[1]} points: MSTL needs more than the longest period "
+                         f"({max(periods)})")
+    return Y
+
+
+def decompose(Y: np.ndarray, periods: Sequence[int],
+              jumps: dict[str, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The MSTL decomposition of every row of ``Y``, directly (STL vectorised over rows).
+
+    Args:
+        Y: float64 ``(s, n)``, finite, any unit.
+        periods: season lengths in points (each >= 2; sorted here, as statsforecast does).
+        jumps: statsmodels ``STL`` ``seasonal_jump`` / ``trend_jump`` / ``low_pass_jump``
+            (default :func:`provisor.forecast.engine.stl_jumps` of the shortest period, the
+            engine's setting).
+
+    Returns:
+        ``(seasonal, trend)``: ``(s, P, n)`` (one component per sorted period) and
+        ``(s, n)``, equal to statsforecast ``mstl(y, periods, stl_kwargs=jumps)``'s
+        ``seasonal{p}`` and ``trend`` columns to rounding.
+
+    Raises:
+        ValueError: ``Y`` is not 2-D, a period is < 2, or ``n`` is not above the longest
+            period.
+    """
+    Y = _check(Y, periods)
+    plan = _plan(_key(Y.shape[1], periods, jumps))
+    if Y.shape[0] == 0:
+        return np.zeros((0, len(plan.periods), Y.shape[1])), np.zeros((0, Y.shape[1]))
+    seas, trend = _blocks(Y, plan.decompose)
+    return seas, trend
+
+
+def _operator(key: tuple) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """``(A, lasts)``: the adjusted series is ``Y @ A`` (``A = I - sum_i S_i``, ``(n, n)``)
+    and the last period of component ``i`` is ``Y @ lasts[i]`` (``(n, p_i)``)."""
+    with _LOCK:
+        if key in _OPS:
+            _OPS.move_to_end(key)
+            return _OPS[key]
+    plan = _plan(key)
+    n = plan.n
+    seas, _ = _blocks(np.eye(n), plan.decompose)        # row t: the components of e_t
+    A = np.eye(n) - seas.sum(axis=1)
+    lasts = tuple(np.ascontiguousarray(seas[:, i, n - p:]) for i, p in enumerate(plan.periods))
+    op = (np.ascontiguousarray(A), lasts)
+    with _LOCK:
+        _OPS[key] = op
+        while sum(a.nbytes + sum(x.nbytes for x in ls) for a, ls in _OPS.values()) > CACHE_BYTES \
+                and len(_OPS) > 1:
+            _OPS.popitem(last=False)
+    return op
+
+
+def _adjusted(X: np.ndarray, periods: tuple[int, ...], jumps: dict[str, int] | None
+              ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """``(x_sa, lasts)`` of every row of ``X`` ``(m, n)``: the seasonally adjusted series
+    ``(m, n)`` (trend + remainder) and each seasonal component's last period ``(m, p_i)``."""
+    key = _key(X.shape[1], periods, jumps)
+    if X.shape[1] <= OPERATOR_MAX_N:
+        A, lasts = _operator(key)
+
+        def apply(b: np.ndarray) -> tuple[np.ndarray, ...]:
+            return (b @ A,) + tuple(b @ L for L in lasts)
+        out = _blocks(X, apply)
+        return out[0], out[1:]
+    plan = _plan(key)
+
+    def direct(b: np.ndarray) -> tuple[np.ndarray, ...]:
+        seas, _ = plan.decompose(b)
+        return (b - seas.sum(axis=1),) + tuple(
+            seas[:, i, plan.n - p:] for i, p in enumerate(plan.periods))
+    out = _blocks(X, direct)
+    return out[0], out[1:]
+
+
+def _seasonal_naive(lasts: list[np.ndarray], h: int) -> np.ndarray:
+    """Sum over components of each one's last period tiled over ``h`` points."""
+    out = np.zeros((lasts[0].shape[0], h))
+    for L in lasts:
+        p = L.shape[1]
+        out += L[:, np.arange(h) % p]
+    return out
+
+
+def backtest_forecast(Y: np.ndarray, origins: Sequence[int], h: int, seasons: Seasons,
+                      step_s: float, trend_forecaster: TrendForecaster = naive.backtest_forecast,
+                      jumps: dict[str, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """MSTL (daily and weekly seasons) from every origin and from the end; the contract of
+    :mod:`provisor.forecast.batch`.
+
+    Each window is the last ``MSTL_WINDOW_S / step_s`` points before its origin (or ``n``);
+    its seasonal components are forecast by their seasonal naive, its adjusted series by
+    ``trend_forecaster`` (same contract, called once with ``Seasons(0, 0)`` on the windows'
+    adjusted series laid end to end: see the module docstring).
+
+    Args:
+        Y: float64 ``(s, n)``, finite, spaced ``step_s`` seconds.
+        origins: increasing backtest origins (may be empty).
+        h: horizon, points (>= 1).
+        seasons: daily / weekly season lengths in points (0 = not used).
+        step_s: the grid step, seconds.
+        trend_forecaster: a batched model with the contract of
+            :func:`provisor.forecast.batch.naive.backtest_forecast` (the default: plain
+            naive under ``Seasons(0, 0)``).
+        jumps: STL jumps (default :func:`provisor.forecast.engine.stl_jumps` of the shortest
+            period).
+
+    Returns:
+        ``(bt, final)``: ``(s, len(origins), L)`` with ``L = min(h, n - origins[0])`` (NaN
+        after each window's end) and ``(s, h)``. A window shorter than the longest period
+        plus one, or a non-finite result, gives NaN.
+
+    Raises:
+        ValueError: ``Y`` is not 2-D, ``h < 1``, or ``seasons`` has no season.
+    """
+    Y = np.asarray(Y, dtype=float)
+    if Y.ndim != 2:
+        raise ValueError(f"Y must have shape (series, points), got {Y.shape}")
+    if h < 1:
+        raise ValueError(f"horizon must be >= 1, got {h}")
+    periods = tuple(sorted(p for p in (seasons.daily, seasons.weekly) if p))
+    if not periods:
+        raise ValueError("MSTL needs a daily or weekly season")
+    s, n = Y.shape
+    origins = [int(o) for o in origins]
+    L = min(h, n - origins[0]) if origins else 0
+    bt = np.full((s, len(origins), L), np.nan)
+    final = np.full((s, h), np.nan)
+    if s == 0:
+        return bt, final
+    win = max(1, int(MSTL_WINDOW_S // step_s))
+    ends = origins + [n]
+    spans = [(max(0, e - win), e) for e in ends]
+    ok = [e - a > periods[-1] for a, e in spans]
+    # decompose every window, windows of one length stacked
+    xsa: list[np.ndarray | None] = [None] * len(ends)
+    seas_f: list[np.ndarray | None] = [None] * len(ends)
+    by_len: dict[int, list[int]] = {}
+    for k, (a, e) in enumerate(spans):
+        if ok[k]:
+            by_len.setdefault(e - a, []).append(k)
+    with np.errstate(all="ignore"):
+        for length in sorted(by_len):
+            ks = by_len[length]
+            X = np.concatenate([Y[:, spans[k][0]:spans[k][1]] for k in ks])
+            adj, lasts = _adjusted(X, periods, jumps)
+            for j, k in enumerate(ks):
+                xsa[k] = adj[j * s:(j + 1) * s]
+                seas_f[k] = _seasonal_naive([la[j * s:(j + 1) * s] for la in lasts], h)
+        # the trend forecaster: search on the first usable window, carried through the rest
+        used = [k for k in range(len(ends)) if ok[k]]
+        if not used:
+            return bt, final
+        segs = [xsa[k] for k in used]
+        z_ends = np.cumsum([g.shape[1] for g in segs])   # type: ignore[union-attr]
+        Z = np.concatenate(segs + [np.repeat(segs[-1][:, -1:], h, axis=1)], axis=1)  # type: ignore
+        if len(used) == 1:
+            tb, tf = trend_forecaster(Z[:, :z_ends[0]], [], h, Seasons(0, 0), step_s)
+            trend_fc = {used[0]: np.asarray(tf, float)}
+        else:
+            tb, _ = trend_forecaster(Z, [int(e) for e in z_ends], h, Seasons(0, 0), step_s)
+            tb = np.asarray(tb, float)
+            trend_fc = {k: tb[:, j, :h] for j, k in enumerate(used)}
+        for k in used:
+            fc = trend_fc[k] + seas_f[k]                  # type: ignore[operator]
+            fc[~np.isfinite(fc).all(axis=1)] = np.nan
+            if k < len(origins):
+                w = min(h, n - origins[k])
+                bt[:, k, :w] = fc[:, :w]
+            else:
+                final = fc
+    return bt, final
