@@ -81,6 +81,10 @@ ROWS = 64
 OPERATOR_MAX_N = 2048
 #: Bytes of operators kept (least recently used dropped first).
 CACHE_BYTES = 256 * 2 ** 20
+#: Matrices applied to the rows have their column count padded to a multiple of this: OpenBLAS
+#: threads split an odd-sized product so that a row's rounding depends on its place in the
+#: block (measured: 64 x 150 @ 150 x 150 differs by row order; multiples of 8 do not).
+COL_PAD = 16
 #: statsmodels STL inner iterations without robustness (``STL.fit``: 5 when not robust).
 INNER_ITER = 5
 
@@ -138,7 +142,7 @@ class _Smoother:
     def __call__(self, y: np.ndarray) -> np.ndarray:
         ev = np.empty((y.shape[0], self.n_eval))
         for r0, r1, lo, hi, blk in self.groups:
-            ev[:, r0:r1] = y[:, lo:hi] @ blk
+            ev[:, r0:r1] = (y[:, lo:hi] @ blk)[:, :r1 - r0]
         if self.interp is None:
             return ev
         i0, i1, div, off = self.interp
@@ -224,12 +228,23 @@ def _groups(rows: list[tuple[int, np.ndarray]], n: int, len_: int,
         r1 = min(ne, r0 + g)
         lo = min(rows[r][0] for r in range(r0, r1))
         hi = max(rows[r][0] + len(rows[r][1]) for r in range(r0, r1))
-        blk = np.zeros((hi - lo, r1 - r0))
+        blk = np.zeros((hi - lo, _padded(r1 - r0)))
         for c, r in enumerate(range(r0, r1)):
             a, w = rows[r]
             blk[a - lo:a - lo + len(w), c] = w
         out.append((r0, r1, lo, hi, blk))
     return tuple(out)
+
+
+def _padded(k: int) -> int:
+    return -(-k // COL_PAD) * COL_PAD
+
+
+def _pad_cols(a: np.ndarray) -> np.ndarray:
+    """``a`` with zero columns appended up to a multiple of :data:`COL_PAD` (C order)."""
+    out = np.zeros((a.shape[0], _padded(a.shape[1])))
+    out[:, :a.shape[1]] = a
+    return out
 
 
 def _smoother(n: int, len_: int, ideg: int, njump: int) -> _Smoother:
@@ -443,8 +458,8 @@ def _operator(key: tuple) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
     n = plan.n
     seas, _ = _blocks(np.eye(n), plan.decompose)        # row t: the components of e_t
     A = np.eye(n) - seas.sum(axis=1)
-    lasts = tuple(np.ascontiguousarray(seas[:, i, n - p:]) for i, p in enumerate(plan.periods))
-    op = (np.ascontiguousarray(A), lasts)
+    lasts = tuple(seas[:, i, n - p:] for i, p in enumerate(plan.periods))
+    op = (_pad_cols(A), tuple(_pad_cols(x) for x in lasts))
     with _LOCK:
         _OPS[key] = op
         while sum(a.nbytes + sum(x.nbytes for x in ls) for a, ls in _OPS.values()) > CACHE_BYTES \
@@ -461,8 +476,10 @@ def _adjusted(X: np.ndarray, periods: tuple[int, ...], jumps: dict[str, int] | N
     if X.shape[1] <= OPERATOR_MAX_N:
         A, lasts = _operator(key)
 
+        n = X.shape[1]
+
         def apply(b: np.ndarray) -> tuple[np.ndarray, ...]:
-            return (b @ A,) + tuple(b @ L for L in lasts)
+            return ((b @ A)[:, :n],) + tuple((b @ L)[:, :p] for L, p in zip(lasts, key[1]))
         out = _blocks(X, apply)
         return out[0], out[1:]
     plan = _plan(key)
