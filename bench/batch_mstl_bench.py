@@ -21,7 +21,8 @@ import contextlib
 import os
 import time
 import warnings
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +34,7 @@ STEP = 3600.0
 @contextlib.contextmanager
 def _one_thread() -> Iterator[None]:
     try:
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
     except ImportError:
         yield
         return

@@ -65,8 +65,8 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -76,6 +76,8 @@ from provisor.forecast.engine import MSTL_WINDOW_S, Seasons, stl_jumps
 #: Rows (series x windows) are decomposed in blocks of exactly this many (the last block
 #: padded with zeros), so a row's arithmetic does not depend on the batch.
 ROWS = 64
+#: Beyond OPERATOR_MAX_N points (decomposed directly) the blocks are this many rows.
+ROWS_LONG = 16
 #: Longest series decomposed through a cached dense operator (``n x n`` float64: 32 MB at
 #: 2048); longer ones (5-minute steps) are decomposed directly.
 OPERATOR_MAX_N = 2048
@@ -129,25 +131,43 @@ def _est_weights(n: int, len_: int, ideg: int, xs: int, nleft: int,
 
 @dataclass(frozen=True)
 class _Smoother:
-    """``_ess(y, n, len_, ideg, njump)`` as a linear map ``(B, n) -> (B, n)``: the loess at
-    its evaluation points (block-banded weights ``groups``: ``ev[:, r0:r1] = y[:, lo:hi] @
-    blk``), then ``ys = ev[idx0] + (ev[idx1] - ev[idx0]) / div * off`` (the jumps' linear
-    interpolation, in statsmodels' arithmetic; None when every point is evaluated)."""
+    """``_ess(y, n, len_, ideg, njump)`` as a linear map ``(B, n_in) -> (B, n)``: the loess
+    at its evaluation points (block-banded weights ``groups``: ``ev[:, r0:r1] = y[:, lo:hi]
+    @ blk``), then the jumps' linear interpolation in statsmodels' arithmetic
+    (``ys[i] + (ys[i + nj] - ys[i]) / nj * (j - i)``), ``jump = (nj, q)``: evaluation rows
+    ``0..q`` are the points ``0, nj, .., q nj``, row ``q + 1`` the last point when ``q nj <
+    n - 1``; None when every point is evaluated."""
 
     n: int
     n_eval: int
     groups: tuple[tuple[int, int, int, int, np.ndarray], ...]
-    interp: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None
+    jump: tuple[int, int] | None
 
     def __call__(self, y: np.ndarray) -> np.ndarray:
-        ev = np.empty((y.shape[0], self.n_eval))
+        B = y.shape[0]
+        ev = np.empty((B, self.n_eval))
         for r0, r1, lo, hi, blk in self.groups:
             ev[:, r0:r1] = (y[:, lo:hi] @ blk)[:, :r1 - r0]
-        if self.interp is None:
+        if self.jump is None:
             return ev
-        i0, i1, div, off = self.interp
-        e0 = ev[:, i0]
-        return e0 + (ev[:, i1] - e0) / div * off
+        nj, q = self.jump
+        n = self.n
+        m = q * nj
+        out = np.empty((B, n))
+        if q:
+            e = ev[:, :q]
+            d = (ev[:, 1:q + 1] - e) / float(nj)
+            r = np.arange(nj, dtype=float)
+            out[:, :m] = (e[:, :, None] + d[:, :, None] * r).reshape(B, m)
+        out[:, m] = ev[:, q]
+        if m < n - 1:
+            end = ev[:, q + 1]
+            if m == n - 2:
+                out[:, n - 1] = end
+            else:
+                d1 = (end - ev[:, q]) / float(n - m - 1)
+                out[:, m + 1:] = ev[:, q, None] + d1[:, None] * np.arange(1.0, n - m)
+        return out
 
 
 def _ess_rows(n: int, len_: int, ideg: int, njump: int) -> tuple[
@@ -219,10 +239,8 @@ def _groups(rows: list[tuple[int, np.ndarray]], n: int, len_: int,
             njump: int) -> tuple[tuple[int, int, int, int, np.ndarray], ...]:
     """Evaluation rows packed into dense blocks over contiguous column ranges."""
     ne = len(rows)
-    if n * ne <= 200_000:
-        g = ne
-    else:
-        g = max(16, len_ // max(1, njump))
+    # blocks of a multiple of COL_PAD rows spanning about twice the window
+    g = COL_PAD * max(1, round(len_ / (max(1, njump) * COL_PAD)))
     out = []
     for r0 in range(0, ne, g):
         r1 = min(ne, r0 + g)
@@ -247,12 +265,32 @@ def _pad_cols(a: np.ndarray) -> np.ndarray:
     return out
 
 
-def _smoother(n: int, len_: int, ideg: int, njump: int) -> _Smoother:
+def _smoother(n: int, len_: int, ideg: int, njump: int,
+              pre: np.ndarray | None = None) -> _Smoother:
+    """``_ess`` as a :class:`_Smoother`; with ``pre``, of the input filtered first by the
+    convolution ``f[t] = sum_u pre[u] x[t + u]`` (input length ``n + len(pre) - 1``)."""
     rows, pos, interp = _ess_rows(n, len_, ideg, njump)
-    if interp is None and pos != list(range(n)):
-        raise AssertionError("loess without jumps must evaluate every point")
-    return _Smoother(n, len(rows), _groups(rows, n, len_, njump),
-                     None if interp is None else interp)  # type: ignore[arg-type]
+    jump: tuple[int, int] | None = None
+    if interp is None:
+        if pos != list(range(n)):
+            raise AssertionError("loess without jumps must evaluate every point")
+    else:
+        nj = min(njump, n - 1)
+        q = (n - 1) // nj
+        want = list(range(0, q * nj + 1, nj)) + ([n - 1] if q * nj < n - 1 else [])
+        if pos != want:
+            raise AssertionError(f"unexpected loess evaluation points for n={n}, jump={nj}")
+        jump = (nj, q)
+    if pre is not None:
+        rows = [(lo, np.convolve(w, pre)) for lo, w in rows]
+    return _Smoother(n, len(rows), _groups(rows, n, len_, njump), jump)
+
+
+def _fts_kernel(period: int) -> np.ndarray:
+    """``_fts``: moving averages of ``period``, ``period`` and 3 points, as one kernel of
+    ``2 period + 1`` weights."""
+    box = np.full(period, 1.0 / period)
+    return np.convolve(np.convolve(box, box), np.full(3, 1.0 / 3.0))
 
 
 def _subseries_matrix(k: int, ns: int, isdeg: int, nsjump: int) -> np.ndarray:
@@ -285,13 +323,13 @@ class _STLPlan:
     period: int
     kmax: int
     r: int
-    sub_full: np.ndarray
-    sub_short: np.ndarray | None
+    sub_full: np.ndarray            # (kmax, >= kmax + 2): the subseries smoother, transposed
+    sub_short: np.ndarray | None    # (kmax - 1, >= kmax + 1), subseries one cycle shorter
     low_pass: _Smoother
     trend: _Smoother
 
     @classmethod
-    def build(cls, n: int, period: int, seasonal: int, jumps: dict[str, int]) -> "_STLPlan":
+    def build(cls, n: int, period: int, seasonal: int, jumps: dict[str, int]) -> _STLPlan:
         trend = int(np.ceil(1.5 * period / (1 - 1.5 / seasonal)))
         trend += (trend % 2) == 0
         low_pass = period + 1
@@ -300,9 +338,11 @@ class _STLPlan:
         r = n - (kmax - 1) * period
         sj = jumps.get("seasonal_jump", 1)
         return cls(n, period, kmax, r,
-                   _subseries_matrix(kmax, seasonal, 0, sj),
-                   _subseries_matrix(kmax - 1, seasonal, 0, sj) if r < period else None,
-                   _smoother(n, low_pass, 1, jumps.get("low_pass_jump", 1)),
+                   _pad_cols(_subseries_matrix(kmax, seasonal, 0, sj).T),
+                   _pad_cols(_subseries_matrix(kmax - 1, seasonal, 0, sj).T)
+                   if r < period else None,
+                   _smoother(n, low_pass, 1, jumps.get("low_pass_jump", 1),
+                             pre=_fts_kernel(period)),
                    _smoother(n, trend, 1, jumps.get("trend_jump", 1)))
 
     def _ss(self, w: np.ndarray) -> np.ndarray:
@@ -310,20 +350,15 @@ class _STLPlan:
         B, n, p, kmax, r = w.shape[0], self.n, self.period, self.kmax, self.r
         x = np.zeros((B, kmax * p))
         x[:, :n] = w
-        g = x.reshape(B, kmax, p)
-        out = np.zeros((B, kmax + 2, p))
-        out[:, :, :r] = self.sub_full @ g[:, :, :r]
+        g = x.reshape(B, kmax, p).transpose(0, 2, 1)           # (B, p, kmax)
+        out = np.zeros((B, p, kmax + 2))
+        full = np.ascontiguousarray(g[:, :r]).reshape(B * r, kmax) @ self.sub_full
+        out[:, :r] = full[:, :kmax + 2].reshape(B, r, kmax + 2)
         if self.sub_short is not None:
-            out[:, :kmax + 1, r:] = self.sub_short @ g[:, :kmax - 1, r:]
-        return out.reshape(B, (kmax + 2) * p)[:, :n + 2 * p]
-
-    @staticmethod
-    def _ma(x: np.ndarray, length: int) -> np.ndarray:
-        c = np.cumsum(x, axis=1)
-        out = np.empty((x.shape[0], x.shape[1] - length + 1))
-        out[:, 0] = c[:, length - 1]
-        out[:, 1:] = c[:, length:] - c[:, :-length]
-        return out / float(length)
+            short = (np.ascontiguousarray(g[:, r:, :kmax - 1]).reshape(B * (p - r), kmax - 1)
+                     @ self.sub_short)
+            out[:, r:, :kmax + 1] = short[:, :kmax + 1].reshape(B, p - r, kmax + 1)
+        return out.transpose(0, 2, 1).reshape(B, (kmax + 2) * p)[:, :n + 2 * p]
 
     def fit(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(season, trend)``, each ``(B, n)``, of ``STL.fit()`` on every row of ``y``."""
@@ -332,8 +367,7 @@ class _STLPlan:
         season = trend
         for _ in range(INNER_ITER):
             c = self._ss(y - trend)
-            f = self._ma(self._ma(self._ma(c, p), p), 3)
-            season = c[:, p:p + n] - self.low_pass(f)
+            season = c[:, p:p + n] - self.low_pass(c)    # low-pass of _fts(c), fused
             trend = self.trend(y - season)
         return season, trend
 
@@ -347,7 +381,7 @@ class _MSTLPlan:
 
     @classmethod
     def build(cls, n: int, periods: tuple[int, ...], jumps: tuple[tuple[str, int], ...]
-              ) -> "_MSTLPlan":
+              ) -> _MSTLPlan:
         kw = dict(jumps)
         stls = tuple(_STLPlan.build(n, p, 7 + 4 * (i + 1), kw) for i, p in enumerate(periods))
         return cls(n, periods, stls, 2 if len(periods) > 1 else 1)
@@ -367,8 +401,8 @@ class _MSTLPlan:
         return seas, trend
 
 
-_PLANS: "OrderedDict[tuple, _MSTLPlan]" = OrderedDict()
-_OPS: "OrderedDict[tuple, tuple[np.ndarray, tuple[np.ndarray, ...]]]" = OrderedDict()
+_PLANS: OrderedDict[tuple, _MSTLPlan] = OrderedDict()
+_OPS: OrderedDict[tuple, tuple[np.ndarray, tuple[np.ndarray, ...]]] = OrderedDict()
 _LOCK = threading.Lock()
 
 
@@ -393,14 +427,16 @@ def _plan(key: tuple) -> _MSTLPlan:
 
 def _blocks(x: np.ndarray, fn: Callable[[np.ndarray], tuple[np.ndarray, ...]]
             ) -> list[np.ndarray]:
-    """``fn`` over fixed blocks of :data:`ROWS` rows (the last zero-padded), outputs stacked
+    """``fn`` over fixed blocks of :data:`ROWS` rows (:data:`ROWS_LONG` beyond
+    :data:`OPERATOR_MAX_N` points; the last block zero-padded), outputs stacked
     along the first axis and cut back to ``len(x)``."""
     m = x.shape[0]
+    rows = ROWS if x.shape[1] <= OPERATOR_MAX_N else ROWS_LONG
     parts: list[list[np.ndarray]] = []
-    for a in range(0, m, ROWS):
-        blk = x[a:a + ROWS]
-        if blk.shape[0] < ROWS:
-            blk = np.concatenate([blk, np.zeros((ROWS - blk.shape[0],) + blk.shape[1:])])
+    for a in range(0, m, rows):
+        blk = x[a:a + rows]
+        if blk.shape[0] < rows:
+            blk = np.concatenate([blk, np.zeros((rows - blk.shape[0],) + blk.shape[1:])])
         parts.append(list(fn(np.ascontiguousarray(blk))))
     if not parts:
         return []
