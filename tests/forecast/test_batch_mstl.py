@@ -231,3 +231,64 @@ def test_deterministic_two_runs():
     bm._PLANS.clear()
     b = bm.backtest_forecast(Y, o, 48, se, 3600.0)
     assert a[0].tobytes() == b[0].tobytes() and a[1].tobytes() == b[1].tobytes()
+
+
+def _mase_weekly(act: np.ndarray, fc: np.ndarray, hist: np.ndarray, m: int = 168) -> np.ndarray:
+    """MASE of ``fc`` on the held-out ``act`` against the seasonal naive forecast with the
+    weekly season (``hist``'s last week repeated), per series."""
+    sn = hist[:, -m + (np.arange(act.shape[1]) % m)]
+    return np.abs(act - fc).mean(axis=1) / np.maximum(np.abs(act - sn).mean(axis=1), 1e-12)
+
+
+def _sf_finals(Y: np.ndarray, origins: list[int], h: int, seasons: Seasons) -> np.ndarray:
+    return np.array([_sf_forward(y, origins, h, seasons, 3600.0)[1] for y in Y])
+
+
+def _report(label: str, mine: np.ndarray, ref: np.ndarray) -> None:
+    print(f"\n{label}: MASE vs weekly seasonal naive, batched MSTL (naive trend): median "
+          f"{np.median(mine):.3f}, < 1 on {(mine < 1).sum()}/{len(mine)}; statsforecast MSTL "
+          f"(Naive trend): median {np.median(ref):.3f}, < 1 on {(ref < 1).sum()}/{len(ref)}")
+
+
+def test_accuracy_bench_series_as_statsforecast():
+    """The bench's 100 hourly series: history 7 days, the next 7 days held out."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from forecast_bench import H, make_series
+
+    full = np.array(make_series())
+    Y, act = full[:, :-H], full[:, -H:]
+    se = seasons_for(3600, Y.shape[1])
+    o = backtest_origins(Y.shape[1], H, se, 3, 3600)
+    _, final = bm.backtest_forecast(Y, o, H, se, 3600.0)
+    ref = _sf_finals(Y, o, H, se)
+    assert np.abs(final - ref).max() < 1e-8 * max(1.0, np.abs(ref).max())
+    mine, theirs = _mase_weekly(act, final, Y), _mase_weekly(act, ref, Y)
+    _report("bench series", mine, theirs)
+    assert np.median(mine) < 1 and abs(np.median(mine) - np.median(theirs)) < 1e-9
+
+
+@pytest.mark.slow
+def test_accuracy_bitbrains_as_statsforecast(shared):
+    """The Bitbrains trace (12 series, hourly): train July + August, forecast September."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from test_forecast_bitbrains import SEPT_HOURS, bitbrains_targets
+
+    targets = bitbrains_targets(shared / "traces" / "bitbrains-gwa-t-12-rnd")
+    n = min(len(t.values) for t in targets) - SEPT_HOURS
+    full = np.array([np.asarray(t.values, float)[-(n + SEPT_HOURS):] for t in targets])
+    scale = full[:, :n].std(axis=1, keepdims=True) + 1e-12      # bytes and cores: unit scale
+    Y, act = full[:, :n] / scale, full[:, n:] / scale
+    se = seasons_for(3600, n)
+    o = backtest_origins(n, SEPT_HOURS, se, 3, 3600)
+    _, final = bm.backtest_forecast(Y, o, SEPT_HOURS, se, 3600.0)
+    ref = _sf_finals(Y, o, SEPT_HOURS, se)
+    assert np.abs(final - ref).max() < 1e-8 * max(1.0, np.abs(ref).max())
+    mine, theirs = _mase_weekly(act, final, Y), _mase_weekly(act, ref, Y)
+    _report("Bitbrains September", mine, theirs)
+    assert abs(np.median(mine) - np.median(theirs)) < 1e-9

@@ -265,10 +265,10 @@ def _pad_cols(a: np.ndarray) -> np.ndarray:
     return out
 
 
-def _smoother(n: int, len_: int, ideg: int, njump: int,
-              pre: np.ndarray | None = None) -> _Smoother:
-    """``_ess`` as a :class:`_Smoother`; with ``pre``, of the input filtered first by the
-    convolution ``f[t] = sum_u pre[u] x[t + u]`` (input length ``n + len(pre) - 1``)."""
+def _smoother(n: int, len_: int, ideg: int, njump: int, pre_period: int = 0) -> _Smoother:
+    """``_ess`` as a :class:`_Smoother`; with ``pre_period``, of ``_fts`` of the input (its
+    moving averages of ``pre_period``, ``pre_period`` and 3 points; input length
+    ``n + 2 pre_period``)."""
     rows, pos, interp = _ess_rows(n, len_, ideg, njump)
     jump: tuple[int, int] | None = None
     if interp is None:
@@ -281,16 +281,23 @@ def _smoother(n: int, len_: int, ideg: int, njump: int,
         if pos != want:
             raise AssertionError(f"unexpected loess evaluation points for n={n}, jump={nj}")
         jump = (nj, q)
-    if pre is not None:
-        rows = [(lo, np.convolve(w, pre)) for lo, w in rows]
+    if pre_period:
+        rows = [(lo, _fts_weights(w, pre_period)) for lo, w in rows]
     return _Smoother(n, len(rows), _groups(rows, n, len_, njump), jump)
 
 
-def _fts_kernel(period: int) -> np.ndarray:
-    """``_fts``: moving averages of ``period``, ``period`` and 3 points, as one kernel of
-    ``2 period + 1`` weights."""
-    box = np.full(period, 1.0 / period)
-    return np.convolve(np.convolve(box, box), np.full(3, 1.0 / 3.0))
+def _box(w: np.ndarray, length: int) -> np.ndarray:
+    """The full convolution of ``w`` with ``length`` weights ``1 / length`` (running sums)."""
+    c = np.cumsum(np.concatenate([w, np.zeros(length - 1)]))
+    out = c.copy()
+    out[length:] -= c[:-length]
+    return out / float(length)
+
+
+def _fts_weights(w: np.ndarray, period: int) -> np.ndarray:
+    """Weights ``w`` over ``_fts``'s output as weights over its input: ``_fts`` is moving
+    averages of ``period``, ``period`` and 3 points (``2 period + 2`` more weights)."""
+    return _box(_box(_box(w, period), period), 3)
 
 
 def _subseries_matrix(k: int, ns: int, isdeg: int, nsjump: int) -> np.ndarray:
@@ -342,7 +349,7 @@ class _STLPlan:
                    _pad_cols(_subseries_matrix(kmax - 1, seasonal, 0, sj).T)
                    if r < period else None,
                    _smoother(n, low_pass, 1, jumps.get("low_pass_jump", 1),
-                             pre=_fts_kernel(period)),
+                             pre_period=period),
                    _smoother(n, trend, 1, jumps.get("trend_jump", 1)))
 
     def _ss(self, w: np.ndarray) -> np.ndarray:
