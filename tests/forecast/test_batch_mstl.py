@@ -256,9 +256,10 @@ def test_accuracy_bench_series_as_statsforecast():
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-    from forecast_bench import H, make_series
+    from forecast_bench import make_series
 
-    full = np.array(make_series())
+    H = 7 * 24
+    full = np.array(make_series(100, 14, seed=0))
     Y, act = full[:, :-H], full[:, -H:]
     se = seasons_for(3600, Y.shape[1])
     o = backtest_origins(Y.shape[1], H, se, 3, 3600)

@@ -31,19 +31,28 @@ series. Two evaluations are implemented, giving the same numbers to rounding (~1
   ``_est``/``_ess`` do, including the windows at the ends and the stale window statsmodels
   uses for the last point under jumps) applied to all series as block-banded matmuls, then
   the jumps' linear interpolation; the cycle-subseries smoother is one small matrix per
-  subseries length applied to the series reshaped as ``(cycles, period)``. Memory is a few
-  arrays of ``(ROWS, n + 2 period)`` plus the weights (about ``n * window / jump`` numbers);
-  at 5-minute steps (``n = 8064``, periods 288 and 2016) that is under 30 MB.
-* **operator** (used when ``n <= OPERATOR_MAX_N``): the direct evaluation run once on the
+  subseries length applied to the series reshaped as ``(cycles, period)``; ``_fts``'s three
+  moving averages are folded into the low-pass loess weights. Memory: the weights (2.1 MB
+  for 28 days hourly; 28 MB at 5-minute steps, ``n = 8064``, periods 288 and 2016), kept in
+  a cache bounded by :data:`CACHE_BYTES`, and a few arrays of ``(rows, n + 2 period)`` per
+  block of :data:`ROWS` (:data:`ROWS_LONG` at 5-minute steps: about 10 MB).
+* **operator** (:func:`use_operator`: the full window up to ``OPERATOR_MAX_N`` points, and
+  short windows up to ``OPERATOR_SMALL_N``): the direct evaluation run once on the
   identity gives ``A = I - sum_i S_i`` (the seasonally adjusted series) and the last period
   of every ``S_i``; they are kept in a bounded cache (:data:`CACHE_BYTES`) keyed by ``(n,
   periods, parameters)``; every window of that length of every series is then one matmul.
   Hourly 28 days (``n = 672``): 3.6 MB per operator. At 5-minute steps (``n = 8064``) a dense
   operator would be 520 MB: the direct evaluation is used there.
 
-Rows are processed in blocks of exactly :data:`ROWS` (the last padded with zeros), so each
-series goes through the same-shaped array operations whatever the batch: a series' result
-is bit-identical whatever the other series in the batch are.
+Rows are processed in blocks of exactly :data:`ROWS` (the last padded with zeros), every
+matrix applied to them has a multiple of :data:`COL_PAD` columns, and the path (operator or
+direct) depends only on the window's length, so each series goes through the same-shaped
+array operations whatever the batch: a series' result is bit-identical whatever the other
+series in the batch are (tested by permuting and subsetting batches).
+
+Cost (one core, ``bench/batch_mstl_bench.py``): the decomposition of a 28-day hourly
+window is about 0.3-0.5 ms per series directly, building its operator costs as much as 672
+direct decompositions, applying it about 0.05 ms per series.
 
 **Forward.** As statsforecast's ``MSTL.forward``: the decomposition is redone on the window
 (the last ``MSTL_WINDOW_S``) ending at every origin and at ``n``; the trend forecaster is
@@ -81,7 +90,12 @@ ROWS_LONG = 16
 #: Longest series decomposed through a cached dense operator (``n x n`` float64: 32 MB at
 #: 2048); longer ones (5-minute steps) are decomposed directly.
 OPERATOR_MAX_N = 2048
-#: Bytes of operators kept (least recently used dropped first).
+#: Windows shorter than the model's full window use the operator only up to this many
+#: points (:func:`use_operator`): a longer one is built from as many rows as it has points,
+#: more than the few batches of that length (short histories) decompose.
+OPERATOR_SMALL_N = 256
+#: Bytes of operators kept, and of decomposition weights kept (least recently used dropped
+#: first; one of each is always kept).
 CACHE_BYTES = 256 * 2 ** 20
 #: Matrices applied to the rows have their column count padded to a multiple of this: OpenBLAS
 #: threads split an odd-sized product so that a row's rounding depends on its place in the
@@ -393,6 +407,16 @@ class _MSTLPlan:
         stls = tuple(_STLPlan.build(n, p, 7 + 4 * (i + 1), kw) for i, p in enumerate(periods))
         return cls(n, periods, stls, 2 if len(periods) > 1 else 1)
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the weights held."""
+        tot = 0
+        for st in self.stls:
+            tot += st.sub_full.nbytes + (0 if st.sub_short is None else st.sub_short.nbytes)
+            for sm in (st.low_pass, st.trend):
+                tot += sum(g[4].nbytes for g in sm.groups)
+        return tot
+
     def decompose(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """statsforecast ``mstl`` on every row of ``x`` ``(B, n)``: seasonal components
         ``(B, P, n)`` and the trend ``(B, n)``."""
@@ -427,7 +451,7 @@ def _plan(key: tuple) -> _MSTLPlan:
     plan = _MSTLPlan.build(*key)
     with _LOCK:
         _PLANS[key] = plan
-        while len(_PLANS) > 16:
+        while len(_PLANS) > 1 and sum(p.nbytes for p in _PLANS.values()) > CACHE_BYTES:
             _PLANS.popitem(last=False)
     return plan
 
@@ -511,12 +535,21 @@ def _operator(key: tuple) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
     return op
 
 
-def _adjusted(X: np.ndarray, periods: tuple[int, ...], jumps: dict[str, int] | None
-              ) -> tuple[np.ndarray, list[np.ndarray]]:
+def use_operator(n: int, window: int) -> bool:
+    """Whether windows of ``n`` points (of a model window of ``window`` points) are
+    decomposed through the cached operator: ``n <= OPERATOR_MAX_N`` and either the full
+    window (every origin past it shares it, and so do later batches) or at most
+    :data:`OPERATOR_SMALL_N` points (cheap to build). A function of ``n`` and the window
+    only, never of the batch, so the choice cannot make a series depend on the others."""
+    return n <= OPERATOR_MAX_N and (n == window or n <= OPERATOR_SMALL_N)
+
+
+def _adjusted(X: np.ndarray, periods: tuple[int, ...], jumps: dict[str, int] | None,
+              operator: bool = True) -> tuple[np.ndarray, list[np.ndarray]]:
     """``(x_sa, lasts)`` of every row of ``X`` ``(m, n)``: the seasonally adjusted series
     ``(m, n)`` (trend + remainder) and each seasonal component's last period ``(m, p_i)``."""
     key = _key(X.shape[1], periods, jumps)
-    if X.shape[1] <= OPERATOR_MAX_N:
+    if operator and X.shape[1] <= OPERATOR_MAX_N:
         A, lasts = _operator(key)
 
         n = X.shape[1]
@@ -605,7 +638,7 @@ def backtest_forecast(Y: np.ndarray, origins: Sequence[int], h: int, seasons: Se
         for length in sorted(by_len):
             ks = by_len[length]
             X = np.concatenate([Y[:, spans[k][0]:spans[k][1]] for k in ks])
-            adj, lasts = _adjusted(X, periods, jumps)
+            adj, lasts = _adjusted(X, periods, jumps, use_operator(length, win))
             for j, k in enumerate(ks):
                 xsa[k] = adj[j * s:(j + 1) * s]
                 seas_f[k] = _seasonal_naive([la[j * s:(j + 1) * s] for la in lasts], h)
