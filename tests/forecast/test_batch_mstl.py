@@ -113,7 +113,7 @@ def test_five_minute_steps_decompose_directly():
 
 @st.composite
 def _batches(draw):
-    n = draw(st.sampled_from([120, 200, 336]))
+    n = draw(st.sampled_from([120, 200, 336, 700]))   # operator, direct, full window
     s = draw(st.integers(2, 140))          # more than one block of ROWS
     seed = draw(st.integers(0, 2 ** 32 - 1))
     perm_seed = draw(st.integers(0, 2 ** 32 - 1))

@@ -35,7 +35,7 @@ series. Two evaluations are implemented, giving the same numbers to rounding (~1
   moving averages are folded into the low-pass loess weights. Memory: the weights (2.1 MB
   for 28 days hourly; 28 MB at 5-minute steps, ``n = 8064``, periods 288 and 2016), kept in
   a cache bounded by :data:`CACHE_BYTES`, and a few arrays of ``(rows, n + 2 period)`` per
-  block of :data:`ROWS` (:data:`ROWS_LONG` at 5-minute steps: about 10 MB).
+  block of :data:`ROWS_DIRECT` rows (about 10 MB at 5-minute steps).
 * **operator** (:func:`use_operator`: the full window up to ``OPERATOR_MAX_N`` points, and
   short windows up to ``OPERATOR_SMALL_N``): the direct evaluation run once on the
   identity gives ``A = I - sum_i S_i`` (the seasonally adjusted series) and the last period
@@ -44,11 +44,11 @@ series. Two evaluations are implemented, giving the same numbers to rounding (~1
   Hourly 28 days (``n = 672``): 3.6 MB per operator. At 5-minute steps (``n = 8064``) a dense
   operator would be 520 MB: the direct evaluation is used there.
 
-Rows are processed in blocks of exactly :data:`ROWS` (the last padded with zeros), every
-matrix applied to them has a multiple of :data:`COL_PAD` columns, and the path (operator or
-direct) depends only on the window's length, so each series goes through the same-shaped
-array operations whatever the batch: a series' result is bit-identical whatever the other
-series in the batch are (tested by permuting and subsetting batches).
+Rows are processed in blocks of exactly :data:`ROWS` / :data:`ROWS_DIRECT` (the last padded
+with zeros), every matrix applied to them has a multiple of :data:`COL_PAD` columns, and the
+path (operator or direct) depends only on the window's length, so each series goes through
+the same-shaped array operations whatever the batch: a series' result is bit-identical
+whatever the other series in the batch are (tested by permuting and subsetting batches).
 
 Cost (one core, ``bench/batch_mstl_bench.py``): the decomposition of a 28-day hourly
 window is about 0.3-0.5 ms per series directly, building its operator costs as much as 672
@@ -82,11 +82,12 @@ import numpy as np
 from provisor.forecast.batch import naive
 from provisor.forecast.engine import MSTL_WINDOW_S, Seasons, stl_jumps
 
-#: Rows (series x windows) are decomposed in blocks of exactly this many (the last block
-#: padded with zeros), so a row's arithmetic does not depend on the batch.
+#: Rows (series x windows) go through a cached operator in blocks of exactly this many (the
+#: last padded with zeros), so a row's arithmetic does not depend on the batch.
 ROWS = 64
-#: Beyond OPERATOR_MAX_N points (decomposed directly) the blocks are this many rows.
-ROWS_LONG = 16
+#: Rows decomposed directly go in blocks of this many (smaller blocks stay in cache: about a
+#: quarter faster per row than 64 at 672 points).
+ROWS_DIRECT = 16
 #: Longest series decomposed through a cached dense operator (``n x n`` float64: 32 MB at
 #: 2048); longer ones (5-minute steps) are decomposed directly.
 OPERATOR_MAX_N = 2048
@@ -456,13 +457,11 @@ def _plan(key: tuple) -> _MSTLPlan:
     return plan
 
 
-def _blocks(x: np.ndarray, fn: Callable[[np.ndarray], tuple[np.ndarray, ...]]
-            ) -> list[np.ndarray]:
-    """``fn`` over fixed blocks of :data:`ROWS` rows (:data:`ROWS_LONG` beyond
-    :data:`OPERATOR_MAX_N` points; the last block zero-padded), outputs stacked
+def _blocks(x: np.ndarray, fn: Callable[[np.ndarray], tuple[np.ndarray, ...]],
+            rows: int) -> list[np.ndarray]:
+    """``fn`` over fixed blocks of ``rows`` rows (the last zero-padded), outputs stacked
     along the first axis and cut back to ``len(x)``."""
     m = x.shape[0]
-    rows = ROWS if x.shape[1] <= OPERATOR_MAX_N else ROWS_LONG
     parts: list[list[np.ndarray]] = []
     for a in range(0, m, rows):
         blk = x[a:a + rows]
@@ -510,7 +509,7 @@ def decompose(Y: np.ndarray, periods: Sequence[int],
     plan = _plan(_key(Y.shape[1], periods, jumps))
     if Y.shape[0] == 0:
         return np.zeros((0, len(plan.periods), Y.shape[1])), np.zeros((0, Y.shape[1]))
-    seas, trend = _blocks(Y, plan.decompose)
+    seas, trend = _blocks(Y, plan.decompose, ROWS_DIRECT)
     return seas, trend
 
 
@@ -523,7 +522,7 @@ def _operator(key: tuple) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
             return _OPS[key]
     plan = _plan(key)
     n = plan.n
-    seas, _ = _blocks(np.eye(n), plan.decompose)        # row t: the components of e_t
+    seas, _ = _blocks(np.eye(n), plan.decompose, ROWS_DIRECT)   # row t: components of e_t
     A = np.eye(n) - seas.sum(axis=1)
     lasts = tuple(seas[:, i, n - p:] for i, p in enumerate(plan.periods))
     op = (_pad_cols(A), tuple(_pad_cols(x) for x in lasts))
@@ -556,7 +555,7 @@ def _adjusted(X: np.ndarray, periods: tuple[int, ...], jumps: dict[str, int] | N
 
         def apply(b: np.ndarray) -> tuple[np.ndarray, ...]:
             return ((b @ A)[:, :n],) + tuple((b @ L)[:, :p] for L, p in zip(lasts, key[1]))
-        out = _blocks(X, apply)
+        out = _blocks(X, apply, ROWS)
         return out[0], out[1:]
     plan = _plan(key)
 
@@ -564,7 +563,7 @@ def _adjusted(X: np.ndarray, periods: tuple[int, ...], jumps: dict[str, int] | N
         seas, _ = plan.decompose(b)
         return (b - seas.sum(axis=1),) + tuple(
             seas[:, i, plan.n - p:] for i, p in enumerate(plan.periods))
-    out = _blocks(X, direct)
+    out = _blocks(X, direct, ROWS_DIRECT)
     return out[0], out[1:]
 
 
