@@ -1,0 +1,380 @@
+"""provisor.forecast.batch.arima: the batched CSS AutoARIMA against statsforecast's own
+functions (``arima_css`` residuals, the Kalman forecast of a fixed model, CSS fits), the
+statsmodels KPSS statistic, and per-series independence."""
+
+from __future__ import annotations
+
+import math
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from provisor.forecast.batch import arima as ba
+from provisor.forecast.engine import Seasons, backtest_origins, seasons_for
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+
+sfa = pytest.importorskip("statsforecast.arima")
+
+PROP = settings(max_examples=25, deadline=None, derandomize=True)
+
+
+def _stationary(rng: np.random.Generator, p: int) -> np.ndarray:
+    """AR (or MA) coefficients with all roots outside the unit circle: partial
+    autocorrelations in (-0.8, 0.8) mapped by the Durbin-Levinson recursion."""
+    r = rng.uniform(-0.8, 0.8, p)
+    phi = np.zeros(0)
+    for k in range(p):
+        phi = np.concatenate([phi - r[k] * phi[::-1], [r[k]]])
+    return phi
+
+
+def _diff(x: np.ndarray, d: int, D: int, m: int) -> np.ndarray:
+    w = x[None, :]
+    for _ in range(d):
+        w = ba.diff(w, 1)
+    for _ in range(D):
+        w = ba.diff(w, m)
+    return w[0]
+
+
+@PROP
+@given(p=st.integers(0, 2), q=st.integers(0, 2), P=st.integers(0, 1), Q=st.integers(0, 1),
+       m=st.sampled_from([1, 4, 7, 24]), d=st.integers(0, 1), D=st.integers(0, 1),
+       seed=st.integers(0, 2 ** 31 - 1))
+def test_css_residuals_equal_statsforecast_arima_css(p, q, P, Q, m, d, D, seed):
+    """css_residuals over 6 lanes == statsforecast's C++ arima_css lane by lane, 1e-9."""
+    if m == 1:
+        P = Q = D = 0
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(3 * m + 20, 3 * m + 200))
+    lanes = 6
+    X = np.cumsum(rng.normal(size=(lanes, n)), axis=1) + rng.normal(0, 3, (lanes, n))
+    arma = np.array([p, q, P, Q, m, d, D], dtype=np.int32)
+    phis, thetas, want_e, want_s = [], [], [], []
+    for i in range(lanes):
+        par = np.concatenate([_stationary(rng, p), _stationary(rng, q),
+                              _stationary(rng, P), _stationary(rng, Q)])
+        phi, theta = sfa.arima_transpar(par, arma, False)
+        sig, e = sfa.arima_css(X[i], arma, phi, theta)
+        phis.append(phi)
+        thetas.append(theta)
+        want_e.append(e[d + D * m:])
+        want_s.append(sig)
+        # the batched expansion is arima_transpar's
+        ephi = ba.expand(par[None, :p], par[None, p + q:p + q + P], m, -1.0)[0]
+        eth = ba.expand(par[None, p:p + q], par[None, p + q + P:], m, 1.0)[0]
+        np.testing.assert_array_equal(ephi, phi)
+        np.testing.assert_array_equal(eth, theta)
+    W = np.stack([_diff(x, d, D, m) for x in X])
+    e, s2 = ba.css_residuals(W, np.stack(phis), np.stack(thetas), p + m * P)
+    np.testing.assert_allclose(e, np.stack(want_e), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(s2, want_s, rtol=1e-9)
+
+
+def _sf_fixed_forecast(x, p, d, P, D, m, coefs, const, h):
+    """statsforecast's forecast of a fixed ARIMA: the Kalman filter through the data
+    (method="ML" runs it; its method="CSS" path leaves the state at zero) then
+    ``forecast_arima``."""
+    kw = {}
+    if d + D == 0:
+        kw["include_mean"] = const
+    else:
+        kw["include_mean"] = False
+        kw["include_drift"] = const
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = sfa.Arima(x, order=(p, d, 0), seasonal={"order": (P, D, 0), "period": m},
+                        fixed=np.array(coefs, dtype=float), method="ML", **kw)
+        return sfa.forecast_arima(fit, h=h)["mean"]
+
+
+@PROP
+@given(p=st.integers(0, 2), P=st.integers(0, 1), m=st.sampled_from([1, 4, 12, 24]),
+       d=st.integers(0, 1), D=st.integers(0, 1), const=st.booleans(),
+       seed=st.integers(0, 2 ** 31 - 1))
+def test_forecast_equals_statsforecast_kalman_forecast(p, P, m, d, D, const, seed):
+    """The lanes' AR recursion == statsforecast's h-step forecast for the same fixed model
+    (orders, coefficients, mean or drift), 1e-9 relative, 5 lanes at once."""
+    if m == 1:
+        P = D = 0
+    if d + D > 1:
+        const = False
+    rng = np.random.default_rng(seed)
+    n, h, lanes = 6 * m + 150, 2 * m + 10, 5
+    X = np.cumsum(rng.normal(size=(lanes, n)), axis=1) * (d + D > 0) + \
+        rng.normal(10, 2, (lanes, n)) + np.sin(np.arange(n) * 2 * np.pi / m)
+    polys, cs, want = [], [], []
+    for i in range(lanes):
+        phi = _stationary(rng, p)
+        Phi = _stationary(rng, P)
+        k = rng.normal(0, 0.5) if const else 0.0
+        coefs = list(phi) + list(Phi) + ([k] if const else [])
+        want.append(_sf_fixed_forecast(X[i], p, d, P, D, m, coefs, const, h))
+        a = np.concatenate([[1.0], -ba.expand(phi[None], Phi[None], m, -1.0)[0]])
+        full = ba.polymul_fixed(a[None], d, D, m)[0]
+        mu = k * (m if D else 1)          # intercept, or the drift per difference
+        polys.append(-full[1:])
+        cs.append(mu * a.sum())
+    K = max(len(q) for q in polys)
+    poly = np.zeros((lanes, max(K, 1)))
+    for i, q in enumerate(polys):
+        poly[i, :len(q)] = q
+    got = ba.forecast_from(X[:, n - poly.shape[1]:], poly, np.array(cs), h)
+    np.testing.assert_allclose(got, np.stack(want), rtol=1e-9, atol=1e-9 * np.abs(X).max())
+
+
+@PROP
+@given(p=st.integers(1, 2), d=st.integers(0, 1), seed=st.integers(0, 2 ** 31 - 1))
+def test_ols_ar_equals_statsforecast_css_fit(p, d, seed):
+    """Non-seasonal AR(p) by stacked normal equations == statsforecast
+    ARIMA(order=(p, d, 0), method="CSS") coefficients (mean, or drift after d = 1), to its
+    BFGS tolerance; 4 lanes at once."""
+    from statsforecast.models import ARIMA
+
+    rng = np.random.default_rng(seed)
+    n, lanes = int(rng.integers(120, 400)), 4
+    X = np.empty((lanes, n))
+    for i in range(lanes):
+        phi = _stationary(rng, p)
+        e = rng.normal(size=n + 50)
+        u = np.zeros(n + 50)
+        for t in range(p, n + 50):
+            u[t] = e[t] + sum(phi[j] * u[t - j - 1] for j in range(p))
+        u = u[50:] + rng.uniform(-5, 5)
+        X[i] = np.cumsum(u) if d else u
+    W = X if d == 0 else ba.diff(X, 1)
+    phi, mu = ba.ols_ar(W, p, True)
+    for i in range(lanes):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = ARIMA(order=(p, d, 0), method="CSS", include_mean=d == 0,
+                        include_drift=d == 1).fit(X[i]).model_
+        c = fit["coef"]
+        want = np.array([c[f"ar{j + 1}"] for j in range(p)])
+        np.testing.assert_allclose(phi[i], want, atol=2e-4)
+        k = c["intercept"] if d == 0 else c["drift"]
+        assert math.isclose(mu[i], k, rel_tol=1e-3, abs_tol=2e-3 * (1 + abs(k)))
+
+
+def test_seasonal_ar_lm_matches_statsforecast_css_fit():
+    """AR(1) x SAR(1)_24 with drift by batched Levenberg-Marquardt == statsforecast's CSS
+    fit (BFGS on the same objective) to the optimisers' tolerance; the CSS of ours is
+    never larger."""
+    from statsforecast.models import ARIMA
+
+    rng = np.random.default_rng(3)
+    lanes, n, m = 5, 400, 24
+    X = np.empty((lanes, n))
+    for i in range(lanes):
+        phi, Phi = rng.uniform(-0.7, 0.7), rng.uniform(-0.7, 0.7)
+        e = rng.normal(size=n + 100)
+        u = np.zeros(n + 100)
+        for t in range(m + 1, n + 100):
+            u[t] = e[t] + phi * u[t - 1] + Phi * u[t - m] - phi * Phi * u[t - m - 1]
+        X[i] = np.cumsum(u[100:] + 0.3)
+    W = ba.diff(X, 1)
+    f = ba.fit_ar(W, 1, 1, m, True)
+    for i in range(lanes):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = ARIMA(order=(1, 1, 0), seasonal_order=(1, 0, 0), season_length=m,
+                        method="CSS", include_drift=True).fit(X[i]).model_
+        c = fit["coef"]
+        np.testing.assert_allclose([f.phi[i, 0], f.Phi[i, 0], f.mu[i]],
+                                   [c["ar1"], c["sar1"], c["drift"]], atol=2e-3)
+        arma = np.array([1, 0, 1, 0, m, 1, 0], dtype=np.int32)
+        phi_sf, th = sfa.arima_transpar(np.array([c["ar1"], c["sar1"]]), arma, False)
+        sig_sf, _ = sfa.arima_css(X[i] - c["drift"] * np.arange(1, n + 1), arma, phi_sf, th)
+        assert f.sigma2[i] <= sig_sf * (1 + 1e-9)
+
+
+@PROP
+@given(n=st.integers(20, 300), seed=st.integers(0, 2 ** 31 - 1), walk=st.booleans())
+def test_kpss_equals_statsmodels_and_d_equals_ndiffs(n, seed, walk):
+    """kpss_stat == statsmodels kpss(x, "c", nlags=floor(3 sqrt(n)/13)) and d ==
+    statsforecast's ndiffs(max_d=1), 6 lanes at once."""
+    from statsmodels.tsa.stattools import kpss
+
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(6, n))
+    if walk:
+        X = np.cumsum(X, axis=1)
+    got = ba.kpss_stat(X)
+    d, D = ba.diff_orders(X, 1)
+    assert not D.any()
+    for i in range(6):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            want = kpss(X[i], "c", nlags=math.floor(3 * math.sqrt(n) / 13))[0]
+            nd = sfa.ndiffs(X[i], max_d=1)
+        assert math.isclose(got[i], want, rel_tol=1e-9)
+        assert d[i] == nd
+
+
+def _bench_history():
+    from forecast_bench import H, make_series
+
+    series = make_series()
+    return np.array([y[:-H] for y in series]), np.array([y[-H:] for y in series]), H
+
+
+def test_seasonal_difference_agrees_with_statsforecast_nsdiffs_mostly():
+    """The classical-decomposition seasonal strength stands for statsforecast's STL one:
+    the D decision agrees on most 3-week windows of daily-seasonal series (measured)."""
+    from forecast_bench import make_series
+
+    X = np.array(make_series(60, days=21, seed=5))
+    _, D = ba.diff_orders(X, 24)
+    want = np.array([sfa.nsdiffs(x, period=24, max_D=1) for x in X])
+    agree = (D == want).mean()
+    print(f"\nD agrees with nsdiffs on {agree:.0%} of 60 series (ours D=1: {D.sum()}, "
+          f"statsforecast: {want.sum()})")
+    assert agree >= 0.85
+
+
+def test_independent_of_the_other_series_in_the_batch():
+    """A series' backtest and forecast are byte-identical whatever else is in the batch:
+    permuted, subset, alone."""
+    Y, _, H = _bench_history()
+    Y = np.concatenate([Y[:30], np.full((1, Y.shape[1]), 3.0),
+                        np.linspace(0, 10, Y.shape[1])[None]])
+    s, n = Y.shape
+    se = seasons_for(3600, n)
+    o = backtest_origins(n, H, se, 3, 3600)
+    bt, fin = ba.backtest_forecast(Y, o, H, se, 3600)
+    perm = np.random.default_rng(1).permutation(s)
+    bt2, fin2 = ba.backtest_forecast(Y[perm], o, H, se, 3600)
+    assert bt2.tobytes() == bt[perm].tobytes() and fin2.tobytes() == fin[perm].tobytes()
+    sub = np.array([3, 30, 31, 7])
+    bt3, fin3 = ba.backtest_forecast(Y[sub], o, H, se, 3600)
+    assert bt3.tobytes() == bt[sub].tobytes() and fin3.tobytes() == fin[sub].tobytes()
+    for i in (0, 30):
+        bt4, fin4 = ba.backtest_forecast(Y[i:i + 1], o, H, se, 3600)
+        assert bt4.tobytes() == bt[i:i + 1].tobytes() and fin4.tobytes() == fin[i:i + 1].tobytes()
+    # two runs: the same bytes
+    bt5, fin5 = ba.backtest_forecast(Y, o, H, se, 3600)
+    assert bt5.tobytes() == bt.tobytes() and fin5.tobytes() == fin.tobytes()
+
+
+def test_contract_shapes_windows_and_edge_series():
+    """Shapes of the contract, NaN after a window's end, the last window's forecast from
+    its origin, a constant series forecast as itself, a straight line continued."""
+    rng = np.random.default_rng(0)
+    n, h = 24 * 20, 100
+    t = np.arange(n)
+    Y = np.stack([10 + 3 * np.sin(2 * np.pi * t / 24) + rng.normal(0, 0.3, n),
+                  np.full(n, 7.5), 2.0 + 0.5 * t])
+    se = seasons_for(3600, n)
+    o = backtest_origins(n, h, se, 3, 3600)
+    bt, fin = ba.backtest_forecast(Y, o, h, se, 3600)
+    L = min(h, n - o[0])
+    assert bt.shape == (3, len(o), L) and fin.shape == (3, h)
+    for k, ok in enumerate(o):
+        w = min(h, n - ok)
+        assert np.isfinite(bt[:, k, :w]).all() and np.isnan(bt[:, k, w:]).all()
+    np.testing.assert_allclose(fin[1], 7.5)
+    np.testing.assert_allclose(fin[2], 2.0 + 0.5 * np.arange(n, n + h), rtol=1e-9)
+    # the daily season is kept: the forecast of the sine is within its noise
+    truth = 10 + 3 * np.sin(2 * np.pi * np.arange(n, n + h) / 24)
+    assert np.abs(fin[0] - truth).mean() < 1.0
+    # without origins: fit on everything, empty backtest
+    bt0, fin0 = ba.backtest_forecast(Y, [], h, se, 3600)
+    assert bt0.shape == (3, 0, 0) and np.isfinite(fin0).all()
+    # 5-minute steps: the daily season (288) is beyond 24 points, non-seasonal
+    Y5 = 5 + rng.normal(0, 1, (2, 288 * 3))
+    s5 = seasons_for(300, Y5.shape[1])
+    bt5, fin5 = ba.backtest_forecast(Y5, backtest_origins(Y5.shape[1], 50, s5, 3, 300), 50,
+                                     s5, 300)
+    assert np.isfinite(fin5).all()
+    with pytest.raises(ValueError):
+        ba.backtest_forecast(Y[0], o, h, se, 3600)
+    with pytest.raises(ValueError):
+        ba.backtest_forecast(Y, [5, 3], h, se, 3600)
+    with pytest.raises(ValueError):
+        ba.backtest_forecast(Y, o, 0, se, 3600)
+
+
+def test_non_finite_forecast_gives_nan_rows_only_for_that_series():
+    """A series whose window is huge (overflowing the sums of squares) gets NaN rows; the
+    others are untouched."""
+    Y, _, H = _bench_history()
+    Y = Y[:4].copy()
+    Y[2] = Y[2] * 1e300
+    se = seasons_for(3600, Y.shape[1])
+    o = backtest_origins(Y.shape[1], H, se, 3, 3600)
+    with np.errstate(all="ignore"):
+        bt, fin = ba.backtest_forecast(Y, o, H, se, 3600)
+        bt1, fin1 = ba.backtest_forecast(Y[[0, 1, 3]], o, H, se, 3600)
+    assert np.isnan(fin[2]).all() and np.isnan(bt[2]).all()
+    assert fin1.tobytes() == fin[[0, 1, 3]].tobytes()
+
+
+def _mase(f, actual, naive):
+    return np.abs(f - actual).mean(axis=1) / np.abs(naive - actual).mean(axis=1)
+
+
+def _sf_autoarima(Y, o, h, se):
+    from provisor.forecast.engine import _forward_all, _models
+
+    (_, model, window), = _models(["AutoARIMA"], se, 3600.0)
+    out = []
+    for y in Y:
+        try:
+            out.append(_forward_all(model, y, o, h, window)[1])
+        except Exception:
+            out.append(np.full(h, np.nan))
+    return np.array(out)
+
+
+def test_accuracy_on_bench_series_vs_statsforecast():
+    """The bench's 100 synthetic series (7 days of history, h = 168): MASE against the
+    daily seasonal naive, ours vs statsforecast's AutoARIMA in the engine's configuration
+    (fitted once at the first origin, forwarded to the end)."""
+    Y, act, H = _bench_history()
+    n = Y.shape[1]
+    se = seasons_for(3600, n)
+    o = backtest_origins(n, H, se, 3, 3600)
+    _, fin = ba.backtest_forecast(Y, o, H, se, 3600)
+    naive = Y[:, n - se.naive + np.arange(H) % se.naive]
+    ours = _mase(fin, act, naive)
+    sf = _mase(_sf_autoarima(Y, o, H, se), act, naive)
+    print(f"\nbench MASE median ours {np.median(ours):.3f} (<1: {(ours < 1).sum()}), "
+          f"statsforecast {np.nanmedian(sf):.3f} (<1: {(sf < 1).sum()})")
+    assert np.isfinite(ours).all()
+    assert np.median(ours) <= np.nanmedian(sf) * 1.05
+
+
+@pytest.mark.slow
+def test_accuracy_on_bitbrains_vs_statsforecast(shared):
+    """Bitbrains: train July + August, forecast September (h = 696); MASE against the weekly
+    seasonal naive, ours vs statsforecast's AutoARIMA (engine configuration)."""
+    from test_forecast_bitbrains import SEPT_HOURS, bitbrains_targets
+
+    targets = bitbrains_targets(shared / "traces" / "bitbrains-gwa-t-12-rnd")
+    L = min(len(t.values) for t in targets)
+    Yall = np.array([np.asarray(t.values, float)[-L:] for t in targets])
+    Y, act = Yall[:, :-SEPT_HOURS], Yall[:, -SEPT_HOURS:]
+    n, h = Y.shape[1], SEPT_HOURS
+    se = seasons_for(3600, n)
+    o = backtest_origins(n, h, se, 3, 3600)
+    _, fin = ba.backtest_forecast(Y, o, h, se, 3600)
+    naive = Y[:, n - se.naive + np.arange(h) % se.naive]
+    ours = _mase(fin, act, naive)
+    sf = _mase(_sf_autoarima(Y, o, h, se), act, naive)
+    print(f"\nBitbrains MASE median ours {np.median(ours):.3f} (<1: {(ours < 1).sum()}/12), "
+          f"statsforecast {np.nanmedian(sf):.3f} (<1: {(sf < 1).sum()}/12)")
+    print("ours", np.round(ours, 2), "\nsf  ", np.round(sf, 2))
+    assert np.isfinite(ours).all()
+    assert np.median(ours) <= np.nanmedian(sf) * 1.05
+
+
+def test_seasons_without_daily_is_non_seasonal():
+    Y = np.random.default_rng(0).normal(5, 1, (3, 60))
+    bt, fin = ba.backtest_forecast(Y, [30, 40, 50], 10, Seasons(0, 0), 3600)
+    assert np.isfinite(fin).all() and bt.shape == (3, 3, 10)
