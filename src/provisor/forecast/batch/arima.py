@@ -88,6 +88,8 @@ SEAS_STRENGTH = 0.64
 MIN_ROOT = 1.01
 #: Levenberg-Marquardt iterations for the seasonal AR fits.
 LM_ITER = 30
+#: ... a row stops when a step improves its sum of squares by less than this fraction.
+LM_TOL = 1e-9
 
 
 # ---------------------------------------------------------------------------------------
@@ -311,7 +313,7 @@ def ols_ar(W: np.ndarray, p: int, const: bool) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _sar_resid_jac(W: np.ndarray, phi: np.ndarray, Phi: np.ndarray, mu: np.ndarray,
-                   m: int, const: bool) -> tuple[np.ndarray, np.ndarray]:
+                   m: int, const: bool, jac: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Residuals ``(s, T)`` and Jacobian ``(s, T, k)`` of the CSS residual of
     ``(1 - sum phi_i B^i)(1 - Phi B^m)(W - mu)`` for ``t >= p + m``; parameters ordered
     ``(phi_1..phi_p, Phi, mu)``."""
@@ -326,6 +328,8 @@ def _sar_resid_jac(W: np.ndarray, phi: np.ndarray, Phi: np.ndarray, mu: np.ndarr
         ar0 -= phi[:, i:i + 1] * lag(i + 1)
         arm -= phi[:, i:i + 1] * lag(m + i + 1)
     e = ar0 - Phi[:, 0:1] * arm
+    if not jac:
+        return e, e[:, :0]
     J = [-lag(i + 1) + Phi[:, 0:1] * lag(m + i + 1) for i in range(p)]
     J.append(-arm)
     if const:
@@ -349,36 +353,42 @@ def lm_sar(W: np.ndarray, p: int, m: int, const: bool) -> tuple[np.ndarray, np.n
     mu = np.where(np.isfinite(mu), mu, W.mean(axis=1) if const else 0.0)
     Phi = np.zeros((s, 1))
     lam = np.full(s, 1e-3)
-    e, J = _sar_resid_jac(W, phi, Phi, mu, m, const)
-    ssq = (e * e).sum(axis=1)
-    k = J.shape[2]
+    k = p + 1 + int(const)
     eye = np.eye(k)
+    e, _ = _sar_resid_jac(W, phi, Phi, mu, m, const, jac=False)
+    ssq = (e * e).sum(axis=1)
+    act = np.nonzero(np.isfinite(ssq))[0]          # rows still iterating (each on its own)
     for _ in range(LM_ITER):
-        G = (J[:, :, :, None] * J[:, :, None, :]).sum(axis=1)
-        g = (J * e[:, :, None]).sum(axis=1)
+        if not len(act):
+            break
+        Wa, pa, Pa, ma = W[act], phi[act], Phi[act], mu[act]
+        ea, J = _sar_resid_jac(Wa, pa, Pa, ma, m, const)
+        Jt = J.transpose(0, 2, 1)
+        G = np.matmul(Jt, J)
+        g = np.matmul(Jt, ea[:, :, None])[:, :, 0]
         diag = np.einsum("sii->si", G)
-        A = G + (lam[:, None] * np.maximum(diag, 1e-12))[:, :, None] * eye
+        A = G + (lam[act, None] * np.maximum(diag, 1e-12))[:, :, None] * eye
         try:
             step = -np.linalg.solve(A, g[:, :, None])[:, :, 0]
         except np.linalg.LinAlgError:
             break
         step = np.where(np.isfinite(step), step, 0.0)
-        nphi = phi + step[:, :p]
-        nPhi = Phi + step[:, p:p + 1]
-        nmu = mu + step[:, p + 1] if const else mu
-        ne, nJ = _sar_resid_jac(W, nphi, nPhi, nmu, m, const)
+        nphi = pa + step[:, :p]
+        nPhi = Pa + step[:, p:p + 1]
+        nmu = ma + step[:, p + 1] if const else ma
+        ne, _ = _sar_resid_jac(Wa, nphi, nPhi, nmu, m, const, jac=False)
         nssq = (ne * ne).sum(axis=1)
-        better = nssq < ssq
-        rel = np.abs(ssq - nssq) <= 1e-12 * np.maximum(ssq, 1e-300)
-        phi = np.where(better[:, None], nphi, phi)
-        Phi = np.where(better[:, None], nPhi, Phi)
-        mu = np.where(better, nmu, mu)
-        e = np.where(better[:, None], ne, e)
-        J = np.where(better[:, None, None], nJ, J)
-        ssq = np.where(better, nssq, ssq)
-        lam = np.where(better, lam * 0.3, lam * 10.0)
-        if np.all(rel | (lam > 1e10)):
-            break
+        old = ssq[act]
+        better = nssq < old
+        phi[act] = np.where(better[:, None], nphi, pa)
+        Phi[act] = np.where(better[:, None], nPhi, Pa)
+        mu[act] = np.where(better, nmu, ma)
+        ssq[act] = np.where(better, nssq, old)
+        lam[act] = np.where(better, lam[act] * 0.2, lam[act] * 10.0)
+        # a row stops when a step gains under LM_TOL of its sum of squares, or when
+        # even a heavily damped step fails
+        done = (better & (old - nssq <= LM_TOL * old)) | (~better & (lam[act] > 1e6))
+        act = act[~done]
     return phi, Phi, mu
 
 
@@ -421,17 +431,15 @@ def fit_ar(W: np.ndarray, p: int, P: int, m: int, const: bool) -> ARFit:
 def candidates(n: int, m: int, constant: bool) -> list[tuple[int, int, bool]]:
     """The AR orders ``(p, P, const)`` tried for a window of ``n`` points and season ``m``:
     ``p <= min(2, n // 3)`` (and ``<= m - 1`` when seasonal), ``P <= min(1, n // (3 m))``
-    (0 when ``m = 1``), the constant both ways when allowed; the plain model first."""
+    (0 when ``m = 1``), with and without the constant when it is allowed: the grid of
+    statsforecast's exhaustive ``search_arima`` (``stepwise=False``) restricted to AR
+    orders. The plain model first."""
     max_p = min(2, n // 3)
     if m > 1:
         max_p = min(max_p, m - 1)
     max_P = min(1, n // (3 * m)) if m > 1 else 0
-    out = []
-    for c in ((True, False) if constant else (False,)):
-        for P in range(max_P + 1):
-            for p in range(max_p + 1):
-                out.append((p, P, c))
-    return out
+    return [(p, P, cst) for cst in ((True, False) if constant else (False,))
+            for P in range(max_P + 1) for p in range(max_p + 1)]
 
 
 @dataclass
@@ -521,12 +529,15 @@ def forecast_from(Xlags: np.ndarray, poly: np.ndarray, c: np.ndarray, h: int) ->
     x_{t-j}``: ``Xlags`` ``(L, K)`` the last ``K`` values before each lane's origin (oldest
     first), ``poly`` ``(L, K)``, ``c`` ``(L,)``. Returns ``(L, h)``."""
     L, K = poly.shape
-    buf = np.empty((L, K + h))
-    buf[:, :K] = Xlags
-    rev = poly[:, ::-1]
-    for t in range(h):
-        buf[:, K + t] = c + (buf[:, t:K + t] * rev).sum(axis=1)
-    return buf[:, K:]
+    buf = np.empty((K + h, L))                     # time-major: each step reads whole rows
+    buf[:K] = Xlags.T
+    lags = np.nonzero(np.any(poly != 0, axis=0))[0] + 1        # the lags any lane uses
+    coef = np.ascontiguousarray(poly[:, lags - 1].T)            # (k, L)
+    tmp = np.empty((len(lags), L))
+    for t in range(K, K + h):
+        np.multiply(buf[t - lags], coef, out=tmp)
+        np.add(c, tmp.sum(axis=0), out=buf[t])
+    return np.ascontiguousarray(buf[K:].T)
 
 
 def _trim(poly: np.ndarray) -> np.ndarray:
