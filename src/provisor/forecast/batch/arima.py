@@ -72,8 +72,9 @@ lanes (``K <= 2 + 24 + 1 + 24`` lags); at 5-minute steps the daily season (288) 
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -107,7 +108,7 @@ def kpss_stat(X: np.ndarray) -> np.ndarray:
     ``ndiffs`` calls statsmodels ``kpss(x, "c", nlags=...)``
     (statsmodels/tsa/stattools/_stattools.py ``kpss``, ``_sigma_est_kpss``). Returns shape
     ``(s,)``; ``inf`` where a row is constant (zero long-run variance)."""
-    s, n = X.shape
+    _s, n = X.shape
     nlags = int(np.floor(3 * np.sqrt(n) / 13))
     e = X - X.mean(axis=1, keepdims=True)
     eta = (np.cumsum(e, axis=1) ** 2).sum(axis=1) / n ** 2
@@ -126,7 +127,7 @@ def seasonal_strength(X: np.ndarray, m: int) -> np.ndarray:
     detrended series (centred), remainder the rest, on the points where the trend is
     defined. Stands for statsforecast's ``seas_heuristic`` (which uses STL). Shape ``(s,)``.
     """
-    s, n = X.shape
+    s, _n = X.shape
     c = np.concatenate([np.zeros((s, 1)), np.cumsum(X, axis=1)], axis=1)
     if m % 2:
         k = m // 2
@@ -321,7 +322,7 @@ def _sar_resid_jac(W: np.ndarray, phi: np.ndarray, Phi: np.ndarray, mu: np.ndarr
     c0 = p + m
     U = W - mu[:, None]
     N = W.shape[1]
-    lag = lambda k: U[:, c0 - k:N - k]          # noqa: E731
+    lag = lambda k: U[:, c0 - k:N - k]
     ar0 = lag(0).copy()                          # u_t - sum phi u_{t-i}
     arm = lag(m).copy()                          # u_{t-m} - sum phi u_{t-m-i}
     for i in range(p):
@@ -479,7 +480,7 @@ def select(X: np.ndarray, m: int) -> Model:
                 W = diff(W, m)
             nstar = W.shape[1]
             allow_c = dv + Dv <= 1
-            cands = [cd for cd in candidates(n, m if m > 1 else 1, allow_c)
+            cands = [cd for cd in candidates(n, max(1, m), allow_c)
                      if nstar > cd[0] + m * cd[1] + 2]
             if not cands:
                 continue
@@ -575,7 +576,7 @@ def backtest_forecast(Y: np.ndarray, origins: Sequence[int], h: int, seasons: Se
         raise ValueError(f"h must be >= 1, got {h}")
     s, n = Y.shape
     origins = [int(o) for o in origins]
-    if any(b <= a for a, b in zip(origins, origins[1:])) or (origins and (origins[0] < 1 or origins[-1] > n)):
+    if any(b <= a for a, b in itertools.pairwise(origins)) or (origins and (origins[0] < 1 or origins[-1] > n)):
         raise ValueError(f"origins must increase within (0, {n}]: {origins}")
     o0 = origins[0] if origins else n
     if o0 < 4:
