@@ -88,9 +88,9 @@ SEAS_STRENGTH = 0.64
 #: ``myarima``: a model with an AR (or MA) root of modulus below this is not eligible.
 MIN_ROOT = 1.01
 #: Levenberg-Marquardt iterations for the seasonal AR fits.
-LM_ITER = 30
+LM_ITER = 10
 #: ... a row stops when a step improves its sum of squares by less than this fraction.
-LM_TOL = 1e-9
+LM_TOL = 1e-7
 
 
 # ---------------------------------------------------------------------------------------
@@ -250,34 +250,47 @@ def polymul_fixed(a: np.ndarray, d: int, D: int, m: int) -> np.ndarray:
 
 
 @dataclass
-class ARFit:
-    """One AR candidate fitted to a group of series (all arrays over the group's rows).
+class ARMAFit:
+    """One candidate ``ARIMA(p, ., q)(P, ., Q)_m`` fitted to a group of series (arrays over
+    the group's rows).
 
-    ``phi`` ``(g, p)``, ``Phi`` ``(g, P)``, ``mu`` ``(g,)`` (0 without constant),
-    ``sigma2`` ``(g,)`` (CSS: sum of squared residuals / their count), ``minroot`` ``(g,)``
-    (smallest modulus of the AR polynomial's roots, 2 when none)."""
+    ``phi`` ``(g, p)``, ``Phi`` ``(g, P)``, ``theta`` ``(g, q)``, ``Theta`` ``(g, Q)``,
+    ``mu`` ``(g,)`` (0 without constant), ``sigma2`` ``(g,)`` (CSS: sum of squared residuals
+    / their count), ``minroot`` ``(g,)`` (smallest modulus of the AR and MA polynomials'
+    roots, 2 when there are none, as ``myarima`` computes it)."""
 
     p: int
+    q: int
     P: int
+    Q: int
     const: bool
     phi: np.ndarray
     Phi: np.ndarray
+    theta: np.ndarray
+    Theta: np.ndarray
     mu: np.ndarray
     sigma2: np.ndarray
     minroot: np.ndarray
 
 
-def _lagmat(W: np.ndarray, lags: Sequence[int], c0: int) -> np.ndarray:
-    """(s, N - c0, len(lags)): ``W[:, t - lag]`` for ``t >= c0``."""
-    N = W.shape[1]
-    return np.stack([W[:, c0 - lag:N - lag] for lag in lags], axis=2)
+#: the previous name of :class:`ARMAFit` (AR-only fits are ARMA fits with q = Q = 0)
+ARFit = ARMAFit
 
 
-def ols_ar(W: np.ndarray, p: int, const: bool) -> tuple[np.ndarray, np.ndarray]:
+def _mask(off: np.ndarray | None, s: int, T: int) -> np.ndarray | None:
+    """(s, T) float: 1 where position ``t >= off[row]`` (a right-aligned row's own data)."""
+    if off is None or not np.any(off):
+        return None
+    return (np.arange(T)[None, :] >= np.asarray(off)[:, None]).astype(float)
+
+
+def ols_ar(W: np.ndarray, p: int, const: bool,
+           off: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """CSS (= least squares) AR(p) on differenced series ``W`` ``(s, N)``: regress ``W_t``
-    on ``(1, W_{t-1}, .., W_{t-p})`` for ``t >= p`` by stacked normal equations. Returns
-    ``(phi (s, p), mu (s,))`` with ``mu = c / (1 - sum phi)`` (0 without ``const``); rows
-    whose system is singular get NaN."""
+    on ``(1, W_{t-1}, .., W_{t-p})`` for ``t >= p`` by stacked normal equations. Row ``r``
+    may be right-aligned, its data starting at column ``off[r]`` (its equations then start
+    at ``off[r] + p``). Returns ``(phi (s, p), mu (s,))`` with ``mu = c / (1 - sum phi)``
+    (0 without ``const``); rows whose system is singular get NaN."""
     s, N = W.shape
     cols = []
     if const:
@@ -288,6 +301,10 @@ def ols_ar(W: np.ndarray, p: int, const: bool) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros((s, 0)), np.zeros(s)
     A = np.stack(cols, axis=2)                       # (s, T, k)
     y = W[:, p:]
+    mk = _mask(off, s, N - p)
+    if mk is not None:
+        A = A * mk[:, :, None]
+        y = y * mk
     G = (A[:, :, :, None] * A[:, :, None, :]).sum(axis=1)
     b = (A * y[:, :, None]).sum(axis=1)
     k = A.shape[2]
@@ -313,161 +330,339 @@ def ols_ar(W: np.ndarray, p: int, const: bool) -> tuple[np.ndarray, np.ndarray]:
     return phi, mu
 
 
-def _sar_resid_jac(W: np.ndarray, phi: np.ndarray, Phi: np.ndarray, mu: np.ndarray,
-                   m: int, const: bool, jac: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Residuals ``(s, T)`` and Jacobian ``(s, T, k)`` of the CSS residual of
-    ``(1 - sum phi_i B^i)(1 - Phi B^m)(W - mu)`` for ``t >= p + m``; parameters ordered
-    ``(phi_1..phi_p, Phi, mu)``."""
-    p = phi.shape[1]
-    c0 = p + m
-    U = W - mu[:, None]
+
+
+def ma_filter(B: np.ndarray, theta: np.ndarray | None, Theta: np.ndarray | None, m: int,
+              jac: bool) -> np.ndarray:
+    """The MA part of the CSS recursion, ``e = (1 + Theta B^m)^-1 (1 + theta B)^-1 a`` with
+    zero residuals before the first point, applied to every column of ``B`` (``(s, T, k)``,
+    column 0 the AR-filtered series ``a``, the others its derivatives). This factorisation
+    is the ``arima_css`` recursion ``e_t = a_t - theta e_{t-1} - Theta e_{t-m} - theta Theta
+    e_{t-m-1}``: with ``v_t = e_t + Theta e_{t-m}``, ``v_t + theta v_{t-1} = a_t``, both
+    starting from zeros. With ``jac`` the derivatives of column 0's result with respect to
+    ``theta`` then ``Theta`` are appended (the derivative recursions ``g_t = -v_{t-1} -
+    theta g_{t-1}``, ``h_t = -e_{t-m} - Theta h_{t-m}``). A Python loop over the ``T`` time
+    points (first order) and over the ``T / m`` seasons (seasonal), vectorised over series
+    and columns. Returns ``(s, T, k [+ 1] [+ 1])``."""
+    s, T, k = B.shape
+    X = np.ascontiguousarray(B.transpose(1, 0, 2))            # (T, s, k) time-major
+    if theta is not None:
+        kk = k + int(jac)
+        out = np.zeros((T, s, kk))
+        out[:, :, :k] = X
+        th = theta[:, None]
+        tmp = np.empty((s, kk))
+        for t in range(1, T):
+            prev, cur = out[t - 1], out[t]
+            if jac:
+                np.negative(prev[:, 0], out=cur[:, k])
+            np.multiply(th, prev, out=tmp)
+            np.subtract(cur, tmp, out=cur)
+        X = out
+    if Theta is not None:
+        k2 = X.shape[2]
+        kk = k2 + int(jac)
+        nb = -(-T // m)
+        pad = np.zeros((nb * m, s, kk))
+        pad[:T, :, :k2] = X
+        blocks = pad.reshape(nb, m, s, kk)
+        Th = Theta[None, :, None]
+        for b in range(1, nb):
+            cur = blocks[b]
+            if jac:
+                cur[:, :, k2] = -blocks[b - 1][:, :, 0]
+            cur -= Th * blocks[b - 1]
+        X = pad[:T]
+    return np.ascontiguousarray(X.transpose(1, 0, 2))
+
+
+def _arma_resid_jac(W: np.ndarray, par: np.ndarray, spec: tuple[int, int, int, int, bool],
+                    m: int, jac: bool = True,
+                    off: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """CSS residuals ``(s, T)`` (``T = N - p - m P``) of ``ARIMA(p, ., q)(P, ., Q)_m`` on
+    differenced series ``W`` ``(s, N)`` for parameters ``par`` ``(s, k)`` ordered ``(phi_1
+    .. phi_p, Phi, theta, Theta, mu)``, and with ``jac`` their Jacobian ``(s, T, k)`` in the
+    same order (for ``q, Q, P <= 1``). A row right-aligned at ``off[r]`` has zero residuals
+    (and derivatives) before position ``off[r]`` of ``T``, as ``arima_css`` before its
+    ``ncond``."""
+    p, q, P, Q, const = spec
+    i = 0
+    phi = par[:, i:i + p]
+    i += p
+    Phi = par[:, i:i + P]
+    i += P
+    theta = par[:, i] if q else None
+    i += q
+    Theta = par[:, i] if Q else None
+    i += Q
+    U = W - par[:, i:i + 1] if const else W
+    c0 = p + m * P
     N = W.shape[1]
-    lag = lambda k: U[:, c0 - k:N - k]
-    ar0 = lag(0).copy()                          # u_t - sum phi u_{t-i}
-    arm = lag(m).copy()                          # u_{t-m} - sum phi u_{t-m-i}
-    for i in range(p):
-        ar0 -= phi[:, i:i + 1] * lag(i + 1)
-        arm -= phi[:, i:i + 1] * lag(m + i + 1)
-    e = ar0 - Phi[:, 0:1] * arm
+
+    def lag(k: int) -> np.ndarray:
+        return U[:, c0 - k:N - k]
+
+    ar0 = lag(0).copy()
+    for j in range(p):
+        ar0 -= phi[:, j:j + 1] * lag(j + 1)
+    if P:
+        arm = lag(m).copy()
+        for j in range(p):
+            arm -= phi[:, j:j + 1] * lag(m + j + 1)
+        a = ar0 - Phi[:, 0:1] * arm
+    else:
+        a = ar0
+    mk = _mask(off, W.shape[0], N - c0)
+    if mk is not None:
+        a = a * mk
     if not jac:
-        return e, e[:, :0]
-    J = [-lag(i + 1) + Phi[:, 0:1] * lag(m + i + 1) for i in range(p)]
-    J.append(-arm)
+        if q or Q:
+            a = ma_filter(a[:, :, None], theta, Theta, m, False)[:, :, 0]
+        return a, a[:, :0]
+    cols = [a]
+    for j in range(p):
+        cols.append(-lag(j + 1) + (Phi[:, 0:1] * lag(m + j + 1) if P else 0.0))
+    if P:
+        cols.append(-arm)
     if const:
-        g = -(1 - phi.sum(axis=1)) * (1 - Phi[:, 0])
-        J.append(np.broadcast_to(g[:, None], e.shape))
-    return e, np.stack(J, axis=2)
+        g = -(1 - phi.sum(axis=1)) * ((1 - Phi[:, 0]) if P else 1.0)
+        cols.append(np.broadcast_to(g[:, None], a.shape))
+    B = np.stack(cols, axis=2)
+    if mk is not None:
+        B[:, :, 1:] *= mk[:, :, None]
+    if q or Q:
+        B = ma_filter(B, theta, Theta, m, True)
+    # reorder (a, phi.., Phi, mu, theta, Theta) -> (phi.., Phi, theta, Theta, mu)
+    nar = 1 + p + P
+    order = list(range(1, nar)) + list(range(nar + int(const), B.shape[2])) + \
+        ([nar] if const else [])
+    return B[:, :, 0], B[:, :, order]
 
 
-def lm_sar(W: np.ndarray, p: int, m: int, const: bool) -> tuple[np.ndarray, np.ndarray,
-                                                                  np.ndarray]:
-    """CSS fit of ``AR(p) x SAR(1)_m`` (with mean ``mu`` when ``const``) to differenced
-    series ``W`` ``(s, N)`` by batched Levenberg-Marquardt (Marquardt 1963): each series
-    keeps its own damping, a step is taken only where it lowers that series' sum of squares.
-    Started from the OLS AR(p) and ``Phi = 0``. Returns ``(phi (s, p), Phi (s, 1), mu
-    (s,))``."""
+def lm_arma(W: np.ndarray, p: int, q: int, P: int, Q: int, m: int, const: bool,
+            off: np.ndarray | None = None) -> np.ndarray:
+    """CSS fit of ``ARIMA(p, ., q)(P, ., Q)_m`` (``q, P, Q <= 1``; mean ``mu`` when
+    ``const``) to differenced series ``W`` ``(s, N)`` (row ``r`` right-aligned from column
+    ``off[r]``) by batched Levenberg-Marquardt (Marquardt 1963) on the residual vector with
+    its analytic Jacobian: each series keeps its own damping, takes a step only where it
+    lowers its own sum of squares, and stops on its own (rows that stopped are no longer
+    computed); one residual-and-Jacobian pass per iteration. Started from the OLS AR(p) fit
+    with the other coefficients 0 (statsforecast starts its BFGS at 0 with the regression's
+    mean). Returns the parameters ``(s, k)`` in :func:`_arma_resid_jac`'s order."""
     s = W.shape[0]
-    phi, mu = ols_ar(W, p, const)
-    if not const:
-        mu = np.zeros(s)
+    offs = np.zeros(s, dtype=int) if off is None else np.asarray(off)
+    spec = (p, q, P, Q, const)
+    phi, mu = ols_ar(W, p, const, offs)
     phi = np.where(np.isfinite(phi), phi, 0.0)
-    mu = np.where(np.isfinite(mu), mu, W.mean(axis=1) if const else 0.0)
-    Phi = np.zeros((s, 1))
-    lam = np.full(s, 1e-3)
-    k = p + 1 + int(const)
+    par = np.zeros((s, p + P + q + Q + int(const)))
+    par[:, :p] = phi
+    if const:
+        par[:, -1] = np.where(np.isfinite(mu), mu, W[:, -1])
+    if q or Q:
+        # MA starting values by the method of moments on the AR(p) residuals: an MA(1)
+        # has lag-1 autocorrelation r = theta / (1 + theta^2) (Box & Jenkins 1970, 6.3),
+        # the seasonal MA(1) the same at lag m
+        with np.errstate(all="ignore"):
+            a, _ = _arma_resid_jac(W, par, (p, 0, 0, 0, const), m, False, offs)
+            cnt = a.shape[1] - offs
+            a = a - np.where(np.arange(a.shape[1])[None, :] >= offs[:, None],
+                             (a.sum(axis=1) / cnt)[:, None], 0.0)
+            v = (a * a).sum(axis=1)
+            for j, lagv in ((p + P, 1), (p + P + q, m)):
+                if (lagv == 1 and not q) or (lagv == m and not Q):
+                    continue
+                r = (a[:, lagv:] * a[:, :-lagv]).sum(axis=1) / v
+                r = np.clip(np.where(np.isfinite(r), r, 0.0), -0.49, 0.49)
+                safe = np.where(r != 0, r, 1.0)
+                par[:, j] = np.where(r != 0, (1 - np.sqrt(1 - 4 * r * r)) / (2 * safe), 0.0)
+    k = par.shape[1]
     eye = np.eye(k)
-    e, _ = _sar_resid_jac(W, phi, Phi, mu, m, const, jac=False)
+    lam = np.full(s, 1e-3)
+    with np.errstate(all="ignore"):
+        e, J = _arma_resid_jac(W, par, spec, m, True, offs)
     ssq = (e * e).sum(axis=1)
     act = np.nonzero(np.isfinite(ssq))[0]          # rows still iterating (each on its own)
+    e, J = e[act], J[act]
     for _ in range(LM_ITER):
         if not len(act):
             break
-        Wa, pa, Pa, ma = W[act], phi[act], Phi[act], mu[act]
-        ea, J = _sar_resid_jac(Wa, pa, Pa, ma, m, const)
+        pa = par[act]
         Jt = J.transpose(0, 2, 1)
         G = np.matmul(Jt, J)
-        g = np.matmul(Jt, ea[:, :, None])[:, :, 0]
+        g = np.matmul(Jt, e[:, :, None])[:, :, 0]
         diag = np.einsum("sii->si", G)
         A = G + (lam[act, None] * np.maximum(diag, 1e-12))[:, :, None] * eye
-        try:
-            step = -np.linalg.solve(A, g[:, :, None])[:, :, 0]
-        except np.linalg.LinAlgError:
-            break
+        ok = np.isfinite(A).all(axis=(1, 2)) & np.isfinite(g).all(axis=1)
+        step = np.zeros_like(pa)
+        if ok.any():
+            try:
+                step[ok] = -np.linalg.solve(A[ok], g[ok][:, :, None])[:, :, 0]
+            except np.linalg.LinAlgError:
+                for r in np.nonzero(ok)[0]:
+                    try:
+                        step[r] = -np.linalg.solve(A[r], g[r])
+                    except np.linalg.LinAlgError:
+                        pass
         step = np.where(np.isfinite(step), step, 0.0)
-        nphi = pa + step[:, :p]
-        nPhi = Pa + step[:, p:p + 1]
-        nmu = ma + step[:, p + 1] if const else ma
-        ne, _ = _sar_resid_jac(Wa, nphi, nPhi, nmu, m, const, jac=False)
-        nssq = (ne * ne).sum(axis=1)
+        npar = pa + step
+        with np.errstate(all="ignore"):
+            ne, nJ = _arma_resid_jac(W[act], npar, spec, m, True, offs[act])
+            nssq = (ne * ne).sum(axis=1)
         old = ssq[act]
         better = nssq < old
-        phi[act] = np.where(better[:, None], nphi, pa)
-        Phi[act] = np.where(better[:, None], nPhi, Pa)
-        mu[act] = np.where(better, nmu, ma)
+        par[act] = np.where(better[:, None], npar, pa)
         ssq[act] = np.where(better, nssq, old)
         lam[act] = np.where(better, lam[act] * 0.2, lam[act] * 10.0)
-        # a row stops when a step gains under LM_TOL of its sum of squares, or when
-        # even a heavily damped step fails
-        done = (better & (old - nssq <= LM_TOL * old)) | (~better & (lam[act] > 1e6))
-        act = act[~done]
-    return phi, Phi, mu
+        e = np.where(better[:, None], ne, e)
+        J = np.where(better[:, None, None], nJ, J)
+        # a row stops when a step gains under LM_TOL of its sum of squares, or when even a
+        # heavily damped step fails
+        done = (better & (old - nssq <= LM_TOL * old)) | (~better & (lam[act] > 1e6)) | ~ok
+        act, e, J = act[~done], e[~done], J[~done]
+    return par
 
 
-def _minroot(phi: np.ndarray, Phi: np.ndarray, m: int) -> np.ndarray:
-    """Smallest root modulus of ``(1 - phi_1 z - phi_2 z^2)(1 - Phi z^m)`` per row (2 when
-    the polynomial is 1, as ``myarima`` starts from 2)."""
+def _minroot(phi: np.ndarray, Phi: np.ndarray, theta: np.ndarray, Theta: np.ndarray,
+             m: int) -> np.ndarray:
+    """Smallest root modulus of ``(1 - phi_1 z - phi_2 z^2)(1 - Phi z^m)`` and of ``(1 +
+    theta z)(1 + Theta z^m)`` per row (2 when a polynomial is 1, as ``myarima`` starts from
+    2; the roots of a product are its factors')."""
     s, p = phi.shape
     out = np.full(s, 2.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
+
+    def inv(x: np.ndarray, power: float = 1.0) -> np.ndarray:
+        ax = np.abs(x)
+        return np.where(ax > 0, ax ** (-power) if power != 1.0 else 1 / np.where(ax > 0, ax, 1), 2.0)
+
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if p == 1:
-            out = np.minimum(out, np.where(phi[:, 0] != 0, 1 / np.abs(phi[:, 0]), 2.0))
+            out = np.minimum(out, inv(phi[:, 0]))
         elif p == 2:
             a, b = phi[:, 0], phi[:, 1]
             disc = np.sqrt((a * a + 4 * b).astype(complex))
             lam = np.maximum(np.abs((a + disc) / 2), np.abs((a - disc) / 2))
-            out = np.minimum(out, np.where(lam > 0, 1 / lam, 2.0))
-        if Phi.shape[1]:
-            P1 = np.abs(Phi[:, 0])
-            out = np.minimum(out, np.where(P1 > 0, P1 ** (-1.0 / m), 2.0))
+            out = np.minimum(out, inv(lam))
+        for x, power in ((Phi, 1.0 / m), (theta, 1.0), (Theta, 1.0 / m)):
+            if x.shape[1]:
+                out = np.minimum(out, inv(x[:, 0], power))
     return np.where(np.isfinite(out), out, 0.0)
 
 
-def fit_ar(W: np.ndarray, p: int, P: int, m: int, const: bool) -> ARFit:
-    """CSS fit of ``ARIMA(p, ., 0)(P, ., 0)_m`` to the differenced series ``W`` (``(s,
-    N)``, ``N > p + m P``): OLS when ``P = 0``, Levenberg-Marquardt otherwise."""
+def fit_arma(W: np.ndarray, p: int, q: int, P: int, Q: int, m: int, const: bool,
+             off: np.ndarray | None = None) -> ARMAFit:
+    """CSS fit of ``ARIMA(p, ., q)(P, ., Q)_m`` to the differenced series ``W`` (``(s,
+    N)``, row ``r`` right-aligned from column ``off[r]``, ``N - off[r] > p + m P``):
+    ordinary least squares when ``q = P = Q = 0``, Levenberg-Marquardt otherwise."""
     s = W.shape[0]
-    if P == 0:
-        phi, mu = ols_ar(W, p, const)
-        Phi = np.zeros((s, 0))
+    offs = np.zeros(s, dtype=int) if off is None else np.asarray(off)
+    if q == P == Q == 0:
+        phi, mu = ols_ar(W, p, const, offs)
+        par = np.concatenate([phi, mu[:, None]] if const else [phi], axis=1)
     else:
-        phi, Phi, mu = lm_sar(W, p, m, const)
-    phis = expand(np.where(np.isfinite(phi), phi, 0.0), Phi, m, -1.0)
-    mu0 = np.where(np.isfinite(mu), mu, 0.0)
-    _, sigma2 = css_residuals(W - mu0[:, None], phis, np.zeros((s, 0)), p + m * P)
-    bad = ~(np.isfinite(phi).all(axis=1) & np.isfinite(mu))
+        par = lm_arma(W, p, q, P, Q, m, const, offs)
+    bad = ~np.isfinite(par).all(axis=1)
+    par0 = np.where(np.isfinite(par), par, 0.0)
+    with np.errstate(all="ignore"):
+        e, _ = _arma_resid_jac(W, par0, (p, q, P, Q, const), m, False, offs)
+        sigma2 = (e * e).sum(axis=1) / (e.shape[1] - offs)
     sigma2 = np.where(bad, np.nan, sigma2)
-    return ARFit(p, P, const, phi, Phi, mu, sigma2, _minroot(phi, Phi, m))
+    i = np.cumsum([0, p, P, q, Q])
+    phi, Phi, theta, Theta = (par[:, i[j]:i[j + 1]] for j in range(4))
+    mu = par[:, -1] if const else np.zeros(s)
+    return ARMAFit(p, q, P, Q, const, phi, Phi, theta, Theta, mu, sigma2,
+                   _minroot(phi, Phi, theta, Theta, m))
 
 
-def candidates(n: int, m: int, constant: bool) -> list[tuple[int, int, bool]]:
-    """The AR orders ``(p, P, const)`` tried for a window of ``n`` points and season ``m``:
-    ``p <= min(2, n // 3)`` (and ``<= m - 1`` when seasonal), ``P <= min(1, n // (3 m))``
-    (0 when ``m = 1``), with and without the constant when it is allowed: the grid of
-    statsforecast's exhaustive ``search_arima`` (``stepwise=False``) restricted to AR
-    orders. The plain model first."""
+def fit_ar(W: np.ndarray, p: int, P: int, m: int, const: bool) -> ARMAFit:
+    """:func:`fit_arma` without MA terms."""
+    return fit_arma(W, p, 0, P, 0, m, const)
+
+
+Order = tuple[int, int, int, int, bool]
+
+
+def candidates(n: int, m: int, constant: bool) -> list[Order]:
+    """The orders ``(p, q, P, Q, const)`` tried for a window of ``n`` points and season
+    ``m``: every AR order ``p <= min(2, n // 3)`` (and ``<= m - 1`` when seasonal), ``P <=
+    min(1, n // (3 m))`` (0 when ``m = 1``), plus the MA models of ``auto_arima_f``'s
+    stepwise start, ``(1, 1)(1, 1)`` and ``(0, 1)(0, 1)`` (non-seasonal: ``(1, 1)`` and
+    ``(0, 1)``); each with and without the constant when it is allowed (the grid of
+    ``search_arima`` restricted to these orders). The plain model first."""
     max_p = min(2, n // 3)
+    max_q = min(1, n // 3)
     if m > 1:
         max_p = min(max_p, m - 1)
+        max_q = min(max_q, m - 1)
     max_P = min(1, n // (3 * m)) if m > 1 else 0
-    return [(p, P, cst) for cst in ((True, False) if constant else (False,))
-            for P in range(max_P + 1) for p in range(max_p + 1)]
+    out: list[Order] = []
+    for cst in ((True, False) if constant else (False,)):
+        out += [(p, 0, P, 0, cst) for P in range(max_P + 1) for p in range(max_p + 1)]
+        if max_q:
+            out += [(min(1, max_p), 1, max_P, max_P, cst), (0, 1, 0, max_P, cst)]
+    return out
 
 
 @dataclass
 class Model:
-    """The chosen model per series: ``poly`` ``(s, K)`` the AR coefficients of the full
-    (differenced) polynomial in the ``x`` domain (``x_t = c + sum_j poly_j x_{t-j}``),
-    ``c`` ``(s,)``, and the orders ``(p, d, P, D, const)`` as int arrays ``(s,)``; ``ok``
-    ``(s,)`` False where no model could be fitted."""
+    """The chosen model per series, in the undifferenced (``x``) domain:
+    ``x_t = c + sum_j poly_j x_{t-j} + e_t + theta e_{t-1} + Theta e_{t-m} + theta Theta
+    e_{t-m-1}``.
+
+    ``poly`` ``(s, K)`` (the AR polynomial times ``(1 - B)^d (1 - B^m)^D``), ``c`` ``(s,)``
+    (``mu`` times the AR polynomial at 1), ``theta`` / ``Theta`` ``(s,)`` (0 without MA),
+    ``m`` the season, ``ncond`` ``(s,)`` the points before the first CSS residual
+    (``d + m D + p + m P``, ``arima_css``'s ``ncond``), ``order`` ``(s, 7)`` ints ``(p, d,
+    q, P, D, Q, const)``, ``ok`` ``(s,)`` False where no model could be fitted."""
 
     poly: np.ndarray
     c: np.ndarray
+    theta: np.ndarray
+    Theta: np.ndarray
+    m: int
+    ncond: np.ndarray
     order: np.ndarray
     ok: np.ndarray
 
 
+def make_model(phi: np.ndarray, Phi: np.ndarray, theta: np.ndarray, Theta: np.ndarray,
+               mu: np.ndarray, d: np.ndarray, D: np.ndarray, m: int) -> Model:
+    """A :class:`Model` from per-series coefficients: ``phi`` ``(s, p)``, ``Phi`` ``(s,
+    P)`` (``P <= 1``), ``theta``/``Theta`` ``(s,)``, ``mu`` ``(s,)`` (mean of the
+    differenced series: the intercept, or the drift times 1 or ``m``), ``d``/``D`` int
+    ``(s,)``."""
+    s = len(mu)
+    phis = expand(phi, Phi, m, -1.0)
+    a = np.concatenate([np.ones((s, 1)), -phis], axis=1)
+    K = a.shape[1] - 1 + 1 + m
+    poly = np.zeros((s, K))
+    for dv in (0, 1):
+        for Dv in (0, 1):
+            r = np.nonzero((d == dv) & (D == Dv))[0]
+            if len(r):
+                full = polymul_fixed(a[r], dv, Dv, m)
+                poly[r, :full.shape[1] - 1] = -full[:, 1:]
+    c = mu * a.sum(axis=1)
+    p, P = phi.shape[1], Phi.shape[1]
+    ncond = d + m * D + p + m * P
+    order = np.zeros((s, 7), dtype=int)
+    order[:, 0], order[:, 1], order[:, 3], order[:, 4] = p, d, P, D
+    ok = np.isfinite(poly).all(axis=1) & np.isfinite(c) & np.isfinite(theta) & \
+        np.isfinite(Theta)
+    return Model(poly, c, theta, Theta, m, ncond, order, ok)
+
+
 def select(X: np.ndarray, m: int) -> Model:
     """Differencing, CSS fits of every candidate and AICc selection for the window ``X``
-    (shape ``(s, n)``) with season ``m`` (1 = non-seasonal). See the module docstring."""
+    (shape ``(s, n)``) with season ``m`` (1 = non-seasonal). See the module docstring.
+
+    Each candidate is fitted once for all the series it applies to (those allowing its
+    constant), whatever their differencing: the differenced series are right-aligned in one
+    array, each with its own start, so one optimiser run serves all of them."""
     s, n = X.shape
     d, D = diff_orders(X, m)
-    if n <= 2 * m:
-        D[:] = 0
     const_x = _constant(X)
-    polys: list[np.ndarray] = [np.zeros(0)] * s
-    c = np.full(s, np.nan)
-    order = np.zeros((s, 5), dtype=int)
-    ok = np.zeros(s, dtype=bool)
+    Wp = np.zeros((s, n))
+    off = d + m * D                                # a row's differenced data start
     for dv in (0, 1):
         for Dv in (0, 1):
             rows = np.nonzero((d == dv) & (D == Dv))[0]
@@ -478,67 +673,139 @@ def select(X: np.ndarray, m: int) -> Model:
                 W = diff(W, 1)
             for _ in range(Dv):
                 W = diff(W, m)
-            nstar = W.shape[1]
-            allow_c = dv + Dv <= 1
-            cands = [cd for cd in candidates(n, max(1, m), allow_c)
-                     if nstar > cd[0] + m * cd[1] + 2]
-            if not cands:
-                continue
-            fits = [fit_ar(W, p, P, m, cst) for p, P, cst in cands]
-            ic = np.full((len(cands), len(rows)), np.inf)
-            for i, f in enumerate(fits):
-                npar = f.p + f.P + int(f.const) + 1
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    aic = nstar * np.log(f.sigma2) + 2 * npar
-                den = nstar - npar - 1
-                aicc = aic + (2 * npar * (npar + 1) / den if den != 0 else np.inf)
-                aicc = np.where(f.sigma2 <= 0, -np.inf, aicc)
-                aicc = np.where(np.isfinite(f.sigma2) & (f.minroot >= MIN_ROOT), aicc, np.inf)
-                ic[i] = aicc
-            # a constant window: the mean model (statsforecast fits the fixed mean)
-            plain = cands.index((0, 0, allow_c))
-            ic[plain, const_x[rows]] = -np.inf
-            best = np.argmin(ic, axis=0)
-            for i, f in enumerate(fits):
-                sel = np.nonzero((best == i) & np.isfinite(ic[i]) | (best == i) & (ic[i] < 0))[0]
-                if not len(sel):
-                    continue
-                r = rows[sel]
-                phis = expand(f.phi[sel], f.Phi[sel], m, -1.0)
-                a = np.concatenate([np.ones((len(sel), 1)), -phis], axis=1)
-                full = polymul_fixed(a, dv, Dv, m)
-                mu = f.mu[sel] if f.const else np.zeros(len(sel))
-                cc = mu * a.sum(axis=1)
-                for j, rr in enumerate(r):
-                    polys[rr] = -full[j, 1:]
-                c[r] = cc
-                order[r] = (f.p, dv, f.P, Dv, int(f.const))
-                ok[r] = np.isfinite(full[:, 1:]).all(axis=1) & np.isfinite(cc)
-    K = max([len(q) for q in polys] + [1])
+            Wp[rows, n - W.shape[1]:] = W
+    nstar = n - off
+    allow_c = d + D <= 1
+    cands = candidates(n, m, True)
+    ic = np.full((len(cands), s), np.inf)
+    fits: list[tuple[np.ndarray, ARMAFit] | None] = []
+    for i, (p, q, P, Q, cst) in enumerate(cands):
+        rows = np.nonzero((allow_c | (not cst)) & (nstar > p + m * P + 2))[0]
+        if not len(rows):
+            fits.append(None)
+            continue
+        f = fit_arma(Wp[rows], p, q, P, Q, m, cst, off[rows])
+        fits.append((rows, f))
+        k1 = p + q + P + Q + int(cst) + 1
+        ns = nstar[rows]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            aic = ns * np.log(f.sigma2) + 2 * k1
+            den = ns - k1 - 1
+            aicc = aic + np.where(den != 0, 2 * k1 * (k1 + 1) / np.where(den != 0, den, 1),
+                                  np.inf)
+        aicc = np.where(f.sigma2 <= 0, -np.inf, aicc)
+        ic[i, rows] = np.where(np.isfinite(f.sigma2) & (f.minroot >= MIN_ROOT), aicc, np.inf)
+    # a constant window: the mean model (statsforecast fits the fixed mean)
+    ic[0, const_x] = -np.inf
+    best = np.argmin(ic, axis=0)
+    K = 2 + m + 1 + m + 1
     poly = np.zeros((s, K))
-    for i, q in enumerate(polys):
-        poly[i, :len(q)] = q
-    return Model(poly, np.where(ok, c, 0.0), order, ok)
+    c = np.zeros(s)
+    th = np.zeros(s)
+    Th = np.zeros(s)
+    ncond = np.zeros(s, dtype=int)
+    order = np.zeros((s, 7), dtype=int)
+    ok = np.zeros(s, dtype=bool)
+    for i, fr in enumerate(fits):
+        if fr is None:
+            continue
+        rows, f = fr
+        sel = np.nonzero((best[rows] == i) & ~np.isposinf(ic[i, rows]) & ~np.isnan(ic[i, rows]))[0]
+        if not len(sel):
+            continue
+        r = rows[sel]
+        z = np.zeros(len(sel))
+        mod = make_model(f.phi[sel], f.Phi[sel], f.theta[sel, 0] if f.q else z,
+                         f.Theta[sel, 0] if f.Q else z, f.mu[sel], d[r], D[r], m)
+        poly[r, :mod.poly.shape[1]] = mod.poly
+        c[r], th[r], Th[r], ncond[r] = mod.c, mod.theta, mod.Theta, mod.ncond
+        order[r] = np.stack([np.full(len(r), f.p), d[r], np.full(len(r), f.q),
+                             np.full(len(r), f.P), D[r], np.full(len(r), f.Q),
+                             np.full(len(r), int(f.const))], axis=1)
+        ok[r] = mod.ok
+    return Model(poly, np.where(ok, c, 0.0), np.where(ok, th, 0.0), np.where(ok, Th, 0.0),
+                 m, ncond, order, ok)
 
 
 # ---------------------------------------------------------------------------------------
 # forecasting
 
 
-def forecast_from(Xlags: np.ndarray, poly: np.ndarray, c: np.ndarray, h: int) -> np.ndarray:
-    """Mean forecasts of ``h`` steps for lanes of an AR recursion ``x_t = c + sum_j poly_j
-    x_{t-j}``: ``Xlags`` ``(L, K)`` the last ``K`` values before each lane's origin (oldest
-    first), ``poly`` ``(L, K)``, ``c`` ``(L,)``. Returns ``(L, h)``."""
+def forecast_from(Xlags: np.ndarray, poly: np.ndarray, c: np.ndarray, h: int,
+                  shocks: np.ndarray | None = None) -> np.ndarray:
+    """Mean forecasts of ``h`` steps for lanes of the recursion ``x_t = c + sum_j poly_j
+    x_{t-j} + shocks_t``: ``Xlags`` ``(L, K)`` the last ``K`` values before each lane's
+    origin (oldest first), ``poly`` ``(L, K)``, ``c`` ``(L,)``, ``shocks`` ``(L, k)``
+    the known MA terms of the first ``k`` steps (future innovations are 0). Returns
+    ``(L, h)``."""
     L, K = poly.shape
     buf = np.empty((K + h, L))                     # time-major: each step reads whole rows
     buf[:K] = Xlags.T
     lags = np.nonzero(np.any(poly != 0, axis=0))[0] + 1        # the lags any lane uses
     coef = np.ascontiguousarray(poly[:, lags - 1].T)            # (k, L)
     tmp = np.empty((len(lags), L))
+    sh = None if shocks is None else np.ascontiguousarray(shocks.T)
     for t in range(K, K + h):
         np.multiply(buf[t - lags], coef, out=tmp)
         np.add(c, tmp.sum(axis=0), out=buf[t])
+        if sh is not None and t - K < sh.shape[0]:
+            buf[t] += sh[t - K]
     return np.ascontiguousarray(buf[K:].T)
+
+
+def residuals_through(Z: np.ndarray, model: Model) -> np.ndarray:
+    """The CSS residuals of each series' model through ``Z`` (``(s, N)``, the data from the
+    start of the fit window on): ``a_t = x_t - c - sum_j poly_j x_{t-j}`` for ``t >=
+    ncond`` (0 before), then the MA filter. Shape ``(s, N)``."""
+    s, N = Z.shape
+    A = Z - model.c[:, None]
+    lags = np.nonzero(np.any(model.poly != 0, axis=0))[0] + 1
+    for j in lags:
+        A[:, j:] -= model.poly[:, j - 1:j] * Z[:, :-j]
+    A[np.arange(N)[None, :] < model.ncond[:, None]] = 0.0
+    th = model.theta if np.any(model.theta != 0) else None
+    Th = model.Theta if np.any(model.Theta != 0) and model.m > 1 else None
+    if th is None and Th is None:
+        return A
+    return ma_filter(A[:, :, None], th, Th, model.m, False)[:, :, 0]
+
+
+def forecast_model(Y: np.ndarray, start: int, model: Model, ends: Sequence[int],
+                   h: int) -> np.ndarray:
+    """Mean forecasts of ``h`` points from every index in ``ends`` (each ``> start``) for
+    each series' :class:`Model`, residuals counted from column ``start`` of ``Y`` (the fit
+    window's first point). Shape ``(s, len(ends), h)``; all ``s * len(ends)`` lanes run
+    together, a loop over the ``h`` steps."""
+    s, n = Y.shape
+    poly = _trim(model.poly)
+    if poly.shape[1] == 0:
+        poly = np.zeros((s, 1))
+    K = poly.shape[1]
+    E = len(ends)
+    lags = np.zeros((s, E, K))
+    for k, o in enumerate(ends):
+        take = min(K, o)
+        lags[:, k, K - take:] = Y[:, o - take:o]
+    shocks = None
+    m = model.m
+    if np.any(model.theta != 0) or np.any(model.Theta != 0):
+        e = residuals_through(Y[:, start:], model)
+        ma = {1: model.theta, m: model.Theta, m + 1: model.theta * model.Theta} if m > 1 \
+            else {1: model.theta}
+        kq = max(ma)
+        shocks = np.zeros((s, E, kq))
+        for k, o in enumerate(ends):
+            for j, coef in ma.items():
+                for i in range(j):                 # step i sees e at o + i - j < o
+                    t = o - start + i - j
+                    if t >= 0:
+                        shocks[:, k, i] += coef * e[:, t]
+        shocks = shocks.reshape(s * E, kq)
+    Lp = np.repeat(poly, E, axis=0)
+    Lc = np.repeat(model.c, E)
+    with np.errstate(all="ignore"):
+        F = forecast_from(lags.reshape(s * E, K), Lp, Lc, h, shocks)
+    return F.reshape(s, E, h)
 
 
 def _trim(poly: np.ndarray) -> np.ndarray:
@@ -548,8 +815,8 @@ def _trim(poly: np.ndarray) -> np.ndarray:
 
 def backtest_forecast(Y: np.ndarray, origins: Sequence[int], h: int, seasons: Seasons,
                       step_s: float) -> tuple[np.ndarray, np.ndarray]:
-    """Batched AutoARIMA (AR-only CSS, see the module docstring) from every origin and from
-    the end; the contract of :mod:`provisor.forecast.batch`.
+    """Batched AutoARIMA (CSS, see the module docstring) from every origin and from the
+    end; the contract of :mod:`provisor.forecast.batch`.
 
     Args:
         Y: float64 ``(s, n)``, finite, regular grid ``step_s`` seconds apart.
@@ -576,43 +843,27 @@ def backtest_forecast(Y: np.ndarray, origins: Sequence[int], h: int, seasons: Se
         raise ValueError(f"h must be >= 1, got {h}")
     s, n = Y.shape
     origins = [int(o) for o in origins]
-    if any(b <= a for a, b in itertools.pairwise(origins)) or (origins and (origins[0] < 1 or origins[-1] > n)):
+    if any(b <= a for a, b in itertools.pairwise(origins)) or \
+            (origins and (origins[0] < 1 or origins[-1] > n)):
         raise ValueError(f"origins must increase within (0, {n}]: {origins}")
     o0 = origins[0] if origins else n
     if o0 < 4:
         raise ValueError(f"history before the first origin too short ({o0} points)")
     window = int(ARIMA_WINDOW_S // step_s)
-    X = Y[:, max(0, o0 - window):o0]
+    start = max(0, o0 - window)
     m = seasons.daily if 2 <= seasons.daily <= 24 else 1
-    model = select(X, m)
-    poly = _trim(model.poly)
-    K = max(poly.shape[1], 1)
-    if poly.shape[1] == 0:
-        poly = np.zeros((s, 1))
-    W = len(origins)
-    ends = origins + [n]
-    # lanes: series-major, origin-minor
-    lags = np.zeros((s, W + 1, K))
-    for k, o in enumerate(ends):
-        take = min(K, o)
-        lags[:, k, K - take:] = Y[:, o - take:o]
-    Lp = np.repeat(poly, W + 1, axis=0)
-    Lc = np.repeat(model.c, W + 1)
     with np.errstate(all="ignore"):
-        F = forecast_from(lags.reshape(s * (W + 1), K), Lp, Lc, h).reshape(s, W + 1, h)
+        model = select(Y[:, start:o0], m)
+    W = len(origins)
+    F = forecast_model(Y, start, model, origins + [n], h)
     Lw = min(h, n - origins[0]) if origins else 0
     bt = np.full((s, W, Lw), np.nan)
+    bad = ~model.ok | ~np.isfinite(F[:, W]).all(axis=1)
     for k, o in enumerate(origins):
         w = min(h, n - o)
         bt[:, k, :w] = F[:, k, :w]
+        bad |= ~np.isfinite(F[:, k, :w]).all(axis=1)
     final = F[:, W, :].copy()
-    bad = ~model.ok | ~np.isfinite(final).all(axis=1)
-    if W:
-        bad |= ~np.all(np.isfinite(bt) | np.isnan(bt), axis=(1, 2))
-        fin = np.isfinite(F[:, :W, :Lw])
-        for k, o in enumerate(origins):
-            w = min(h, n - o)
-            bad |= ~fin[:, k, :w].all(axis=1)
     bt[bad] = np.nan
     final[bad] = np.nan
     return bt, final
