@@ -33,10 +33,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 STEP = 3600.0
 
 
-def _sf(Y: np.ndarray, origins: list[int], h: int, seasons: Any) -> tuple[np.ndarray, float]:
+def _sf(Y: np.ndarray, origins: list[int], h: int, seasons: Any,
+        method: str = "CSS") -> tuple[np.ndarray, float]:
+    """statsforecast's AutoARIMA in the engine's configuration (``method`` replaced when
+    given: "CSS-ML" is statsforecast's default, whose forecasts start from the filtered
+    state), fitted at the first origin and forwarded, one series at a time."""
     from provisor.forecast.engine import _forward_all, _models
 
     (_, model, window), = _models(["AutoARIMA"], seasons, STEP)
+    model.method = method
     out = []
     t0 = time.perf_counter()
     with warnings.catch_warnings():
@@ -79,6 +84,8 @@ def run(con: Any, sf_series: int = 10) -> dict[str, float]:
         return np.abs(f - act).mean(axis=1) / np.abs(naive - act).mean(axis=1)
 
     m_ours, m_sf = mase(fin), mase(sf_fin)
+    ml_fin, ml_t = _sf(Y, o, H, se, "CSS-ML")
+    m_ml = mase(ml_fin)
 
     Y92 = np.array(make_series(100, days=92, seed=1))
     h92 = 720
@@ -92,12 +99,15 @@ def run(con: Any, sf_series: int = 10) -> dict[str, float]:
 
     table = Table("case", "ours s (100 series)", "statsforecast s (100 series)", "speed-up",
                   "median MASE ours / sf", "MASE < 1 ours / sf",
-                  title="batched AutoARIMA (AR-only CSS) vs statsforecast AutoARIMA (CSS)",
+                  title="batched AutoARIMA (CSS) vs statsforecast AutoARIMA (CSS, as the engine "
+                  "runs it; CSS-ML, its default, for accuracy)",
                   title_justify="left")
     table.add_row(f"bench: 7 days hourly, h={H}, {len(o)} origins", f"{ours_t:.4f}",
                   f"{sf_t:.2f}", f"{sf_t / ours_t:.0f}x",
                   f"{np.median(m_ours):.2f} / {np.nanmedian(m_sf):.2f}",
                   f"{(m_ours < 1).sum()} / {(m_sf < 1).sum()}")
+    table.add_row("bench, statsforecast CSS-ML (reference)", "", f"{ml_t:.2f}", "",
+                  f"{np.nanmedian(m_ml):.2f}", f"{(m_ml < 1).sum()}")
     table.add_row(f"92 days hourly, h={h92}, {len(o92)} origins", f"{ours92_t:.4f}",
                   f"{sf92_t:.2f}" + (f" (from {k})" if k < 100 else ""),
                   f"{sf92_t / ours92_t:.0f}x", "", "")
