@@ -762,7 +762,7 @@ def residuals_through(Z: np.ndarray, model: Model) -> np.ndarray:
     """The CSS residuals of each series' model through ``Z`` (``(s, N)``, the data from the
     start of the fit window on): ``a_t = x_t - c - sum_j poly_j x_{t-j}`` for ``t >=
     ncond`` (0 before), then the MA filter. Shape ``(s, N)``."""
-    s, N = Z.shape
+    N = Z.shape[1]
     A = Z - model.c[:, None]
     lags = np.nonzero(np.any(model.poly != 0, axis=0))[0] + 1
     for j in lags:
@@ -781,7 +781,7 @@ def forecast_model(Y: np.ndarray, start: int, model: Model, ends: Sequence[int],
     each series' :class:`Model`, residuals counted from column ``start`` of ``Y`` (the fit
     window's first point). Shape ``(s, len(ends), h)``; all ``s * len(ends)`` lanes run
     together, a loop over the ``h`` steps."""
-    s, n = Y.shape
+    s = Y.shape[0]
     poly = _trim(model.poly)
     if poly.shape[1] == 0:
         poly = np.zeros((s, 1))
