@@ -791,21 +791,21 @@ def forecast_model(Y: np.ndarray, start: int, model: Model, ends: Sequence[int],
     for k, o in enumerate(ends):
         take = min(K, o)
         lags[:, k, K - take:] = Y[:, o - take:o]
-    shocks = None
+    shocks: np.ndarray | None = None
     m = model.m
     if np.any(model.theta != 0) or np.any(model.Theta != 0):
         e = residuals_through(Y[:, start:], model)
         ma = {1: model.theta, m: model.Theta, m + 1: model.theta * model.Theta} if m > 1 \
             else {1: model.theta}
         kq = max(ma)
-        shocks = np.zeros((s, E, kq))
+        sh = np.zeros((s, E, kq))
         for k, o in enumerate(ends):
             for j, coef in ma.items():
                 for i in range(j):                 # step i sees e at o + i - j < o
                     t = o - start + i - j
                     if t >= 0:
-                        shocks[:, k, i] += coef * e[:, t]
-        shocks = shocks.reshape(s * E, kq)
+                        sh[:, k, i] += coef * e[:, t]
+        shocks = sh.reshape(s * E, kq)
     Lp = np.repeat(poly, E, axis=0)
     Lc = np.repeat(model.c, E)
     with np.errstate(all="ignore"):
