@@ -47,6 +47,19 @@ def test_plan_writes_bundle_and_checks_clean(tmp_path: Path) -> None:
     assert not (out / "stray.txt").exists()
 
 
+def test_fail_on_scorecard_makes_a_failing_target_an_exit_code(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    p = run_cli("plan", "-o", str(out), "--days", "1", "--fail-on-scorecard", timeout=300)
+    verdict = [ln for ln in p.stdout.splitlines() if ln.startswith("scorecard:")]
+    assert len(verdict) == 1, p.stdout
+    fails = " fail: " in verdict[0]
+    assert p.returncode == (1 if fails else 0), p.stdout + p.stderr
+    assert fails      # the default workload's assumed distributions fail some targets
+    # without a simulation there is no scorecard to fail
+    p = run_cli("plan", "-o", str(out), "--force", "--days", "0", "--fail-on-scorecard")
+    assert p.returncode == 0, p.stderr
+
+
 def test_render_then_check_exits_zero(tmp_path: Path) -> None:
     out = tmp_path / "bundle"
     assert run_cli("render", "-o", str(out)).returncode == 0

@@ -326,13 +326,17 @@ def plan(
         help="Exit 1 when the render has a finding at or above this severity.")] = "error",
     days: Annotated[float, typer.Option(
         help="Days of the policy's workload to simulate for the scorecard (0: skip).")] = 7.0,
+    fail_on_scorecard: Annotated[bool, typer.Option(
+        "--fail-on-scorecard", help="Also exit 1 when a scorecard target fails (for CI).")
+    ] = False,
 ) -> None:
     """The main job: render the policy into DIR, check the render, simulate N days of its
     workload for the spec's scorecard, right-size and forecast 30 days from the simulated
     series, and write DIR/report.html and report.md (the path is the last line printed).
 
     Exit 1 when the render has a finding at or above --fail-on (error, warning or info);
-    a failing scorecard target is reported, not an exit code."""
+    a failing scorecard target is reported, and is an exit code (1) only with
+    --fail-on-scorecard."""
     from provisor.cli.simulate import phase_progress
     from provisor.plan import PLAN_PHASES, PlanError, print_plan, run_plan
 
@@ -353,7 +357,11 @@ def plan(
         bar.phase("report")
         path = _plan_report(result, bar.forecast)
     _console().print(f"report: [bold]{_esc(str(path))}[/] (open it in a browser; report.md beside it)")
-    raise typer.Exit(result.check.exit_code(fail_on))
+    code = result.check.exit_code(fail_on)
+    if fail_on_scorecard and result.simulation is not None and any(
+            m.status == "fail" for m in result.simulation.scorecard.metrics):
+        code = max(code, 1)
+    raise typer.Exit(code)
 
 
 def _plan_report(result, progress=None) -> Path:  # type: ignore[no-untyped-def]

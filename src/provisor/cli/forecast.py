@@ -2,7 +2,8 @@
 :func:`provisor.forecast.forecast`, print).
 
     provisor forecast (--prometheus URL | --series FILE...) [--horizon 30d] [--backtest]
-                      [--format table|json|csv] [-o FILE] [--force]
+                      [--engine batch|statsforecast] [--format table|json|csv] [-o FILE]
+                      [--force]
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ def forecast_cmd(
     backtest: Annotated[bool, typer.Option(
         "--backtest", help="Hold out the last HORIZON of history, forecast it from the rest "
         "and score the forecast against what happened.")] = False,
+    engine: Annotated[str, typer.Option(
+        help="batch (our vectorised models, all series at once) or statsforecast (one "
+        "series at a time).")] = "statsforecast",
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", help="Write to this file (atomically) instead of stdout.",
@@ -60,6 +64,10 @@ def forecast_cmd(
     from provisor.forecast.output import FORMATS, render_csv, render_json, render_table
     from provisor.forecast.sources import SourceError, series_from_files, targets_from_url
 
+    from provisor.forecast import ENGINES
+
+    if engine not in ENGINES:
+        raise _fail(f"--engine must be {' or '.join(ENGINES)}, not {engine!r}")
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise _fail(f"--format must be table, json or csv, not {fmt!r}")
@@ -91,11 +99,11 @@ def forecast_cmd(
             if prometheus:
                 targets = targets_from_url(prometheus, lookback_s, step_s or 3600.0)
                 result = forecast_targets(targets, horizon_s, backtest=backtest,
-                                          progress=progress)
+                                          progress=progress, engine=engine)
             else:
                 data = series_from_files(series or [])
                 result = forecast(data, horizon_s, step_s=step_s, backtest=backtest,
-                                  progress=progress)
+                                  progress=progress, engine=engine)
     except (SourceError, ForecastError) as exc:
         raise _fail(str(exc)) from None
 

@@ -42,10 +42,15 @@ from provisor.forecast.engine import (
     naive_forecast,
     score_holdout,
 )
+from provisor.forecast.batch.select import fit_select_batch
 from provisor.forecast.targets import QUANTITIES, Limit, Target, targets_from_series
 
+#: The forecast engines (:func:`forecast_targets`), and the default.
+ENGINES = ("batch", "statsforecast")
+ENGINE = "statsforecast"
+
 __all__ = [
-    "Band", "Exhaustion", "ForecastError", "ForecastResult", "LEVELS", "Limit", "MODEL_NAMES",
+    "ENGINE", "ENGINES", "Band", "Exhaustion", "ForecastError", "ForecastResult", "LEVELS", "Limit", "MODEL_NAMES",
     "QUANTITIES", "Score", "SeriesForecast", "Target", "forecast", "forecast_targets",
     "parse_duration", "targets_from_series",
 ]
@@ -227,18 +232,24 @@ def exhaustion(t: np.ndarray, hi95: np.ndarray, t_last: float, limit: Limit) -> 
 
 def forecast_targets(targets: Sequence[Target], horizon_s: float = 30 * DAY_S, *,
                      backtest: bool = False, windows: int = 3,
-                     progress: Callable[[int, int, str], None] | None = None) -> ForecastResult:
+                     progress: Callable[[int, int, str], None] | None = None,
+                     engine: str = ENGINE) -> ForecastResult:
     """Forecast every target ``horizon_s`` ahead (see the module doc).
 
-    ``progress(done, total, label)`` is called after each target.
+    ``engine`` is ``"batch"`` (the models of :mod:`provisor.forecast.batch`, all targets of
+    one step and length fitted together, vectorised over the series) or ``"statsforecast"``
+    (statsforecast's models, one target at a time); both share the backtest, the selection
+    and the intervals. ``progress(done, total, label)`` is called after each target.
 
     Raises:
         ForecastError: the horizon is shorter than one step, or (``backtest``) a target's
             history is not longer than the horizon plus 3 points.
     """
-    out: list[SeriesForecast] = []
+    if engine not in ENGINES:
+        raise ForecastError(f"unknown forecast engine {engine!r} (one of {', '.join(ENGINES)})")
     total = len(targets)
-    for i, tg in enumerate(targets):
+    prepared = []
+    for tg in targets:
         h = int(round(horizon_s / tg.step_s))
         if h < 1:
             raise ForecastError(f"horizon {horizon_s:g}s is shorter than the step {tg.step_s:g}s")
@@ -250,7 +261,20 @@ def forecast_targets(targets: Sequence[Target], horizon_s: float = 30 * DAY_S, *
                     f"{tg.namespace or 'cluster'}/{tg.quantity}: {len(y)} points of history "
                     f"cannot hold out a horizon of {h} points")
             t, y, actual = t[:-h], y[:-h], y[-h:]
-        fit = fit_select(y, h, tg.step_s, windows=windows, nonnegative=True)
+        prepared.append((tg, h, t, y, actual))
+    fits: list[Any] = [None] * total
+    if engine == "batch":
+        # one batch per (step, horizon): equal lengths share one grid inside fit_select_batch
+        for key in sorted({(tg.step_s, h) for tg, h, *_ in prepared}):
+            idx = [i for i, (tg, h, *_) in enumerate(prepared) if (tg.step_s, h) == key]
+            for i, fit in zip(idx, fit_select_batch([prepared[i][3] for i in idx], key[1],
+                                                    key[0], windows=windows,
+                                                    nonnegative=True)):
+                fits[i] = fit
+    out: list[SeriesForecast] = []
+    for i, (tg, h, t, y, actual) in enumerate(prepared):
+        fit = fits[i] if fits[i] is not None else fit_select(y, h, tg.step_s, windows=windows,
+                                                             nonnegative=True)
         ft = t[-1] + tg.step_s * np.arange(1, h + 1)
         hold = None
         if actual is not None:
@@ -266,7 +290,8 @@ def forecast_targets(targets: Sequence[Target], horizon_s: float = 30 * DAY_S, *
 
 def forecast(series: Iterable[Any], horizon_s: float = 30 * DAY_S, *,
              step_s: float | None = None, backtest: bool = False, windows: int = 3,
-             progress: Callable[[int, int, str], None] | None = None) -> ForecastResult:
+             progress: Callable[[int, int, str], None] | None = None,
+             engine: str = ENGINE) -> ForecastResult:
     """Forecast every quantity of :data:`QUANTITIES` found in ``series``.
 
     ``step_s`` defaults to 3600 s, or 300 s when the series span less than two days.
@@ -284,5 +309,5 @@ def forecast(series: Iterable[Any], horizon_s: float = 30 * DAY_S, *,
     if not targets:
         raise ForecastError("no forecast metric has samples in the series")
     return forecast_targets(targets, horizon_s, backtest=backtest, windows=windows,
-                            progress=progress)
+                            progress=progress, engine=engine)
 

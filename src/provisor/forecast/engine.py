@@ -42,8 +42,9 @@ does). Nothing fitted has seen a point it is scored on.
   the naive forecast; the naive forecast scores exactly 1.
 * **coverage** at 80 % and 95 %: the fraction of backtest points inside intervals built, for
   each window, from the residuals of the *other* windows only (leave-one-window-out, a
-  cross-conformal estimate, Vovk 2015), so it is an out-of-sample figure, not 95 % by
-  construction.
+  cross-conformal estimate, Vovk 2015; the lead-time bins and the Mondrian split are the
+  whole backtest's, which depend on its forecasts, not on its actuals), so it is an
+  out-of-sample figure, not 95 % by construction.
 
 **Intervals** are split-conformal and horizon-aware (Vovk, Gammerman & Shafer 2005; Lei et
 al. 2018; Stankeviciute et al. 2021 "Conformal time-series forecasting" calibrate per lead
@@ -143,7 +144,9 @@ class Score:
         mase: MAE over the backtest windows / MAE of the seasonal naive forecast on the same
             points (nan when the naive forecast is exact on every point).
         coverage80, coverage95: fraction (0..1) of backtest points inside the conformal
-            interval built from the other windows' residuals (leave-one-window-out).
+            interval built from the other windows' residuals (leave-one-window-out); scored
+            for the chosen model only (the intervals published), NaN for the other
+            candidates, which are compared on MASE.
         points: number of backtest points scored.
         windows: number of backtest windows (origins).
         horizon: the longest lead scored, in points (the first window's length).
@@ -373,7 +376,8 @@ def _lead_bins(counts: np.ndarray, min_points: int) -> list[tuple[int, int]]:
 
 def lead_quantiles(resid: np.ndarray, h: int, pred: np.ndarray | None = None,
                    future: np.ndarray | None = None,
-                   min_points: int = MIN_BIN_POINTS) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+                   min_points: int = MIN_BIN_POINTS,
+                   holdout: int | None = None) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Horizon-aware conformal half-widths from backtest residuals.
 
     The leads are cut into consecutive bins of at least ``max(min_points, total / BINS)``
@@ -386,6 +390,12 @@ def lead_quantiles(resid: np.ndarray, h: int, pred: np.ndarray | None = None,
     the backtest saw at peaks and troughs (a category with fewer than
     ``ceil(1 / (1 - 0.95)) * 2 - 1`` residuals uses its whole bin).
 
+    With ``holdout = k`` (the leave-one-window-out coverage of :func:`_score`) the bins and
+    the median forecast are those of all windows (they depend on the backtest's layout and
+    forecasts, not on its actuals, so a Mondrian taxonomy may use them), and the quantiles
+    are taken over the residuals of the *other* windows; a bin none of them reaches keeps
+    the half-width of the bin before it (as leads beyond the residuals' do).
+
     Args:
         resid: signed residuals ``actual - forecast``, shape ``(windows, leads)``, NaN where
             a window has no point at that lead.
@@ -393,6 +403,7 @@ def lead_quantiles(resid: np.ndarray, h: int, pred: np.ndarray | None = None,
         pred: the backtest forecasts, same shape as ``resid`` (optional).
         future: the forecast to build intervals for, shape ``(h,)`` (with ``pred``).
         min_points: the fewest residuals per lead-time bin.
+        holdout: a window (row) whose residuals are left out, or None.
 
     Returns:
         ``{level: half_width}`` for each of :data:`LEVELS`, arrays of shape ``(h,)``, the 95 %
@@ -411,6 +422,9 @@ def lead_quantiles(resid: np.ndarray, h: int, pred: np.ndarray | None = None,
         assert pred is not None and future is not None
         thr = float(np.median(pred[ok]))
         high_f = np.asarray(future[:h], float) >= thr
+    keep = ok.copy()
+    if holdout is not None:
+        keep[holdout] = False
     out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for lv in LEVELS:
         p = lv / 100.0
@@ -423,19 +437,29 @@ def lead_quantiles(resid: np.ndarray, h: int, pred: np.ndarray | None = None,
         qs = []
         for sc in scores:
             q = np.empty(h)
+            prev: tuple[float, float, float] | None = None
             for i, (a, b) in enumerate(bins):
                 sel = (lead_of >= a) & (lead_of < b) if i < len(bins) - 1 else lead_of >= a
-                e = sc[:, a:b][ok[:, a:b]]
-                whole = _conformal_q(e, pq)
+                e = sc[:, a:b][keep[:, a:b]]
+                if len(e) == 0:
+                    assert prev is not None, "the first bin holds every window's first lead"
+                    whole, qt, qf = prev
+                else:
+                    whole = _conformal_q(e, pq)
+                    qt = qf = whole
+                    if split:
+                        assert pred is not None
+                        hp = pred[:, a:b][keep[:, a:b]] >= thr
+                        es = e[hp]
+                        qt = _conformal_q(es, pq) if len(es) >= need else whole
+                        es = e[~hp]
+                        qf = _conformal_q(es, pq) if len(es) >= need else whole
+                prev = (whole, qt, qf)
                 if not split:
                     q[sel] = whole
-                    continue
-                assert pred is not None
-                hp = pred[:, a:b][ok[:, a:b]] >= thr
-                for side in (True, False):
-                    es = e[hp == side]
-                    q[sel & (high_f == side)] = (_conformal_q(es, pq) if len(es) >= need
-                                                 else whole)
+                else:
+                    q[sel & high_f] = qt
+                    q[sel & ~high_f] = qf
             qs.append(np.maximum(q, 0.0))
         out[lv] = (qs[0], qs[-1])
     out[95] = (np.maximum(out[95][0], out[80][0]), np.maximum(out[95][1], out[80][1]))
@@ -504,22 +528,24 @@ def _band(mean: np.ndarray, q: dict[int, tuple[np.ndarray, np.ndarray]]) -> Band
                 mean + q[95][1][:n])
 
 
-def _score(actual: np.ndarray, pred: np.ndarray, naive_mae: float) -> Score:
-    """MASE and leave-one-window-out conformal coverage of one model's backtest."""
+def _score(actual: np.ndarray, pred: np.ndarray, naive_mae: float,
+           coverage: bool = True) -> Score:
+    """MASE and (with ``coverage``; NaN otherwise) the leave-one-window-out conformal
+    coverage of one model's backtest."""
     resid = actual - pred
     ok = np.isfinite(resid)
     mae = float(np.mean(np.abs(resid[ok])))
     mase = mae / naive_mae if naive_mae > 0 else (1.0 if mae == 0 else math.nan)
     nw = resid.shape[0]
+    if not coverage:
+        return Score(mase=mase, coverage80=math.nan, coverage95=math.nan,
+                     points=int(ok.sum()), windows=nw, horizon=int(resid.shape[1]))
     inside = {80: 0, 95: 0}
     total = 0
     for k in range(nw):
         row = ok[k]
-        if nw > 1:
-            q = lead_quantiles(np.delete(resid, k, axis=0), resid.shape[1],
-                               np.delete(pred, k, axis=0), pred[k])
-        else:
-            q = lead_quantiles(resid, resid.shape[1], pred, pred[k])
+        q = lead_quantiles(resid, resid.shape[1], pred, pred[k],
+                           holdout=k if nw > 1 else None)
         e = resid[k, row]
         total += len(e)
         for lv in LEVELS:
@@ -579,12 +605,6 @@ def fit_select(y: np.ndarray, h: int, step_s: float, *, backtest: bool = True,
                         mu - (mu[j] - band.lo95[j]), mu + (band.hi95[j] - mu[j]))
         return Fit(model=FLOOR, band=band.clip_lower(0.0) if nonnegative else band,
                    scores={}, seasons=seasons, trend=trend)
-    n = len(y)
-    lead = min(h, n - origins[0])
-    actual = np.full((len(origins), lead), np.nan)
-    for k, o in enumerate(origins):
-        m = min(h, n - o)
-        actual[k, :m] = y[o:o + m]
     preds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for name, model, window in cands:
         try:
@@ -593,9 +613,36 @@ def fit_select(y: np.ndarray, h: int, step_s: float, *, backtest: bool = True,
             if name == FLOOR:
                 raise
             # the candidate drops out of the selection; the floor always stays
+    return select(y, origins, preds, h, seasons, trend, nonnegative)
+
+
+def select(y: np.ndarray, origins: list[int], preds: dict[str, tuple[np.ndarray, np.ndarray]],
+           h: int, seasons: Seasons, trend: bool, nonnegative: bool = True) -> Fit:
+    """The selection step of :func:`fit_select` on one series, given every candidate's
+    backtest forecasts: scores (:func:`_score`), the model with the lowest MASE below 1 (the
+    floor otherwise; ties by :data:`MODEL_NAMES` order), its final forecast damped beyond the
+    verified lead without a trend (:func:`hold_beyond`), conformal intervals by lead time
+    (:func:`lead_quantiles`) capped by :func:`record_caps`, clipped at 0 when
+    ``nonnegative``. The exact reference of
+    :func:`provisor.forecast.batch.select.select_batch`.
+
+    Args:
+        y: the history, shape ``(n,)``.
+        origins: :func:`backtest_origins` (not empty).
+        preds: ``{model name: (bt, final)}``, ``bt`` shape ``(len(origins), L)`` with
+            ``L = min(h, n - origins[0])`` (NaN after each window's end), ``final`` shape
+            ``(h,)``; must hold :data:`FLOOR`.
+    """
+    n = len(y)
+    lead = min(h, n - origins[0])
+    actual = np.full((len(origins), lead), np.nan)
+    for k, o in enumerate(origins):
+        m = min(h, n - o)
+        actual[k, :m] = y[o:o + m]
     naive_resid = actual - preds[FLOOR][0]
     naive_mae = float(np.mean(np.abs(naive_resid[np.isfinite(naive_resid)])))
-    scores = {name: _score(actual, bt, naive_mae) for name, (bt, _) in preds.items()}
+    scores = {name: _score(actual, bt, naive_mae, coverage=False)
+              for name, (bt, _) in preds.items()}
     chosen = FLOOR
     finite = [(s.mase, MODEL_NAMES.index(nm), nm) for nm, s in scores.items()
               if math.isfinite(s.mase)]
@@ -604,6 +651,7 @@ def fit_select(y: np.ndarray, h: int, step_s: float, *, backtest: bool = True,
         if best[0] < 1.0:
             chosen = best[2]
     bt, final = preds[chosen]
+    scores[chosen] = _score(actual, bt, naive_mae)
     if not trend:
         final = hold_beyond(final, lead, seasons.daily)
     band = _band(final, lead_quantiles(actual - bt, h, bt, final))
@@ -658,10 +706,12 @@ def score_holdout(actual: np.ndarray, band: Band, naive_mean: np.ndarray) -> Sco
 
 
 def naive_forecast(y: np.ndarray, h: int, step_s: float) -> np.ndarray:
-    """The seasonal naive floor's point forecast (the MASE reference) for ``h`` points."""
-    seasons = seasons_for(step_s, len(y))
-    (_, model, window), = _models([FLOOR], seasons, step_s)
-    return _predict(model, np.asarray(y, float), h, window).mean
+    """The seasonal naive floor's point forecast (the MASE reference) for ``h`` points:
+    ``y[n - m + (i mod m)]`` (statsforecast ``SeasonalNaive``'s mean, tested equal)."""
+    from provisor.forecast.batch import naive
+
+    y = np.asarray(y, float)
+    return naive.backtest_forecast(y[None, :], [], h, seasons_for(step_s, len(y)), step_s)[1][0]
 
 
 ProgressFn = Callable[[int, int], None]

@@ -274,7 +274,9 @@ def strategy_chart(rows: Sequence[Any]) -> str:
     a1.invert_yaxis()
     a1.set_xlabel("slack (% of requests unused)")
     a1.set_title("Slack: lower wastes less", loc="left")
-    a1.legend(fontsize=8, frameon=False, loc="lower right")
+    # above the panel, right of its title: inside it would cover the longest bars
+    a1.legend(fontsize=8, frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2,
+              borderaxespad=0.2)
     a2.barh(y, [fin(r.oom_rate) for r in rows], height=0.5, color=COLORS["quota"])
     a2.set_xlabel("OOM kills per container-day")
     a2.set_title("OOM rate: lower is safer", loc="left")
@@ -302,5 +304,5 @@ def bars_chart(title: str, labels: Sequence[str],
         ax.set_xlim(*ylim)
     ax.set_title(title, loc="left")
     if len(series) > 1:
-        ax.legend(fontsize=8, frameon=False, loc="lower right")
+        ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return to_svg(fig)

@@ -200,7 +200,8 @@ def _usage(tg: Any) -> Part | None:
             assert base is not None
             lim = [(x.name, x.value) for x in (r.limits if r is not None else u.limits)]  # type: ignore[union-attr]
             h.append(_figure(plots.usage_chart(
-                f"{ns}: {res} usage, requests and limits", unit, base.timestamps,
+                f"{ns}: {res} usage and requests against quota and allocatable", unit,
+                base.timestamps,
                 None if u is None else u.values, None if r is None else r.values, lim),
                 f"{ns} {res}: usage (working set for memory), the sum of requests, and the "
                 f"quota hard and nodes' allocatable lines"))
@@ -490,6 +491,7 @@ background:var(--muted)}.badge.pass{background:var(--pass)}.badge.fail,.badge.er
 {background:var(--fail)}.badge.warning{background:var(--warn)}.badge.info{background:var(--info)}
 .notcomputed{color:var(--muted);font-style:italic}
 figure{margin:12px 0}figure svg{width:100%;max-width:1000px;height:auto}
+svg{max-width:100%;height:auto}
 figcaption{font-size:12px;color:var(--muted)}
 .cols{display:flex;gap:24px;flex-wrap:wrap}.cols>div{flex:1 1 320px;min-width:0}
 .notes{color:var(--muted);font-size:13px}code{font-size:12px}

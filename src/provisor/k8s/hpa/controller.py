@@ -62,6 +62,7 @@ __all__ = [
     "go_label_selector_string",
     "compute_replicas_for_metric",
     "compute_replicas_for_metrics",
+    "combine_metric_results",
     "reconcile_autoscaler",
 ]
 
@@ -488,14 +489,31 @@ def compute_replicas_for_metrics(
     tolerances: Tolerances,
     now: float,
 ) -> MetricsComputation:
-    """Combine the metrics (``computeReplicasForMetrics``): the largest proposal wins (ties
-    keep the first, a zero proposal is replaced by any later one). When every metric fails,
-    or some fail and the rest would scale below ``spec_replicas``, the answer is -1 with the
-    first failure's condition and ``invalid metrics (n invalid out of m), first error is: ...``;
-    otherwise the proposal stands (still carrying that error when some metric failed) and the
-    condition is ``ScalingActive``/``ValidMetricFound``. ``statuses`` has one entry per spec,
-    ``{"type": ""}`` (Go's zero value) for the failed ones."""
-    statuses: list[dict[str, Any]] = [{"type": ""} for _ in metric_specs]
+    """``computeReplicasForMetrics``: every metric's proposal
+    (:func:`compute_replicas_for_metric`, in spec order), combined by
+    :func:`combine_metric_results`."""
+    return combine_metric_results(
+        [compute_replicas_for_metric(spec, namespace=namespace, spec_replicas=spec_replicas,
+                                     status_replicas=status_replicas, pods=pods,
+                                     metrics_client=metrics_client, calculator=calculator,
+                                     tolerances=tolerances, now=now)
+         for spec in metric_specs],
+        spec_replicas)
+
+
+def combine_metric_results(results: Sequence[MetricResult],
+                           spec_replicas: int) -> MetricsComputation:
+    """Combine the metrics' proposals as ``computeReplicasForMetrics`` does
+    (``pkg/controller/podautoscaler/horizontal.go``): the largest proposal wins (ties keep
+    the first, a zero proposal is replaced by any later one). When every metric fails, or
+    some fail and the rest would scale below ``spec_replicas``, the answer is -1 with the
+    first failure's condition and ``invalid metrics (n invalid out of m), first error is:
+    ...``; otherwise the proposal stands (still carrying that error when some metric failed)
+    and the condition is ``ScalingActive``/``ValidMetricFound``. ``statuses`` has one entry
+    per result, ``{"type": ""}`` (Go's zero value) for the failed ones; ``events`` are the
+    results' events in order. Shared by the exact controller and
+    :mod:`provisor.k8s.hpa.fast`."""
+    statuses: list[dict[str, Any]] = [{"type": ""} for _ in results]
     invalid = 0
     invalid_error: str | None = None
     invalid_condition: dict[str, str] | None = None
@@ -503,11 +521,7 @@ def compute_replicas_for_metrics(
     metric = ""
     timestamp = GO_ZERO_TIME
     events: list[tuple[str, str, str]] = []
-    for i, spec in enumerate(metric_specs):
-        res = compute_replicas_for_metric(spec, namespace=namespace, spec_replicas=spec_replicas,
-                                          status_replicas=status_replicas, pods=pods,
-                                          metrics_client=metrics_client, calculator=calculator,
-                                          tolerances=tolerances, now=now)
+    for i, res in enumerate(results):
         events.extend(res.events)
         if res.error is not None:
             if invalid <= 0:
@@ -521,9 +535,9 @@ def compute_replicas_for_metrics(
             replicas = res.replicas
             metric = res.metric_name
     if invalid_error is not None:
-        invalid_error = (f"invalid metrics ({invalid} invalid out of {len(metric_specs)}), "
+        invalid_error = (f"invalid metrics ({invalid} invalid out of {len(results)}), "
                          f"first error is: {invalid_error}")
-    if invalid >= len(metric_specs) or (invalid > 0 and replicas < spec_replicas):
+    if invalid >= len(results) or (invalid > 0 and replicas < spec_replicas):
         cond = dict(invalid_condition) if invalid_condition else {"type": "", "status": "", "reason": "",
                                                                    "message": ""}
         return MetricsComputation(-1, "", statuses, GO_ZERO_TIME, invalid_error, cond, tuple(events))

@@ -58,6 +58,7 @@ from provisor.k8s.hpa.controller import (
     _metric_identifier,
     _milli_quantity,
     _status,
+    combine_metric_results,
     compute_replicas_for_metric,
     go_label_selector_string,
     set_condition_in_list,
@@ -392,42 +393,20 @@ def fast_reconcile_autoscaler(
     else:
         # computeReplicasForMetrics
         tol = hpa.tolerances
-        specs = hpa.metrics
-        statuses: list[dict[str, Any]] = [{"type": ""} for _ in specs]
-        invalid = 0
-        invalid_error: str | None = None
-        invalid_condition: dict[str, str] | None = None
-        replicas = 0
-        metric = ""
-        for i, spec in enumerate(specs):
+        results = []
+        for spec in hpa.metrics:
             if spec.get("type") == "Resource":
                 src = spec.get("resource") or {}
-                res = _resource(src, spec_replicas, pods, resource_metrics.get(src.get("name", "")),
-                                metrics_timestamp, calc, tol, now)
+                results.append(_resource(src, spec_replicas, pods,
+                                         resource_metrics.get(src.get("name", "")),
+                                         metrics_timestamp, calc, tol, now))
             else:
-                res = _external(spec, hpa.namespace, spec_replicas, status_replicas, pods, external_metrics,
-                                metrics_timestamp, calc, tol)
-            events.extend(res.events)
-            if res.error is not None:
-                if invalid <= 0:
-                    invalid_condition = res.condition
-                    invalid_error = res.error
-                invalid += 1
-                continue
-            statuses[i] = res.status or {"type": ""}
-            if replicas == 0 or res.replicas > replicas:
-                replicas = res.replicas
-                metric = res.metric_name
-        if invalid_error is not None:
-            invalid_error = (f"invalid metrics ({invalid} invalid out of {len(specs)}), "
-                             f"first error is: {invalid_error}")
-        if invalid >= len(specs) or (invalid > 0 and replicas < spec_replicas):
-            c = dict(invalid_condition) if invalid_condition else {"type": "", "status": "", "reason": "",
-                                                                     "message": ""}
-            replicas = -1
-        else:
-            c = {"type": "ScalingActive", "status": "True", "reason": "ValidMetricFound",
-                 "message": f"the HPA was able to successfully calculate a replica count from {metric}"}
+                results.append(_external(spec, hpa.namespace, spec_replicas, status_replicas,
+                                         pods, external_metrics, metrics_timestamp, calc, tol))
+        comp = combine_metric_results(results, spec_replicas)
+        events.extend(comp.events)
+        replicas, metric, statuses = comp.replicas, comp.metric_name, comp.statuses
+        invalid_error, c = comp.error, comp.condition
         set_condition_in_list(conditions, c["type"], c["status"], c["reason"], c["message"], now)
         metric_statuses = statuses
         if invalid_error is not None and replicas == -1:
