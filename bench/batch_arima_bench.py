@@ -3,13 +3,14 @@ engine's configuration, same series, same origins, one process, one core.
 
 Two cases, as the batched-models brief sets them:
 
-* **bench**: the forecast bench's 100 synthetic hourly series (bench/forecast_bench.py
-  ``make_series``), 7 days of history, h = 168, origins ``backtest_origins(n, h, seasons,
-  3, 3600)``; accuracy (MASE against the seasonal naive forecast of the held-out week) and
-  time;
-* **92 days**: 100 synthetic hourly series of 92 days (the same generator), h = 720 (the
-  Bitbrains shape); time. statsforecast is timed on the first ``sf_series`` series and
-  extrapolated to 100 (it is linear in the series).
+* the forecast bench's two shapes (bench/forecast_bench.py ``SHAPES``, ``make_series``):
+  100 synthetic hourly series, 7 days of history and h = 7 days, and 62 days of history
+  and h = 30 days; origins ``backtest_origins(n, h, seasons, 3, 3600)``; accuracy (MASE
+  against the seasonal naive forecast of the held-out points) and time;
+* 100 series of 92 days of history, h = 720 (the Bitbrains shape); time.
+
+statsforecast is run on all series of the short shape and on the first ``sf_series`` of
+the long ones (times extrapolated to 100: it is linear in the series; accuracy over those).
 
 Both run ``backtest_forecast`` (fit once at the first origin, forecast from every origin and
 from the end); statsforecast runs the engine's ``_forward_all`` per series. Times are CPU
@@ -25,6 +26,7 @@ import os
 import sys
 import time
 import warnings
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -69,57 +71,57 @@ def _best_of(fn: Any, repeat: int = 3) -> tuple[Any, float]:
 
 def run(con: Any, sf_series: int = 10) -> dict[str, float]:
     os.environ.setdefault("NIXTLA_NUMBA_CACHE", "1")
-    from forecast_bench import H, make_series
+    from forecast_bench import N_SERIES, SHAPES, make_series
     from rich.table import Table
 
     from provisor.forecast.batch.arima import backtest_forecast
     from provisor.forecast.engine import backtest_origins, seasons_for
 
-    series = np.array(make_series())
-    Y, act = series[:, :-H], series[:, -H:]
-    n = Y.shape[1]
-    se = seasons_for(STEP, n)
-    o = backtest_origins(n, H, se, 3, int(STEP))
-    (_bt, fin), ours_t = _best_of(lambda: backtest_forecast(Y, o, H, se, STEP))
-    sf_fin, sf_t = _sf(Y, o, H, se)
-    naive = Y[:, n - se.naive + np.arange(H) % se.naive]
-
-    def mase(f: np.ndarray) -> np.ndarray:
-        return np.abs(f - act).mean(axis=1) / np.abs(naive - act).mean(axis=1)
-
-    m_ours, m_sf = mase(fin), mase(sf_fin)
-    ml_fin, ml_t = _sf(Y, o, H, se, "CSS-ML")
-    m_ml = mase(ml_fin)
-
-    Y92 = np.array(make_series(100, days=92, seed=1))
-    h92 = 720
-    n92 = Y92.shape[1]
-    s92 = seasons_for(STEP, n92)
-    o92 = backtest_origins(n92, h92, s92, 3, int(STEP))
-    _, ours92_t = _best_of(lambda: backtest_forecast(Y92, o92, h92, s92, STEP))
-    k = max(1, min(sf_series, 100))
-    _, sf92_t = _sf(Y92[:k], o92, h92, s92)
-    sf92_t *= 100 / k
-
     table = Table("case", "ours CPU s (100 series)", "statsforecast CPU s (100 series)",
-                  "speed-up",
-                  "median MASE ours / sf", "MASE < 1 ours / sf",
-                  title="batched AutoARIMA (CSS) vs statsforecast AutoARIMA (CSS, as the engine "
-                  "runs it; CSS-ML, its default, for accuracy)",
-                  title_justify="left")
-    table.add_row(f"bench: 7 days hourly, h={H}, {len(o)} origins", f"{ours_t:.4f}",
-                  f"{sf_t:.2f}", f"{sf_t / ours_t:.0f}x",
-                  f"{np.median(m_ours):.2f} / {np.nanmedian(m_sf):.2f}",
-                  f"{(m_ours < 1).sum()} / {(m_sf < 1).sum()}")
-    table.add_row("bench, statsforecast CSS-ML (reference)", "", f"{ml_t:.2f}", "",
-                  f"{np.nanmedian(m_ml):.2f}", f"{(m_ml < 1).sum()}")
-    table.add_row(f"92 days hourly, h={h92}, {len(o92)} origins", f"{ours92_t:.4f}",
-                  f"{sf92_t:.2f}" + (f" (from {k})" if k < 100 else ""),
-                  f"{sf92_t / ours92_t:.0f}x", "", "")
+                  "speed-up", "median MASE ours / sf CSS / sf CSS-ML",
+                  "MASE < 1 ours / sf CSS / sf CSS-ML",
+                  title="batched AutoARIMA (CSS) vs statsforecast AutoARIMA (CSS as the "
+                  "engine runs it; CSS-ML, its default, for accuracy)", title_justify="left")
+    out: dict[str, float] = {}
+    k = max(1, min(sf_series, N_SERIES))
+    cases = [(label, days, h, True) for label, days, h in SHAPES]
+    cases.append(("92 days hourly of history, h = 30 days (timing)", 92, 720, False))
+    for label, days, h, scored in cases:
+        if scored:
+            # the forecast bench's shapes: history then h held-out points
+            series = np.array(make_series(N_SERIES, days + h // 24,
+                                          seed=0 if days < 14 else days))
+            Y, act = series[:, :-h], series[:, -h:]
+        else:
+            Y, act = np.array(make_series(N_SERIES, days, seed=1)), None
+        n = Y.shape[1]
+        se = seasons_for(STEP, n)
+        o = backtest_origins(n, h, se, 3, int(STEP))
+        (_, fin), ours_t = _best_of(partial(backtest_forecast, Y, o, h, se, STEP))
+        kk = N_SERIES if scored and days < 14 else k
+        sf_fin, sf_t = _sf(Y[:kk], o, h, se)
+        sf_t *= N_SERIES / kk
+        cells = ["", ""]
+        if act is not None:
+            naive = Y[:, n - se.naive + np.arange(h) % se.naive]
+
+            def mase(f: np.ndarray, a: np.ndarray = act, nv: np.ndarray = naive) -> np.ndarray:
+                r = len(f)
+                return np.abs(f - a[:r]).mean(axis=1) / np.abs(nv[:r] - a[:r]).mean(axis=1)
+
+            ml_fin, _ = _sf(Y[:kk], o, h, se, "CSS-ML")
+            ms = [mase(fin), mase(sf_fin), mase(ml_fin)]
+            cells = [" / ".join(f"{np.nanmedian(x):.2f}" for x in ms),
+                     " / ".join(f"{int((x < 1).sum())}" + ("" if len(x) == N_SERIES else f" of {len(x)}")
+                                for x in ms)]
+            out[f"arima_{days}d_mase"] = float(np.median(ms[0]))
+        table.add_row(f"{label}, {len(o)} origins", f"{ours_t:.4f}",
+                      f"{sf_t:.2f}" + (f" (from {kk})" if kk < N_SERIES else ""),
+                      f"{sf_t / ours_t:.0f}x", *cells)
+        out[f"arima_{days}d_s"] = ours_t
+        out[f"arima_{days}d_sf_s"] = sf_t
     con.print(table)
-    return {"arima_bench_s": ours_t, "arima_bench_sf_s": sf_t, "arima_92d_s": ours92_t,
-            "arima_92d_sf_s": sf92_t, "arima_bench_mase": float(np.median(m_ours)),
-            "arima_bench_sf_mase": float(np.nanmedian(m_sf))}
+    return out
 
 
 if __name__ == "__main__":

@@ -98,6 +98,8 @@ SEAS_STRENGTH = 0.64
 MIN_ROOT = 1.01
 #: Levenberg-Marquardt iterations for the seasonal AR fits.
 LM_ITER = 10
+#: Block length of the first-order scan of the MA filter (:func:`_first_order`).
+SCAN_BLOCK = 24
 #: ... a row stops when a step improves its sum of squares by less than this fraction.
 LM_TOL = 1e-7
 
@@ -337,6 +339,29 @@ def ols_ar(W: np.ndarray, p: int, const: bool,
 
 
 
+def _first_order(X: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """``y_t = x_t + a y_{t-1}`` (``y_{-1} = 0``) along axis 0 of ``X`` (``(T, s, k)``, time
+    first), ``a`` ``(s,)`` per series: a two-level scan, the recursion run inside blocks of
+    :data:`SCAN_BLOCK` points for all blocks at once, then each block's start corrected by
+    the previous block's end times the powers of ``a`` (Blelloch 1990, "Prefix sums and
+    their applications", section 1.4: first-order recurrences). ``SCAN_BLOCK + T /
+    SCAN_BLOCK`` array steps instead of ``T``; the blocks are fixed from ``t = 0``, so
+    ``y_t`` depends on ``x_0 .. x_t`` only, bit for bit. Returns ``(T, s, k)``."""
+    T, s, k = X.shape
+    bk = SCAN_BLOCK
+    nb = -(-T // bk)
+    pad = np.zeros((nb * bk, s, k))
+    pad[:T] = X
+    Z = pad.reshape(nb, bk, s, k)
+    A = a[None, :, None]
+    for i in range(1, bk):
+        Z[:, i] += A * Z[:, i - 1]
+    pw = a[None, :] ** np.arange(1, bk + 1)[:, None]        # (bk, s): a^(i+1)
+    for b in range(1, nb):
+        Z[b] += pw[:, :, None] * Z[b - 1, -1][None, :, :]
+    return pad[:T]
+
+
 def ma_filter(B: np.ndarray, theta: np.ndarray | None, Theta: np.ndarray | None, m: int,
               jac: bool) -> np.ndarray:
     """The MA part of the CSS recursion, ``e = (1 + Theta B^m)^-1 (1 + theta B)^-1 a`` with
@@ -349,21 +374,16 @@ def ma_filter(B: np.ndarray, theta: np.ndarray | None, Theta: np.ndarray | None,
     theta g_{t-1}``, ``h_t = -e_{t-m} - Theta h_{t-m}``). A Python loop over the ``T`` time
     points (first order) and over the ``T / m`` seasons (seasonal), vectorised over series
     and columns. Returns ``(s, T, k [+ 1] [+ 1])``."""
-    s, T, k = B.shape
+    s, T, _ = B.shape
     X = np.ascontiguousarray(B.transpose(1, 0, 2))            # (T, s, k) time-major
     if theta is not None:
-        kk = k + int(jac)
-        out = np.zeros((T, s, kk))
-        out[:, :, :k] = X
-        th = theta[:, None]
-        tmp = np.empty((s, kk))
-        for t in range(1, T):
-            prev, cur = out[t - 1], out[t]
-            if jac:
-                np.negative(prev[:, 0], out=cur[:, k])
-            np.multiply(th, prev, out=tmp)
-            np.subtract(cur, tmp, out=cur)
-        X = out
+        V = _first_order(X, -theta)
+        if jac:
+            # g_t = -v_{t-1} - theta g_{t-1}: the same filter on the lagged -v
+            lagv = np.zeros((T, s, 1))
+            lagv[1:, :, 0] = -V[:-1, :, 0]
+            V = np.concatenate([V, _first_order(lagv, -theta)], axis=2)
+        X = V
     if Theta is not None:
         k2 = X.shape[2]
         kk = k2 + int(jac)
