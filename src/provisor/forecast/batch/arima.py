@@ -340,26 +340,26 @@ def ols_ar(W: np.ndarray, p: int, const: bool,
 
 
 def _first_order(X: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """``y_t = x_t + a y_{t-1}`` (``y_{-1} = 0``) along axis 0 of ``X`` (``(T, s, k)``, time
-    first), ``a`` ``(s,)`` per series: a two-level scan, the recursion run inside blocks of
+    """``y_t = x_t + a y_{t-1}`` (``y_{-1} = 0``) along axis 1 of ``X`` (``(s, T, k)``),
+    ``a`` ``(s,)`` per series: a two-level scan, the recursion run inside blocks of
     :data:`SCAN_BLOCK` points for all blocks at once, then each block's start corrected by
     the previous block's end times the powers of ``a`` (Blelloch 1990, "Prefix sums and
     their applications", section 1.4: first-order recurrences). ``SCAN_BLOCK + T /
     SCAN_BLOCK`` array steps instead of ``T``; the blocks are fixed from ``t = 0``, so
-    ``y_t`` depends on ``x_0 .. x_t`` only, bit for bit. Returns ``(T, s, k)``."""
-    T, s, k = X.shape
+    ``y_t`` depends on ``x_0 .. x_t`` only, bit for bit. Returns ``(s, T, k)``."""
+    s, T, k = X.shape
     bk = SCAN_BLOCK
     nb = -(-T // bk)
-    pad = np.zeros((nb * bk, s, k))
-    pad[:T] = X
-    Z = pad.reshape(nb, bk, s, k)
-    A = a[None, :, None]
+    pad = np.zeros((s, nb * bk, k))
+    pad[:, :T] = X
+    Z = pad.reshape(s, nb, bk, k)
+    A = a[:, None, None]
     for i in range(1, bk):
-        Z[:, i] += A * Z[:, i - 1]
-    pw = a[None, :] ** np.arange(1, bk + 1)[:, None]        # (bk, s): a^(i+1)
+        Z[:, :, i] += A * Z[:, :, i - 1]
+    pw = (a[:, None] ** np.arange(1, bk + 1)[None, :])[:, :, None]     # (s, bk, 1)
     for b in range(1, nb):
-        Z[b] += pw[:, :, None] * Z[b - 1, -1][None, :, :]
-    return pad[:T]
+        Z[:, b] += pw * Z[:, b - 1, -1][:, None, :]
+    return pad[:, :T]
 
 
 def ma_filter(B: np.ndarray, theta: np.ndarray | None, Theta: np.ndarray | None, m: int,
@@ -371,34 +371,35 @@ def ma_filter(B: np.ndarray, theta: np.ndarray | None, Theta: np.ndarray | None,
     e_{t-m-1}``: with ``v_t = e_t + Theta e_{t-m}``, ``v_t + theta v_{t-1} = a_t``, both
     starting from zeros. With ``jac`` the derivatives of column 0's result with respect to
     ``theta`` then ``Theta`` are appended (the derivative recursions ``g_t = -v_{t-1} -
-    theta g_{t-1}``, ``h_t = -e_{t-m} - Theta h_{t-m}``). A Python loop over the ``T`` time
-    points (first order) and over the ``T / m`` seasons (seasonal), vectorised over series
-    and columns. Returns ``(s, T, k [+ 1] [+ 1])``."""
+    theta g_{t-1}``, ``h_t = -e_{t-m} - Theta h_{t-m}``). Vectorised over series and
+    columns; Python loops over ``SCAN_BLOCK + T / SCAN_BLOCK`` steps (first order,
+    :func:`_first_order`) and over the ``T / m`` seasons (seasonal). Returns ``(s, T, k [+
+    1] [+ 1])``."""
     s, T, _ = B.shape
-    X = np.ascontiguousarray(B.transpose(1, 0, 2))            # (T, s, k) time-major
+    X = B
     if theta is not None:
-        V = _first_order(X, -theta)
+        V = _first_order(B, -theta)
         if jac:
             # g_t = -v_{t-1} - theta g_{t-1}: the same filter on the lagged -v
-            lagv = np.zeros((T, s, 1))
-            lagv[1:, :, 0] = -V[:-1, :, 0]
+            lagv = np.zeros((s, T, 1))
+            lagv[:, 1:, 0] = -V[:, :-1, 0]
             V = np.concatenate([V, _first_order(lagv, -theta)], axis=2)
         X = V
     if Theta is not None:
         k2 = X.shape[2]
         kk = k2 + int(jac)
         nb = -(-T // m)
-        pad = np.zeros((nb * m, s, kk))
-        pad[:T, :, :k2] = X
-        blocks = pad.reshape(nb, m, s, kk)
-        Th = Theta[None, :, None]
+        pad = np.zeros((s, nb * m, kk))
+        pad[:, :T, :k2] = X
+        blocks = pad.reshape(s, nb, m, kk)
+        Th = Theta[:, None, None]
         for b in range(1, nb):
-            cur = blocks[b]
+            cur = blocks[:, b]
             if jac:
-                cur[:, :, k2] = -blocks[b - 1][:, :, 0]
-            cur -= Th * blocks[b - 1]
-        X = pad[:T]
-    return np.ascontiguousarray(X.transpose(1, 0, 2))
+                cur[:, :, k2] = -blocks[:, b - 1, :, 0]
+            cur -= Th * blocks[:, b - 1]
+        X = pad[:, :T]
+    return X
 
 
 def _arma_resid_jac(W: np.ndarray, par: np.ndarray, spec: tuple[int, int, int, int, bool],
