@@ -486,3 +486,23 @@ def test_seasons_without_daily_is_non_seasonal():
     Y = np.random.default_rng(0).normal(5, 1, (3, 60))
     bt, fin = ba.backtest_forecast(Y, [30, 40, 50], 10, Seasons(0, 0), 3600)
     assert np.isfinite(fin).all() and bt.shape == (3, 3, 10)
+
+
+def test_constant_search_follows_the_stepwise_start(monkeypatch):
+    """CONSTANT_SEARCH="stepwise": where a mean or drift is allowed (d + D <= 1) a model
+    without it is only the plain (0, d, 0)(0, D, 0), as auto_arima_f's stepwise start tries
+    them; with "both" other models may drop it; d + D = 2 never has a constant."""
+    from forecast_bench import make_series
+
+    X = np.array(make_series(100, 21, seed=4))[:, -24 * 14:]
+    for mode in ("stepwise", "both"):
+        monkeypatch.setattr(ba, "CONSTANT_SEARCH", mode)
+        mod = ba.select(X, 24)
+        p, d, q, P, D, Q, c = mod.order.T
+        assert mod.ok.all()
+        assert not c[d + D > 1].any()
+        loose = (d + D <= 1) & (c == 0) & ((p + q + P + Q) > 0)
+        if mode == "stepwise":
+            assert not loose.any()
+        else:
+            print(f"\n'both': {int(loose.sum())} of 100 drop the allowed constant")
