@@ -346,9 +346,9 @@ def test_seasonal_difference_agrees_with_statsforecast_nsdiffs_mostly():
     assert agree >= 0.85
 
 
-def test_independent_of_the_other_series_in_the_batch():
+def test_independent_of_the_other_series_in_the_batch(monkeypatch):
     """A series' backtest and forecast are byte-identical whatever else is in the batch:
-    permuted, subset, alone."""
+    permuted, subset, alone, fitted in chunks."""
     Y, _, H = _bench_history()
     Y = np.concatenate([Y[:30], np.full((1, Y.shape[1]), 3.0),
                         np.linspace(0, 10, Y.shape[1])[None]])
@@ -368,6 +368,10 @@ def test_independent_of_the_other_series_in_the_batch():
     # two runs: the same bytes
     bt5, fin5 = ba.backtest_forecast(Y, o, H, se, 3600)
     assert bt5.tobytes() == bt.tobytes() and fin5.tobytes() == fin.tobytes()
+    # in chunks of 16 series (the memory bound): the same bytes
+    monkeypatch.setattr(ba, "CHUNK_POINTS", 1)
+    bt6, fin6 = ba.backtest_forecast(Y, o, H, se, 3600)
+    assert bt6.tobytes() == bt.tobytes() and fin6.tobytes() == fin.tobytes()
 
 
 def test_contract_shapes_windows_and_edge_series():

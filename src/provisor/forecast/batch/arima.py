@@ -74,7 +74,8 @@ it). All origins and the final forecast run as one batch of ``series x (windows 
 lanes, a loop over the ``h`` steps only.
 
 History: the last :data:`provisor.forecast.engine.ARIMA_WINDOW_S` seconds before
-``origins[0]``. Memory: ``O(s n)`` floats plus ``O(s (W + 1) (h + K))`` for the forecast
+``origins[0]``. Memory: series are fitted in chunks (:data:`CHUNK_POINTS`), ``O(s n)``
+floats plus ``O(s (W + 1) (h + K))`` for the forecast
 lanes (``K <= 2 + 24 + 1 + 24`` lags), ``O(s T k)`` for the Jacobians (``T`` the window,
 ``k <= 6``); at 5-minute steps the daily season (288) is beyond
 24 points, so the model is non-seasonal and ``K <= 3``.
@@ -106,6 +107,11 @@ LM_ITER = 10
 #: "stepwise" 1.67 (12/100) on the bench's short series, 0.47 (70/100) on its long ones,
 #: 1.54 (4/12) on Bitbrains; "both" 1.52 (21/100), 0.80 (72/100), 1.13 (4/12).
 CONSTANT_SEARCH = "stepwise"
+#: Series are fitted in chunks of ``CHUNK_POINTS // window`` (at least 16): the fit's
+#: temporaries take about 175 bytes per series and window point, so a chunk stays near
+#: 100 MB whatever the batch (measured: 100 series of 28 days at 5-minute steps, a
+#: 6,048-point window, h = 7 days: 106 MB peak, 1.3 s CPU).
+CHUNK_POINTS = 600_000
 #: Block length of the first-order scan of the MA filter (:func:`_first_order`).
 SCAN_BLOCK = 24
 #: ... a row stops when a step improves its sum of squares by less than this fraction.
@@ -896,13 +902,19 @@ def backtest_forecast(Y: np.ndarray, origins: Sequence[int], h: int, seasons: Se
     window = int(ARIMA_WINDOW_S // step_s)
     start = max(0, o0 - window)
     m = seasons.daily if 2 <= seasons.daily <= 24 else 1
-    with np.errstate(all="ignore"):
-        model = select(Y[:, start:o0], m)
     W = len(origins)
-    F = forecast_model(Y, start, model, origins + [n], h)
+    # series in chunks bounding the fit's temporaries (each series' result is its own)
+    rows = max(16, CHUNK_POINTS // max(o0 - start, 1))
+    F = np.empty((s, W + 1, h))
+    ok = np.zeros(s, dtype=bool)
+    for a in range(0, s, rows):
+        with np.errstate(all="ignore"):
+            model = select(Y[a:a + rows, start:o0], m)
+        F[a:a + rows] = forecast_model(Y[a:a + rows], start, model, origins + [n], h)
+        ok[a:a + rows] = model.ok
     Lw = min(h, n - origins[0]) if origins else 0
     bt = np.full((s, W, Lw), np.nan)
-    bad = ~model.ok | ~np.isfinite(F[:, W]).all(axis=1)
+    bad = ~ok | ~np.isfinite(F[:, W]).all(axis=1)
     for k, o in enumerate(origins):
         w = min(h, n - o)
         bt[:, k, :w] = F[:, k, :w]
