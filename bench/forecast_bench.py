@@ -34,6 +34,10 @@ import numpy as np
 
 N_SERIES = 100
 STEP = 3600.0
+#: The short shape's length (days, history + held out) and horizon (points), for tests
+#: that reuse its series.
+DAYS = 14
+H = 7 * 24
 #: (name, days of history, horizon in hours)
 SHAPES = (("short: 7 days hourly, h = 7 days", 7, 7 * 24),
           ("long: 62 days hourly, h = 30 days", 62, 30 * 24))

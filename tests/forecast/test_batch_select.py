@@ -159,7 +159,12 @@ def test_loo_quantiles_batch_equal_the_engine_with_holdout(s, w, lw, seed, ragge
     if not np.isfinite(resid[0, :, 0]).all():
         return
     pred = rng.normal(0, 1, (s, w, lw))
-    got = loo_quantiles_batch(resid, pred)
+    fut = rng.normal(0, 1, (s, lw + 37))
+    got, fin = loo_quantiles_batch(resid, pred, fut)
+    assert fin is not None
+    ref_fin = lead_quantiles_batch(resid, lw + 37, pred, fut)
+    for lv in engine.LEVELS:
+        np.testing.assert_array_equal(fin[lv], ref_fin[lv][1])
     for i in range(s):
         for k in range(w):
             ref = engine.lead_quantiles(resid[i], lw, pred[i], pred[i, k], holdout=k)

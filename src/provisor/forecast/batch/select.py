@@ -201,21 +201,38 @@ def record_caps_batch(Y: np.ndarray, origins: Sequence[int], h: int, lead: int,
     return out
 
 
-def loo_quantiles_batch(resid: np.ndarray, pred: np.ndarray,
-                        min_points: int = MIN_BIN_POINTS) -> dict[int, np.ndarray]:
-    """Every window's leave-one-window-out half-widths at once: entry ``[k, i]`` equals
-    ``engine.lead_quantiles(resid[i], L, pred[i], pred[i, k], holdout=k)`` (symmetric, so
-    one array per level).
+def _kth_true(mask: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each row of ``mask`` (shape ``(..., M)``): the position of its ``r``-th (0-based)
+    True entry (``r`` clipped to the row's count; 0 for an empty row) and the count."""
+    counts = mask.sum(axis=-1)
+    flat = np.flatnonzero(mask)
+    if len(flat) == 0:
+        return np.zeros(counts.shape, np.int64), counts
+    starts = np.cumsum(counts.ravel()) - counts.ravel()
+    idx = starts + np.minimum(r.ravel(), np.maximum(counts.ravel() - 1, 0))
+    pos = flat[np.minimum(idx, len(flat) - 1)] % mask.shape[-1]
+    return pos.reshape(counts.shape), counts
 
-    One sort per lead-time bin serves every held-out window: the ``r``-th smallest residual
-    of the other windows (on one side of the Mondrian split) is found through a cumulative
-    count of the sorted residuals that belong to them.
+
+def loo_quantiles_batch(resid: np.ndarray, pred: np.ndarray, future: np.ndarray | None = None,
+                        min_points: int = MIN_BIN_POINTS
+                        ) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray] | None]:
+    """Every window's leave-one-window-out half-widths at once, and (with ``future``) the
+    intervals of the final forecast from the same sorts.
+
+    Entry ``[k, i]`` of the first result equals
+    ``engine.lead_quantiles(resid[i], L, pred[i], pred[i, k], holdout=k)``; the second
+    equals :func:`lead_quantiles_batch` ``(resid, h, pred, future)`` (symmetric, so one array
+    per level). One sort per lead-time bin serves every held-out window and the final
+    forecast: the ``r``-th smallest residual of a window's complement (on one side of the
+    Mondrian split) is the ``r``-th sorted residual that belongs to it.
 
     Args:
         resid, pred: ``(s, windows, L)``, NaN at the same places in every series.
+        future: ``(s, h)``, the final forecast (optional).
 
     Returns:
-        ``{level: half-widths of shape (windows, s, L)}``.
+        ``({level: (windows, s, L)}, {level: (s, h)} or None)``.
     """
     s, nw, lw = resid.shape
     ok = _structure(resid)
@@ -224,52 +241,66 @@ def loo_quantiles_batch(resid: np.ndarray, pred: np.ndarray,
     bins = _lead_bins(counts[:used], max(min_points * 2, int(counts.sum()) // BINS))
     lead_of = np.minimum(np.arange(lw), used - 1)
     thr = np.median(pred[:, ok], axis=1)
-    high = np.transpose(pred, (1, 0, 2)) >= thr[None, :, None]        # (windows, s, L)
+    # layer k < nw: window k held out; layer nw (with ``future``): nothing held out
+    layers = nw + (future is not None)
+    high = np.empty((layers, s, lw), bool)
+    high[:nw] = np.transpose(pred, (1, 0, 2)) >= thr[None, :, None]
+    h = 0
+    if future is not None:
+        h = future.shape[1]
+        high_f = np.asarray(future, float) >= thr[:, None]
+        lead_f = np.minimum(np.arange(h), used - 1)
+        qf_out = {lv: np.empty((s, h)) for lv in LEVELS}
     absr = np.abs(resid)
     window_of = np.broadcast_to(np.arange(nw)[:, None], (nw, lw))
-    ks = np.arange(nw)[:, None, None]
+    ks = np.arange(layers)[:, None, None]
     rows = np.arange(s)[None, :]
     q = {lv: np.empty((nw, s, lw)) for lv in LEVELS}
     prev: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for i, (a, b) in enumerate(bins):
-        sel = (lead_of >= a) & (lead_of < b) if i < len(bins) - 1 else lead_of >= a
+        last = i == len(bins) - 1
+        sel = (lead_of >= a) & (lead_of < b) if not last else lead_of >= a
         okb = ok[:, a:b]
         e = absr[:, :, a:b][:, okb]
         order = np.argsort(e, axis=1, kind="stable")
         es = np.take_along_axis(e, order, axis=1)
-        others = window_of[:, a:b][okb][order][None, :, :] != ks          # (windows, s, M)
+        others = window_of[:, a:b][okb][order][None, :, :] != ks        # (layers, s, M)
         hp = np.take_along_axis(pred[:, :, a:b][:, okb] >= thr[:, None], order, axis=1)
-        cums = [np.cumsum(mk, axis=2, dtype=np.int16 if mk.shape[2] < 2**15 else np.int32)
-                for mk in (others, others & hp[None], others & ~hp[None])]
+        masks = (others, others & hp[None], others & ~hp[None])
+        cnt = [mk.sum(axis=-1) for mk in masks]
         for lv in LEVELS:
             p = lv / 100.0
             need = int(math.ceil(p / (1.0 - p)))
-            vals: list[np.ndarray] = []
-            ms: list[np.ndarray] = []
-            for c in cums:
-                m = c[:, :, -1]
-                k = np.maximum(_rank(m, p), 0)
-                pos = np.argmax(c >= (k + 1)[:, :, None], axis=2)
+            vals = []
+            for mk, m in zip(masks, cnt):
+                pos, _ = _kth_true(mk, np.maximum(_rank(m, p), 0))
                 vals.append(es[rows, pos])
-                ms.append(m)
             whole: np.ndarray = vals[0]
-            qt: np.ndarray = np.where(ms[1] >= need, vals[1], whole)
-            qf: np.ndarray = np.where(ms[2] >= need, vals[2], whole)
+            qt: np.ndarray = np.where(cnt[1] >= need, vals[1], whole)
+            qf: np.ndarray = np.where(cnt[2] >= need, vals[2], whole)
             if lv in prev:
-                empty = ms[0] == 0
+                empty = cnt[0] == 0
                 pw, pt, pf = prev[lv]
                 whole = np.where(empty, pw, whole)
                 qt = np.where(empty, pt, qt)
                 qf = np.where(empty, pf, qf)
             prev[lv] = (whole, qt, qf)
-            q[lv][:, :, sel] = np.where(high[:, :, sel], qt[:, :, None], qf[:, :, None])
+            q[lv][:, :, sel] = np.where(high[:nw, :, sel], qt[:nw, :, None], qf[:nw, :, None])
+            if future is not None:
+                sf = (lead_f >= a) & (lead_f < b) if not last else lead_f >= a
+                qf_out[lv][:, sf] = np.where(high_f[:, sf], qt[nw][:, None], qf[nw][:, None])
     out = {lv: np.maximum(q[lv], 0.0) for lv in LEVELS}
     out[95] = np.maximum(out[95], out[80])
-    return out
+    fin = None
+    if future is not None:
+        fin = {lv: np.maximum(qf_out[lv], 0.0) for lv in LEVELS}
+        fin[95] = np.maximum(fin[95], fin[80])
+    return out, fin
 
 
 def scores_batch(actual: np.ndarray, pred: np.ndarray, naive_mae: np.ndarray,
-                 coverage: bool = True) -> list[Score]:
+                 coverage: bool = True,
+                 loo: dict[int, np.ndarray] | None = None) -> list[Score]:
     """``engine._score`` for ``s`` series: MASE and (with ``coverage``; NaN otherwise) the
     leave-one-window-out conformal coverage.
 
@@ -291,11 +322,12 @@ def scores_batch(actual: np.ndarray, pred: np.ndarray, naive_mae: np.ndarray,
                              points=total, windows=nw, horizon=lw))
         return out
     inside = {lv: np.zeros(s, np.int64) for lv in LEVELS}
-    if nw > 1:
-        loo = loo_quantiles_batch(resid, pred)
+    if nw > 1 and loo is None:
+        loo = loo_quantiles_batch(resid, pred)[0]
     for k in range(nw):
         row = ok[k]
         if nw > 1:
+            assert loo is not None
             half = {lv: loo[lv][k][:, row] for lv in LEVELS}
         else:
             q = lead_quantiles_batch(resid, lw, pred, pred[:, k])
@@ -365,9 +397,15 @@ def select_batch(Y: np.ndarray, origins: Sequence[int],
         final = preds[name][1][idx]
         if not trend:
             final = hold_beyond_batch(final, lead, seasons.daily)
-        for i, sc in zip(idx, scores_batch(actual[idx], bt, naive_mae[idx])):
+        resid = actual[idx] - bt
+        loo, fin = (loo_quantiles_batch(resid, bt, final) if len(origins) > 1
+                    else (None, None))
+        for i, sc in zip(idx, scores_batch(actual[idx], bt, naive_mae[idx], loo=loo)):
             scores[int(i)][name] = sc
-        q = lead_quantiles_batch(actual[idx] - bt, h, bt, final)
+        if fin is not None:
+            q = {lv: (fin[lv], fin[lv]) for lv in LEVELS}
+        else:
+            q = lead_quantiles_batch(resid, h, bt, final)
         cap = record_caps_batch(Y[idx], origins, h, lead, final)
         lo80, lo95 = final - q[80][0], final - q[95][0]
         hi80, hi95 = final + q[80][1], final + q[95][1]
@@ -448,13 +486,20 @@ def fit_select_batch(ys: Sequence[np.ndarray], h: int, step_s: float, *,
             fns = batch_models(models)
         Y = np.stack([arrs[i] for i in group])
         preds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for name, fn in fns.items():
-            try:
-                with np.errstate(all="ignore"):
-                    preds[name] = fn(Y, origins, h, seasons, step_s)
-            except (ValueError, FloatingPointError, np.linalg.LinAlgError):
-                if name == FLOOR:
-                    raise
+        # The models' matrix products are small (a window by a few hundred series): BLAS
+        # threads do not pay for themselves there, and on a busy machine they oversubscribe
+        # the cores (measured: MSTL's first call 12x slower with OpenBLAS's default threads
+        # on 2 loaded cores). One BLAS thread for the fitting; the caller's setting after.
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            for name, fn in fns.items():
+                try:
+                    with np.errstate(all="ignore"):
+                        preds[name] = fn(Y, origins, h, seasons, step_s)
+                except (ValueError, FloatingPointError, np.linalg.LinAlgError):
+                    if name == FLOOR:
+                        raise
         fits = select_batch(Y, origins, preds, h, seasons, trend_allowed(step_s, n),
                             nonnegative)
         for i, f in zip(group, fits):
