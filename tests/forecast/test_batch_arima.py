@@ -510,3 +510,24 @@ def test_constant_search_follows_the_stepwise_start(monkeypatch):
             assert not loose.any()
         else:
             print(f"\n'both': {int(loose.sum())} of 100 drop the allowed constant")
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(n=st.integers(4, 120), s=st.integers(1, 4), daily=st.sampled_from([0, 4, 6, 24, 288]),
+       h=st.integers(1, 30), kind=st.sampled_from(["noise", "walk", "steps", "zeros"]),
+       seed=st.integers(0, 2 ** 31 - 1))
+def test_any_finite_batch_gives_the_contract_shapes_without_raising(n, s, daily, h, kind, seed):
+    """Short, constant, stepped or seasonal-length-odd histories: the contract's shapes,
+    finite or NaN rows, never an exception."""
+    rng = np.random.default_rng(seed)
+    Y = {"noise": rng.normal(5, 1, (s, n)), "walk": np.cumsum(rng.normal(size=(s, n)), axis=1),
+         "steps": np.repeat(rng.integers(0, 3, (s, n // 4 + 1)), 4, axis=1)[:, :n] * 1.0,
+         "zeros": np.zeros((s, n))}[kind]
+    se = Seasons(daily if 2 * daily <= n else 0, 0)
+    o = backtest_origins(n, h, se, 3, 3600)
+    bt, fin = ba.backtest_forecast(Y, o, h, se, 3600)
+    assert fin.shape == (s, h) and bt.shape == (s, len(o), min(h, n - o[0]) if o else 0)
+    rows_ok = np.isfinite(fin).all(axis=1)
+    assert (rows_ok | np.isnan(fin).all(axis=1)).all()
+    if kind == "zeros":
+        assert (fin == 0).all()
