@@ -73,6 +73,14 @@ zero, so the engine's CSS AutoARIMA forecasts the mean or drift from 0: the test
 it). All origins and the final forecast run as one batch of ``series x (windows + 1)``
 lanes, a loop over the ``h`` steps only.
 
+Measured (bench/batch_arima_bench.py, CPU seconds for 100 series, one core): 0.03 s for
+the forecast bench's short series (7 days hourly, h = 7 days; statsforecast 2.7 s), 0.19 s
+for its long ones (62 days, h = 30 days) and 0.21 s for 92 days of history with h = 720
+(statsforecast about 29 s). Median MASE against the seasonal naive forecast: 1.67 short,
+0.47 long (0.38 on the ten series statsforecast's CSS-ML AutoARIMA also ran, its 0.38),
+1.54 on the 12 Bitbrains series (statsforecast's CSS AutoARIMA as the engine runs it:
+1.87, 5.83, 3.43).
+
 History: the last :data:`provisor.forecast.engine.ARIMA_WINDOW_S` seconds before
 ``origins[0]``. Memory: series are fitted in chunks (:data:`CHUNK_POINTS`), ``O(s n)``
 floats plus ``O(s (W + 1) (h + K))`` for the forecast
