@@ -531,3 +531,25 @@ def test_any_finite_batch_gives_the_contract_shapes_without_raising(n, s, daily,
     assert (rows_ok | np.isnan(fin).all(axis=1)).all()
     if kind == "zeros":
         assert (fin == 0).all()
+
+
+def test_statsforecast_css_forecast_starts_from_a_zero_state():
+    """Why the exact forecast reference is statsforecast's method="ML" path: with
+    method="CSS" statsforecast 2.1 (``arima``, statsforecast/arima.py) builds the state
+    space model after the CSS fit but never filters the data into it (R's ``arima`` calls
+    ``arimaSS`` there), so ``forecast_arima`` runs from a zero state: an ARIMA(1, 1, 0)
+    forecasts 0 whatever the level. Ours, for the same coefficients, continues the data."""
+    rng = np.random.default_rng(0)
+    y = np.cumsum(rng.normal(size=300)) + 100
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = sfa.Arima(y, order=(1, 1, 0), method="CSS")
+        sf = sfa.forecast_arima(fit, h=5)["mean"]
+        ml = _sf_fixed_forecast(y, 1, 1, 0, 0, 0, 0, 1, [fit["coef"]["ar1"]], False, 5)
+    assert np.all(sf == 0.0)
+    phi = np.array([[fit["coef"]["ar1"]]])
+    model = ba.make_model(phi, np.zeros((1, 0)), np.zeros(1), np.zeros(1), np.zeros(1),
+                          np.ones(1, dtype=int), np.zeros(1, dtype=int), 1)
+    ours = ba.forecast_model(y[None], 0, model, [300], 5)[0, 0]
+    np.testing.assert_allclose(ours, ml, rtol=1e-9)
+    assert abs(ours[0] - y[-1]) < 5
