@@ -490,7 +490,7 @@ def fit_select_batch(ys: Sequence[np.ndarray], h: int, step_s: float, *,
         # threads do not pay for themselves there, and on a busy machine they oversubscribe
         # the cores (measured: MSTL's first call 12x slower with OpenBLAS's default threads
         # on 2 loaded cores). One BLAS thread for the fitting; the caller's setting after.
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
         with threadpool_limits(limits=1, user_api="blas"):
             for name, fn in fns.items():
