@@ -13,17 +13,13 @@ time series forecasting: the forecast package for R", JSS 27(3)):
 * **Differencing**, decided per series as ``auto_arima_f`` does: first the seasonal order
   ``D`` (``nsdiffs(test="seas")``: difference once when the seasonal strength
   ``max(0, min(1, 1 - var(R) / var(R + S)))`` of the series exceeds 0.64, only when the
-  series is longer than two seasons), then ``d`` on the seasonally differenced series
-  (``ndiffs(test="kpss")``: difference when the KPSS level-stationarity test, statsmodels
-  ``kpss(x, "c", nlags=floor(3 sqrt(n) / 13))``, rejects at 5 %, i.e. its statistic exceeds
-  the 5 % critical value 0.463 of Kwiatkowski et al. 1992, table 1). The KPSS statistic is
-  exact (:func:`kpss_stat`, equal to statsmodels'). The seasonal strength is **not** the
-  exact upstream one: statsforecast decomposes with statsmodels' STL (``mstl``, seasonal
-  window 11); here the decomposition is the classical one (a centred 2 x m moving average
-  for the trend, phase means of the detrended series for the season; Hyndman &
-  Athanasopoulos, FPP3 section 3.4), which is vectorisable. On the bench and Bitbrains series
-  the decision agrees with statsforecast's ``nsdiffs`` (tests/forecast/test_batch_arima.py
-  measures it).
+  series is longer than two seasons; the decomposition is statsmodels' STL as
+  statsforecast's ``mstl`` runs it, batched by :mod:`provisor.forecast.batch.mstl`), then
+  ``d`` on the seasonally differenced series (``ndiffs(test="kpss")``: difference when the
+  KPSS level-stationarity test, statsmodels ``kpss(x, "c", nlags=floor(3 sqrt(n) /
+  13))``, rejects at 5 %, i.e. its statistic exceeds the 5 % critical value 0.463 of
+  Kwiatkowski et al. 1992, table 1). Both statistics equal statsforecast's / statsmodels'
+  to rounding (:func:`seasonal_strength`, :func:`kpss_stat`; tested).
 * **Constant**: a mean when ``d + D = 0``, a drift when ``d + D = 1``, none otherwise
   (``allowmean`` / ``allowdrift``). On the differenced series ``w`` both are one mean
   ``mu`` (a drift ``b`` per step is ``mu = b`` after ``(1 - B)``, ``mu = m b`` after
@@ -154,31 +150,18 @@ def kpss_stat(X: np.ndarray) -> np.ndarray:
 
 
 def seasonal_strength(X: np.ndarray, m: int) -> np.ndarray:
-    """Seasonal strength ``max(0, min(1, 1 - var(R) / var(R + S)))`` of each row of ``X``
-    (shape ``(s, n)``, ``n > 2 m``) by classical decomposition: trend the centred moving
-    average over one season (2 x m when ``m`` is even), season the phase means of the
-    detrended series (centred), remainder the rest, on the points where the trend is
-    defined. Stands for statsforecast's ``seas_heuristic`` (which uses STL). Shape ``(s,)``.
-    """
-    s, _n = X.shape
-    c = np.concatenate([np.zeros((s, 1)), np.cumsum(X, axis=1)], axis=1)
-    if m % 2:
-        k = m // 2
-        trend = (c[:, m:] - c[:, :-m]) / m                     # centred at t = i + k
-        start = k
-    else:
-        k = m // 2
-        a = (c[:, m:] - c[:, :-m])                              # sums of m points from i
-        trend = (a[:, :-1] + a[:, 1:]) / (2 * m)               # 2 x m MA centred at i + k
-        start = k
-    L = trend.shape[1]
-    det = X[:, start:start + L] - trend
-    phase = (np.arange(L) + start) % m
-    onehot = (phase[None, :] == np.arange(m)[:, None]).astype(float)   # (m, L)
-    means = det @ onehot.T / onehot.sum(axis=1)
-    means = means - means.mean(axis=1, keepdims=True)
-    S = means[:, phase]
-    R = det - S
+    """Seasonal strength ``max(0, min(1, 1 - var(R) / var(R + S)))`` (variances with ``ddof
+    = 1``) of each row of ``X`` (shape ``(s, n)``, ``n > m``): statsforecast's
+    ``seas_heuristic`` (statsforecast/arima.py), whose ``mstl(x, m)`` is one statsmodels STL
+    (seasonal window 11, ``seasonal_deg=0``, no jumps), here the batched STL of
+    :func:`provisor.forecast.batch.mstl.decompose` (equal to statsmodels' to rounding).
+    Shape ``(s,)``."""
+    from provisor.forecast.batch.mstl import decompose
+
+    seas, trend = decompose(X, [m], jumps={"seasonal_jump": 1, "trend_jump": 1,
+                                           "low_pass_jump": 1})
+    S = seas[:, 0]
+    R = X - S - trend
     vr = R.var(axis=1, ddof=1)
     vt = (R + S).var(axis=1, ddof=1)
     with np.errstate(divide="ignore", invalid="ignore"):
