@@ -73,7 +73,7 @@ Measured (bench/batch_arima_bench.py, CPU seconds for 100 series, one core): 0.0
 the forecast bench's short series (7 days hourly, h = 7 days; statsforecast 2.7 s), 0.19 s
 for its long ones (62 days, h = 30 days) and 0.21 s for 92 days of history with h = 720
 (statsforecast about 29 s). Median MASE against the seasonal naive forecast: 1.67 short,
-0.47 long (0.38 on the ten series statsforecast's CSS-ML AutoARIMA also ran, its 0.38),
+0.49 long (0.38 on the ten series statsforecast's CSS-ML AutoARIMA also ran, its 0.38),
 1.54 on the 12 Bitbrains series (statsforecast's CSS AutoARIMA as the engine runs it:
 1.87, 5.83, 3.43).
 
@@ -108,8 +108,8 @@ LM_ITER = 10
 #: statsforecast's ``auto_arima_f`` (its stepwise start fits every model with the constant
 #: and only the plain ``(0, d, 0)(0, D, 0)`` also without), or "both" (every candidate both
 #: ways, as its exhaustive ``search_arima``). Measured, median MASE (count < 1):
-#: "stepwise" 1.67 (12/100) on the bench's short series, 0.47 (70/100) on its long ones,
-#: 1.54 (4/12) on Bitbrains; "both" 1.52 (21/100), 0.80 (72/100), 1.13 (4/12).
+#: "stepwise" 1.67 (12/100) on the bench's short series, 0.49 (71/100) on its long ones,
+#: 1.54 (4/12) on Bitbrains; "both" 1.52 (21/100), 0.78 (74/100), 1.13 (4/12).
 CONSTANT_SEARCH = "stepwise"
 #: Series are fitted in chunks of ``CHUNK_POINTS // window`` (at least 16): the fit's
 #: temporaries take about 175 bytes per series and window point, so a chunk stays near
