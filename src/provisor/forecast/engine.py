@@ -7,8 +7,12 @@ lightning fast forecasting with statistical and econometric models", PyCon 2022)
 * ``AutoETS`` with the daily season (Hyndman et al. 2002 automatic ETS, additive errors),
   on the last :data:`ETS_WINDOW_S` of history;
 * ``AutoARIMA`` with the daily season, a bounded stepwise search (Hyndman & Khandakar 2008;
-  p, q <= 2, P, Q <= 1, d, D <= 1, :data:`ARIMA_NMODELS` models, conditional-sum-of-squares
-  estimation) on the last :data:`ARIMA_WINDOW_S` of history;
+  p, q <= 2, P, Q <= 1, d, D <= 1, :data:`ARIMA_NMODELS` models, estimation by conditional
+  sum of squares then maximum likelihood, ``CSS-ML``) on the last :data:`ARIMA_WINDOW_S` of
+  history. Not ``CSS`` alone: statsforecast 2.1's ``arima`` never filters the data through
+  the state-space model on that path, so its forecasts start from a zero state (a
+  differenced model forecasts about 0 whatever the level; pinned by
+  ``tests/forecast/test_batch_arima.py``);
 * ``MSTL`` with the daily and the weekly season (Bandara et al. 2021: STL per season, the
   seasonally adjusted series forecast by a non-seasonal AutoETS);
 * ``SeasonalNaive`` with the weekly season (the daily one when history is shorter than two
@@ -241,7 +245,7 @@ def _models(names: Sequence[str], seasons: Seasons,
             # (finer than hourly) ARIMA goes non-seasonal, like ETS; MSTL keeps the seasons.
             out.append((name, AutoARIMA(season_length=d if d <= 24 else 1, max_p=2, max_q=2, max_P=1, max_Q=1,
                                         max_d=1, max_D=1, start_p=1, start_q=1,
-                                        method="CSS",
+                                        method="CSS-ML",
                                         nmodels=ARIMA_NMODELS),
                         int(ARIMA_WINDOW_S // step_s)))
         elif name == "MSTL":
