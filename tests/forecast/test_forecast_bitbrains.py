@@ -1,8 +1,17 @@
 """The GWA-T-12 Bitbrains "Rnd" trace: train on July and August 2013, forecast September
 (30 days, hourly), score against what happened. The issue's goal: MASE < 1 against the
 seasonal naive forecast for most series, 95 % intervals covering about 95 % of the points.
-Measured: MASE < 1 on 8 of 12, mean coverage 0.964 (95 %) and 0.847 (80 %); before the
-horizon-aware conformal intervals the 95 % ones covered 0.985 (too wide)."""
+
+Measured (both engines share the backtest, the selection and the intervals):
+
+* batch engine (the default, our vectorised models): MASE < 1 on 7 of 12, median 0.92;
+  mean coverage 0.952 (95 %) and 0.855 (80 %); 0.65 s for the 12 series;
+* statsforecast engine: 7 of 12, median 0.93; 0.962 and 0.831; 18 s. It scored 8 of 12
+  while its AutoARIMA estimated by ``CSS`` alone, whose forecasts start from a zero state
+  (statsforecast 2.1; see ``engine._models``): a broken candidate that happened to lose
+  the selection where it mattered. With ``CSS-ML`` it is 7.
+
+Before the horizon-aware conformal intervals the 95 % ones covered 0.985 (too wide)."""
 
 from __future__ import annotations
 
@@ -35,12 +44,13 @@ def bitbrains_targets(root):
 
 
 @pytest.mark.slow
-def test_september_forecast_beats_seasonal_naive(shared):
+@pytest.mark.parametrize("engine", ["batch", "statsforecast"])
+def test_september_forecast_beats_seasonal_naive(shared, engine):
     root = shared / "traces" / "bitbrains-gwa-t-12-rnd"
     targets = bitbrains_targets(root)
     for t in targets:       # the held-out window is exactly the September file
         assert t.timestamps[-SEPT_HOURS] == SEPT and len(t.timestamps) > 3 * SEPT_HOURS // 2
-    r = forecast_targets(targets, SEPT_HOURS * HOUR, backtest=True)
+    r = forecast_targets(targets, SEPT_HOURS * HOUR, backtest=True, engine=engine)
     scores = [fc.holdout for fc in r.forecasts]
     mase = np.array([s.mase for s in scores])
     cov95 = np.array([s.coverage95 for s in scores])
@@ -52,7 +62,7 @@ def test_september_forecast_beats_seasonal_naive(shared):
     print(f"MASE < 1 on {(mase < 1).sum()}/12, median {np.median(mase):.2f}; "
           f"mean coverage 80% {cov80.mean():.3f}, 95% {cov95.mean():.3f}")
     assert len(scores) == 12 and all(s.points == SEPT_HOURS for s in scores)
-    assert (mase < 1).sum() >= 8, mase          # most series beat the seasonal naive
+    assert (mase < 1).sum() >= 7, mase          # most series beat the seasonal naive
     assert np.median(mase) < 1
     # calibrated, not only wide: about 95 % and 80 % (conformal by lead time)
     assert 0.92 <= cov95.mean() <= 0.975, cov95

@@ -51,7 +51,7 @@ def forecast_cmd(
         "and score the forecast against what happened.")] = False,
     engine: Annotated[str, typer.Option(
         help="batch (our vectorised models, all series at once) or statsforecast (one "
-        "series at a time).")] = "statsforecast",
+        "series at a time).")] = "batch",
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", help="Write to this file (atomically) instead of stdout.",

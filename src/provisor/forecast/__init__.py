@@ -47,7 +47,7 @@ from provisor.forecast.targets import QUANTITIES, Limit, Target, targets_from_se
 
 #: The forecast engines (:func:`forecast_targets`), and the default.
 ENGINES = ("batch", "statsforecast")
-ENGINE = "statsforecast"
+ENGINE = "batch"
 
 __all__ = [
     "ENGINE", "ENGINES", "Band", "Exhaustion", "ForecastError", "ForecastResult", "LEVELS", "Limit", "MODEL_NAMES",
