@@ -25,3 +25,26 @@ same contract::
 
 Deterministic: no RNG, and no result depends on the other series in the batch.
 """
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def check_inputs(Y: np.ndarray, origins: Sequence[int], h: int) -> tuple[np.ndarray, list[int]]:
+    """``(Y as float64, origins as ints)`` after checking the contract's inputs.
+
+    Raises:
+        ValueError: ``Y`` is not 2-D, ``h < 1``, or the origins are not increasing indices
+            in ``1..n``.
+    """
+    Y = np.asarray(Y, dtype=float)
+    if Y.ndim != 2:
+        raise ValueError(f"Y must have shape (series, points), got {Y.shape}")
+    if h < 1:
+        raise ValueError(f"h must be >= 1, got {h}")
+    n = Y.shape[1]
+    out = [int(o) for o in origins]
+    if any(b <= a for a, b in zip(out, out[1:])) or (out and (out[0] < 1 or out[-1] > n)):
+        raise ValueError(f"origins must be increasing indices in 1..{n}, got {out}")
+    return Y, out

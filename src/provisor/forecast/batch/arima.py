@@ -87,12 +87,12 @@ lanes (``K <= 2 + 24 + 1 + 24`` lags), ``O(s T k)`` for the Jacobians (``T`` the
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from provisor.forecast.batch import check_inputs
 from provisor.forecast.engine import ARIMA_WINDOW_S, Seasons
 
 #: KPSS 5 % critical value for level stationarity (Kwiatkowski et al. 1992, table 1;
@@ -877,16 +877,8 @@ def backtest_forecast(Y: np.ndarray, origins: Sequence[int], h: int, seasons: Se
         ValueError: ``Y`` not 2-D, ``h < 1``, origins not increasing within ``(0, n]``, or
         fewer than 4 points of history.
     """
-    Y = np.asarray(Y, dtype=float)
-    if Y.ndim != 2:
-        raise ValueError(f"Y must have shape (series, points), got {Y.shape}")
-    if h < 1:
-        raise ValueError(f"h must be >= 1, got {h}")
+    Y, origins = check_inputs(Y, origins, h)
     s, n = Y.shape
-    origins = [int(o) for o in origins]
-    if any(b <= a for a, b in itertools.pairwise(origins)) or \
-            (origins and (origins[0] < 1 or origins[-1] > n)):
-        raise ValueError(f"origins must increase within (0, {n}]: {origins}")
     o0 = origins[0] if origins else n
     if o0 < 4:
         raise ValueError(f"history before the first origin too short ({o0} points)")

@@ -72,10 +72,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
 
+from provisor.forecast.batch import check_inputs
 from provisor.forecast.engine import ETS_WINDOW_S, Seasons
 
 #: statsforecast's default bounds (``ets_f``: ``lower``/``upper``; ``_PHI_LOWER/_UPPER``).
@@ -576,16 +576,8 @@ def backtest_forecast(Y: np.ndarray, origins: Sequence[int], h: int, seasons: Se
         ValueError: ``Y`` is not 2-D, ``h < 1``, or the origins are not increasing indices
             in ``1..n``.
     """
-    Y = np.asarray(Y, dtype=float)
-    if Y.ndim != 2:
-        raise ValueError(f"Y must have shape (series, points), got {Y.shape}")
-    if h < 1:
-        raise ValueError(f"h must be >= 1, got {h}")
+    Y, origins = check_inputs(Y, origins, h)
     s, n = Y.shape
-    origins = [int(o) for o in origins]
-    if any(b <= a for a, b in pairwise(origins)) or (
-            origins and (origins[0] < 1 or origins[-1] > n)):
-        raise ValueError(f"origins must be increasing indices in 1..{n}, got {origins}")
     end = origins[0] if origins else n
     win = max(1, int(ETS_WINDOW_S // step_s))
     start = max(0, end - win)

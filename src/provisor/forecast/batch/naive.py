@@ -10,6 +10,7 @@ from typing import Sequence
 
 import numpy as np
 
+from provisor.forecast.batch import check_inputs
 from provisor.forecast.engine import Seasons
 
 
@@ -25,11 +26,10 @@ def backtest_forecast(Y: np.ndarray, origins: Sequence[int], h: int, seasons: Se
     ``(s, h)``).
 
     Raises:
-        ValueError: ``Y`` is not 2-D, or an origin (or ``n``) is shorter than the season.
+        ValueError: as :func:`provisor.forecast.batch.check_inputs`, or the first origin (or
+            ``n``) is shorter than the season.
     """
-    Y = np.asarray(Y, dtype=float)
-    if Y.ndim != 2:
-        raise ValueError(f"Y must have shape (series, points), got {Y.shape}")
+    Y, origins = check_inputs(Y, origins, h)
     s, n = Y.shape
     m = max(1, seasons.naive)
     if (origins and origins[0] < m) or n < m:
