@@ -144,6 +144,47 @@ def _est_weights(n: int, len_: int, ideg: int, xs: int, nleft: int,
     return w
 
 
+def _est_rows(n: int, len_: int, ideg: int,
+              specs: list[tuple[int, int, int]]) -> list[tuple[int, np.ndarray]]:
+    """The rows ``(lo, weights)`` of the loess fits ``specs`` (``(i, nleft, nright)``: at
+    the 0-based point ``i`` over the 1-based window ``nleft..nright``), as
+    :func:`_est_weights` computes each, vectorised over fits of one window width; a fit of
+    zero total weight (``_est``'s NaN) is ``ys[i] = y[i]``, ``(i, [1.0])``."""
+    out: list[tuple[int, np.ndarray] | None] = [None] * len(specs)
+    by_width: dict[int, list[int]] = {}
+    for k, (_, a, b) in enumerate(specs):
+        by_width.setdefault(b - a + 1, []).append(k)
+    rng = n - 1.0
+    for width, ks in by_width.items():
+        sp = np.array([specs[k] for k in ks], dtype=np.int64)
+        xs = (sp[:, 0] + 1).astype(float)[:, None]
+        nleft, nright = sp[:, 1], sp[:, 2]
+        h = np.maximum(xs[:, 0] - nleft, nright - xs[:, 0])
+        if len_ > n:
+            h = h + float((len_ - n) // 2)
+        h = h[:, None]
+        j1 = (nleft[:, None] + np.arange(width)).astype(float)       # j + 1
+        r = np.abs(j1 - xs)
+        near = r <= 0.001 * h
+        mid = (r <= 0.999 * h) & ~near
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = np.where(mid, (1.0 - (r / h) ** 3) ** 3, 0.0)
+        w[near] = 1.0
+        a = w.sum(axis=1)
+        good = a > 0
+        w = w / np.where(good, a, 1.0)[:, None]
+        if ideg > 0:
+            am = (w * j1).sum(axis=1)
+            c = (w * (j1 - am[:, None]) ** 2).sum(axis=1)
+            fit = (h[:, 0] > 0) & (np.sqrt(c) > 0.001 * rng)
+            b = np.where(fit, (xs[:, 0] - am) / np.where(fit, c, 1.0), 0.0)
+            w = np.where(fit[:, None], w * (b[:, None] * (j1 - am[:, None]) + 1.0), w)
+        for row, k in enumerate(ks):
+            out[k] = ((int(nleft[row]) - 1, w[row]) if good[row]
+                      else (specs[k][0], np.ones(1)))
+    return [o for o in out if o is not None]
+
+
 @dataclass(frozen=True)
 class _Smoother:
     """``_ess(y, n, len_, ideg, njump)`` as a linear map ``(B, n_in) -> (B, n)``: the loess
@@ -189,16 +230,15 @@ def _ess_rows(n: int, len_: int, ideg: int, njump: int) -> tuple[
         list[tuple[int, np.ndarray]], list[int], tuple[np.ndarray, ...] | None]:
     """The evaluation rows ``(lo, weights)`` of ``_ess``, the output position of each, and
     the interpolation ``(idx0, idx1, div, off)`` over evaluation rows (None: none)."""
-    def row(i: int, nleft: int, nright: int) -> tuple[int, np.ndarray]:
-        w = _est_weights(n, len_, ideg, i + 1, nleft, nright)
-        if w is None:                                   # ys[i] = y[i]
-            return i, np.ones(1)
-        return nleft - 1, w
+    specs: list[tuple[int, int, int]] = []
+
+    def row(i: int, nleft: int, nright: int) -> tuple[int, int, int]:
+        return i, nleft, nright
 
     if n < 2:
         return [(0, np.ones(1))], [0], None
     newnj = min(njump, n - 1)
-    rows: list[tuple[int, np.ndarray]] = []
+    rows = specs
     pos: list[int] = []
     nleft = nright = 0
     if len_ >= n:
@@ -227,7 +267,7 @@ def _ess_rows(n: int, len_: int, ideg: int, njump: int) -> tuple[
             rows.append(row(i, nleft, nright))
             pos.append(i)
     if newnj == 1:
-        return rows, pos, None
+        return _est_rows(n, len_, ideg, specs), pos, None
     k = ((n - 1) // newnj) * newnj + 1
     if k != n:                        # the last point, with the last window used (stale)
         rows.append(row(n - 1, nleft, nright))
@@ -247,7 +287,7 @@ def _ess_rows(n: int, len_: int, ideg: int, njump: int) -> tuple[
     if k != n and k != n - 1:
         for j in range(k, n):
             i0[j], i1[j], div[j], off[j] = at[k - 1], at[n - 1], n - k, j + 1 - k
-    return rows, pos, (i0, i1, div, off)
+    return _est_rows(n, len_, ideg, specs), pos, (i0, i1, div, off)
 
 
 def _groups(rows: list[tuple[int, np.ndarray]], n: int, len_: int,
@@ -297,22 +337,33 @@ def _smoother(n: int, len_: int, ideg: int, njump: int, pre_period: int = 0) -> 
             raise AssertionError(f"unexpected loess evaluation points for n={n}, jump={nj}")
         jump = (nj, q)
     if pre_period:
-        rows = [(lo, _fts_weights(w, pre_period)) for lo, w in rows]
+        rows = _fts_rows(rows, pre_period)
     return _Smoother(n, len(rows), _groups(rows, n, len_, njump), jump)
 
 
 def _box(w: np.ndarray, length: int) -> np.ndarray:
-    """The full convolution of ``w`` with ``length`` weights ``1 / length`` (running sums)."""
-    c = np.cumsum(np.concatenate([w, np.zeros(length - 1)]))
+    """The full convolution of every row of ``w`` with ``length`` weights ``1 / length``
+    (running sums)."""
+    c = np.cumsum(np.concatenate([w, np.zeros((w.shape[0], length - 1))], axis=1), axis=1)
     out = c.copy()
-    out[length:] -= c[:-length]
+    out[:, length:] -= c[:, :-length]
     return out / float(length)
 
 
-def _fts_weights(w: np.ndarray, period: int) -> np.ndarray:
-    """Weights ``w`` over ``_fts``'s output as weights over its input: ``_fts`` is moving
-    averages of ``period``, ``period`` and 3 points (``2 period + 2`` more weights)."""
-    return _box(_box(_box(w, period), period), 3)
+def _fts_rows(rows: list[tuple[int, np.ndarray]],
+              period: int) -> list[tuple[int, np.ndarray]]:
+    """Weights over ``_fts``'s output as weights over its input: ``_fts`` is moving
+    averages of ``period``, ``period`` and 3 points (``2 period + 2`` more weights); rows of
+    one width at once."""
+    out: list[tuple[int, np.ndarray] | None] = [None] * len(rows)
+    by_width: dict[int, list[int]] = {}
+    for k, (_, w) in enumerate(rows):
+        by_width.setdefault(len(w), []).append(k)
+    for ks in by_width.values():
+        W = _box(_box(_box(np.array([rows[k][1] for k in ks]), period), period), 3)
+        for j, k in enumerate(ks):
+            out[k] = (rows[k][0], W[j])
+    return [o for o in out if o is not None]
 
 
 def _subseries_matrix(k: int, ns: int, isdeg: int, nsjump: int) -> np.ndarray:
