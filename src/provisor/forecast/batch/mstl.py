@@ -396,8 +396,8 @@ class _STLPlan:
     period: int
     kmax: int
     r: int
-    sub_full: np.ndarray            # (kmax, >= kmax + 2): the subseries smoother, transposed
-    sub_short: np.ndarray | None    # (kmax - 1, >= kmax + 1), subseries one cycle shorter
+    sub_full: np.ndarray            # (kmax + 2, kmax): the subseries smoother
+    sub_short: np.ndarray | None    # (kmax + 1, kmax - 1): subseries one cycle shorter
     low_pass: _Smoother
     trend: _Smoother
 
@@ -411,27 +411,30 @@ class _STLPlan:
         r = n - (kmax - 1) * period
         sj = jumps.get("seasonal_jump", 1)
         return cls(n, period, kmax, r,
-                   _pad_cols(_subseries_matrix(kmax, seasonal, 0, sj).T),
-                   _pad_cols(_subseries_matrix(kmax - 1, seasonal, 0, sj).T)
+                   _subseries_matrix(kmax, seasonal, 0, sj),
+                   _subseries_matrix(kmax - 1, seasonal, 0, sj)
                    if r < period else None,
                    _smoother(n, low_pass, 1, jumps.get("low_pass_jump", 1),
                              pre_period=period),
                    _smoother(n, trend, 1, jumps.get("trend_jump", 1)))
 
     def _ss(self, w: np.ndarray) -> np.ndarray:
-        """Cycle-subseries smoothing: ``(B, n) -> (B, n + 2 period)``."""
+        """Cycle-subseries smoothing: ``(B, n) -> (B, n + 2 period)``. Row ``b`` as a
+        ``(cycles, period)`` matrix, its subseries are its columns: one small product per
+        row, ``sub_full @ x_b`` (and ``sub_short`` on the columns one cycle shorter), whose
+        output is already in time order."""
         B, n, p, kmax, r = w.shape[0], self.n, self.period, self.kmax, self.r
-        x = np.zeros((B, kmax * p))
-        x[:, :n] = w
-        g = x.reshape(B, kmax, p).transpose(0, 2, 1)           # (B, p, kmax)
-        out = np.zeros((B, p, kmax + 2))
-        full = np.ascontiguousarray(g[:, :r]).reshape(B * r, kmax) @ self.sub_full
-        out[:, :r] = full[:, :kmax + 2].reshape(B, r, kmax + 2)
-        if self.sub_short is not None:
-            short = (np.ascontiguousarray(g[:, r:, :kmax - 1]).reshape(B * (p - r), kmax - 1)
-                     @ self.sub_short)
-            out[:, r:, :kmax + 1] = short[:, :kmax + 1].reshape(B, p - r, kmax + 1)
-        return out.transpose(0, 2, 1).reshape(B, (kmax + 2) * p)[:, :n + 2 * p]
+        out = np.empty((B, (kmax + 2) * p))
+        o3 = out.reshape(B, kmax + 2, p)
+        if self.sub_short is None:
+            np.matmul(self.sub_full, w.reshape(B, kmax, p), out=o3)
+        else:
+            x = np.zeros((B, kmax * p))
+            x[:, :n] = w
+            x3 = x.reshape(B, kmax, p)
+            o3[:, :, :r] = self.sub_full @ x3[:, :, :r]
+            o3[:, :kmax + 1, r:] = self.sub_short @ x3[:, :kmax - 1, r:]
+        return out[:, :n + 2 * p]     # the short subseries' last row lies past n + 2 p
 
     def fit(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(season, trend)``, each ``(B, n)``, of ``STL.fit()`` on every row of ``y``."""
