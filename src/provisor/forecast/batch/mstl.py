@@ -210,11 +210,20 @@ class _Smoother:
         n = self.n
         m = q * nj
         out = np.empty((B, n))
-        if q:
+        if q:               # out[i nj + k] = ev[i] + d[i] k, d[i] = (ev[i + 1] - ev[i]) / nj
             e = ev[:, :q]
-            d = (ev[:, 1:q + 1] - e) / float(nj)
-            r = np.arange(nj, dtype=float)
-            out[:, :m] = (e[:, :, None] + d[:, :, None] * r).reshape(B, m)
+            d = ev[:, 1:q + 1] - e
+            d /= float(nj)
+            if nj <= 4:     # by offset k: long inner loops
+                out[:, 0:m:nj] = e + d * 0.0
+                for k in range(1, nj):
+                    t = d * float(k)
+                    t += e
+                    out[:, k:m:nj] = t
+            else:
+                dk = d[:, None, :] * np.arange(nj, dtype=float)[:, None]     # (B, nj, q)
+                dk += e[:, None, :]
+                out[:, :m].reshape(B, q, nj)[...] = dk.transpose(0, 2, 1)
         out[:, m] = ev[:, q]
         if m < n - 1:
             end = ev[:, q + 1]
