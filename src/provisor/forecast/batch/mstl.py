@@ -368,10 +368,12 @@ def _fts_rows(rows: list[tuple[int, np.ndarray]],
     by_width: dict[int, list[int]] = {}
     for k, (_, w) in enumerate(rows):
         by_width.setdefault(len(w), []).append(k)
-    for ks in by_width.values():
-        W = _box(_box(_box(np.array([rows[k][1] for k in ks]), period), period), 3)
-        for j, k in enumerate(ks):
-            out[k] = (rows[k][0], W[j])
+    for ks_all in by_width.values():
+        for a in range(0, len(ks_all), 64):          # bounded temporaries at 5-minute steps
+            ks = ks_all[a:a + 64]
+            W = _box(_box(_box(np.array([rows[k][1] for k in ks]), period), period), 3)
+            for j, k in enumerate(ks):
+                out[k] = (rows[k][0], W[j])
     return [o for o in out if o is not None]
 
 
