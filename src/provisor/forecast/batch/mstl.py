@@ -447,14 +447,19 @@ class _STLPlan:
             o3[:, :kmax + 1, r:] = self.sub_short @ x3[:, :kmax - 1, r:]
         return out[:, :n + 2 * p]     # the short subseries' last row lies past n + 2 p
 
-    def fit(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(season, trend)``, each ``(B, n)``, of ``STL.fit()`` on every row of ``y``."""
+    def fit(self, y: np.ndarray, with_trend: bool = True
+            ) -> tuple[np.ndarray, np.ndarray | None]:
+        """``(season, trend)``, each ``(B, n)``, of ``STL.fit()`` on every row of ``y``;
+        without ``with_trend`` the last trend smoothing (which the season does not use) is
+        skipped and the trend is None."""
         p, n = self.period, self.n
         trend = np.zeros_like(y)
         season = trend
-        for _ in range(INNER_ITER):
+        for it in range(INNER_ITER):
             c = self._ss(y - trend)
             season = c[:, p:p + n] - self.low_pass(c)    # low-pass of _fts(c), fused
+            if it == INNER_ITER - 1 and not with_trend:
+                return season, None
             trend = self.trend(y - season)
         return season, trend
 
@@ -486,13 +491,23 @@ class _MSTLPlan:
     def decompose(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """statsforecast ``mstl`` on every row of ``x`` ``(B, n)``: seasonal components
         ``(B, P, n)`` and the trend ``(B, n)``."""
+        seas, trend = self._run(x, True)
+        assert trend is not None
+        return seas, trend
+
+    def seasonal(self, x: np.ndarray) -> np.ndarray:
+        """The seasonal components ``(B, P, n)`` of :meth:`decompose` (the same numbers),
+        without the trend smoothings they do not use."""
+        return self._run(x, False)[0]
+
+    def _run(self, x: np.ndarray, with_trend: bool) -> tuple[np.ndarray, np.ndarray | None]:
         seas = np.zeros((x.shape[0], len(self.periods), self.n))
         deseas = x.copy()
-        trend = deseas
+        trend: np.ndarray | None = deseas
         for _ in range(self.iterate):
             for i, stl in enumerate(self.stls):
                 deseas = deseas + seas[:, i]
-                s_i, trend = stl.fit(deseas)
+                s_i, trend = stl.fit(deseas, with_trend)
                 seas[:, i] = s_i
                 deseas = deseas - s_i
         return seas, trend
@@ -587,7 +602,7 @@ def _operator(key: tuple) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
             return _OPS[key]
     plan = _plan(key)
     n = plan.n
-    seas, _ = _blocks(np.eye(n), plan.decompose, ROWS_DIRECT)   # row t: components of e_t
+    (seas,) = _blocks(np.eye(n), lambda b: (plan.seasonal(b),), ROWS_DIRECT)  # row t: of e_t
     A = np.eye(n) - seas.sum(axis=1)
     lasts = tuple(seas[:, i, n - p:] for i, p in enumerate(plan.periods))
     op = (_pad_cols(A), tuple(_pad_cols(x) for x in lasts))
@@ -625,7 +640,7 @@ def _adjusted(X: np.ndarray, periods: tuple[int, ...], jumps: dict[str, int] | N
     plan = _plan(key)
 
     def direct(b: np.ndarray) -> tuple[np.ndarray, ...]:
-        seas, _ = plan.decompose(b)
+        seas = plan.seasonal(b)
         return (b - seas.sum(axis=1),) + tuple(
             seas[:, i, plan.n - p:] for i, p in enumerate(plan.periods))
     out = _blocks(X, direct, ROWS_DIRECT)
