@@ -160,8 +160,8 @@ def _est_rows(n: int, len_: int, ideg: int,
     zero total weight (``_est``'s NaN) is ``ys[i] = y[i]``, ``(i, [1.0])``."""
     out: list[tuple[int, np.ndarray] | None] = [None] * len(specs)
     by_width: dict[int, list[int]] = {}
-    for k, (_, a, b) in enumerate(specs):
-        by_width.setdefault(b - a + 1, []).append(k)
+    for k, (_, left, right) in enumerate(specs):
+        by_width.setdefault(right - left + 1, []).append(k)
     rng = n - 1.0
     for width, ks in by_width.items():
         sp = np.array([specs[k] for k in ks], dtype=np.int64)
