@@ -59,7 +59,7 @@ weights, computed for all evaluation points of a smoother at once) about 12 ms. 
 the operator by composing each step's matrix instead is no cheaper: every step applied to
 a dense ``n x n`` image costs what it costs on ``n`` rows, and the image is dense after the
 first cycle-subseries smoothing. The first call on the bench's long shape (100 hourly
-series, 13 windows, of which 4 shorter than 28 days and decomposed directly) is about 0.35
+series, 13 windows, of which 4 shorter than 28 days and decomposed directly) is about 0.4
 s in a fresh process.
 
 **Forward.** As statsforecast's ``MSTL.forward``: the decomposition is redone on the window
