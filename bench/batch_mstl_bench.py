@@ -15,7 +15,9 @@ Accuracy (on the series statsforecast was timed on): MASE of the final forecast 
 held-out points against the seasonal naive forecast with the weekly season (168), median
 over series and how many are below 1.
 The timings are taken with OpenBLAS limited to one thread when ``threadpoolctl`` imports
-(the target is per core)."""
+(the target is per core). Then, per ``forecast_bench.SHAPES`` shape, the batched call as the
+first of a fresh process (plans, operators and every lazy initialisation paid; the median of 5
+processes) and the same call again."""
 
 from __future__ import annotations
 
@@ -59,6 +61,39 @@ def _sf(Y: np.ndarray, origins: list[int], h: int, seasons: Any) -> np.ndarray:
                      trend_forecaster=Naive(), stl_kwargs=stl_jumps(min(periods)))
             out.append(_forward_all(m, y, origins, h, int(MSTL_WINDOW_S // STEP))[1])
     return np.array(out)
+
+
+def _fresh(days: int, h: int, runs: int = 5) -> tuple[float, float]:
+    """Median seconds over ``runs`` fresh processes of the batched MSTL on the shape's 100
+    series as the process's first call (imports and data before the clock; one BLAS
+    thread, as the engine runs its models), and of the same call again (warm)."""
+    import statistics
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    here = str(Path(__file__).resolve().parent)
+    code = (f"import sys, time; sys.path.insert(0, {here!r}); import numpy as np; "
+            "from threadpoolctl import threadpool_limits; "
+            "from forecast_bench import make_series; "
+            "from provisor.forecast.batch import mstl as bm; "
+            "from provisor.forecast.engine import backtest_origins, seasons_for; "
+            f"full = np.array(make_series(100, {days + h // 24}, "
+            f"seed={0 if days < 14 else days})); Y = full[:, :-{h}]; n = Y.shape[1]; "
+            f"se = seasons_for({STEP}, n); o = backtest_origins(n, {h}, se, 3, {STEP}); "
+            "lim = threadpool_limits(1, 'blas'); "
+            f"t0 = time.perf_counter(); bm.backtest_forecast(Y, o, {h}, se, {STEP}); "
+            "t1 = time.perf_counter(); "
+            f"bm.backtest_forecast(Y, o, {h}, se, {STEP}); "
+            "print(t1 - t0, time.perf_counter() - t1)")
+    cold, warm = [], []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             timeout=600, check=True)
+        c, w = out.stdout.strip().splitlines()[-1].split()
+        cold.append(float(c))
+        warm.append(float(w))
+    return statistics.median(cold), statistics.median(warm)
 
 
 def _mase(act: np.ndarray, fc: np.ndarray, hist: np.ndarray, m: int = 168) -> np.ndarray:
@@ -115,6 +150,12 @@ def run(con: Any, sf_series: int = 20) -> dict[str, float]:
                       f"{(mb < 1).sum()} / {(ms < 1).sum()} of {k}")
         out.update({f"{key}_cold_s": cold, f"{key}_warm_s": warm, f"{key}_sf_s": sf_t})
     con.print(table)
+    for label, days, h in SHAPES:
+        key = "short" if days < 14 else "long"
+        c, w = _fresh(days, h)
+        out.update({f"{key}_fresh_cold_s": c, f"{key}_fresh_warm_s": w})
+        con.print(f"{label}: first call of a fresh process {c:.3f} s, second {w:.3f} s "
+                  "(median of 5 processes, one BLAS thread)")
     con.print("largest |batched - statsforecast| final forecast: " + ", ".join(
         f"{k_[:-13]} {v:.1e}" for k_, v in out.items() if k_.endswith("_max_abs_diff")))
     return out

@@ -293,3 +293,42 @@ def test_accuracy_bitbrains_as_statsforecast(shared):
     mine, theirs = _mase_weekly(act, final, Y), _mase_weekly(act, ref, Y)
     _report("Bitbrains September", mine, theirs)
     assert abs(np.median(mine) - np.median(theirs)) < 1e-9
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 120), st.integers(2, 200), st.integers(0, 1), st.integers(1, 12))
+def test_vectorised_loess_weights_equal_est_one_by_one(n, len_, ideg, njump):
+    """The loess rows built for all evaluation points at once equal ``_est_weights`` (the
+    one-fit transcription of statsmodels ``_est``) fit by fit, to rounding."""
+    specs = []
+    nsh = (len_ + 1) // 2
+    for i in range(0, n, njump):
+        if len_ >= n:
+            a, b = 1, n
+        elif (i + 1) < nsh:
+            a, b = 1, len_
+        elif (i + 1) >= (n - nsh + 1):
+            a, b = n - len_ + 1, n
+        else:
+            a, b = i + 1 - nsh + 1, len_ + i + 1 - nsh
+        specs.append((i, a, b))
+    rows = bm._est_rows(n, len_, ideg, specs)
+    assert len(rows) == len(specs)
+    for (i, a, b), (lo, w) in zip(specs, rows):
+        ref = bm._est_weights(n, len_, ideg, i + 1, a, b)
+        if ref is None:
+            assert lo == i and w.tolist() == [1.0]
+        else:
+            assert lo == a - 1 and len(w) == len(ref)
+            np.testing.assert_allclose(w, ref, rtol=0, atol=1e-13)
+
+
+def test_seasonal_only_equals_decompose_bit_for_bit():
+    """The trend-free evaluation behind the adjusted series and the operator gives the
+    decomposition's seasonal components byte for byte."""
+    rng = np.random.default_rng(3)
+    for n, periods in ((672, (24, 168)), (300, (24,)), (530, (24, 168))):
+        plan = bm._plan(bm._key(n, periods, None))
+        Y = rng.normal(size=(bm.ROWS_DIRECT, n)) + np.sin(np.arange(n) * 2 * np.pi / 24)
+        seas, _ = plan.decompose(Y)
+        assert plan.seasonal(Y).tobytes() == seas.tobytes()

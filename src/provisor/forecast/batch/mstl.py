@@ -31,7 +31,7 @@ series. Two evaluations are implemented, giving the same numbers to rounding (~1
   ``_est``/``_ess`` do, including the windows at the ends and the stale window statsmodels
   uses for the last point under jumps) applied to all series as block-banded matmuls, then
   the jumps' linear interpolation; the cycle-subseries smoother is one small matrix per
-  subseries length applied to the series reshaped as ``(cycles, period)``; ``_fts``'s three
+  subseries length applied to each series viewed as a ``(cycles, period)`` matrix; ``_fts``'s three
   moving averages are folded into the low-pass loess weights. Memory: the weights (2.1 MB
   for 28 days hourly; 28 MB at 5-minute steps, ``n = 8064``, periods 288 and 2016), kept in
   a cache bounded by :data:`CACHE_BYTES`, and a few arrays of ``(rows, n + 2 period)`` per
@@ -51,8 +51,16 @@ the same-shaped array operations whatever the batch: a series' result is bit-ide
 whatever the other series in the batch are (tested by permuting and subsetting batches).
 
 Cost (one core, ``bench/batch_mstl_bench.py``): the decomposition of a 28-day hourly
-window is about 0.3-0.5 ms per series directly, building its operator costs as much as 672
-direct decompositions, applying it about 0.05 ms per series.
+window is about 0.3 ms per series directly (the block-banded products run near the core's
+peak; what is left is numpy's per-call cost on blocks of 16 rows), building its operator
+costs as much as 672 direct decompositions (about 0.2 s; the trend smoothings the seasonal
+components do not use are skipped), applying it about 0.05 ms per series; a plan (the
+weights, computed for all evaluation points of a smoother at once) about 12 ms. Building
+the operator by composing each step's matrix instead is no cheaper: every step applied to
+a dense ``n x n`` image costs what it costs on ``n`` rows, and the image is dense after the
+first cycle-subseries smoothing. The first call on the bench's long shape (100 hourly
+series, 13 windows, of which 4 shorter than 28 days and decomposed directly) is about 0.4
+s in a fresh process.
 
 **Forward.** As statsforecast's ``MSTL.forward``: the decomposition is redone on the window
 (the last ``MSTL_WINDOW_S``) ending at every origin and at ``n``; the trend forecaster is
@@ -144,6 +152,47 @@ def _est_weights(n: int, len_: int, ideg: int, xs: int, nleft: int,
     return w
 
 
+def _est_rows(n: int, len_: int, ideg: int,
+              specs: list[tuple[int, int, int]]) -> list[tuple[int, np.ndarray]]:
+    """The rows ``(lo, weights)`` of the loess fits ``specs`` (``(i, nleft, nright)``: at
+    the 0-based point ``i`` over the 1-based window ``nleft..nright``), as
+    :func:`_est_weights` computes each, vectorised over fits of one window width; a fit of
+    zero total weight (``_est``'s NaN) is ``ys[i] = y[i]``, ``(i, [1.0])``."""
+    out: list[tuple[int, np.ndarray] | None] = [None] * len(specs)
+    by_width: dict[int, list[int]] = {}
+    for k, (_, left, right) in enumerate(specs):
+        by_width.setdefault(right - left + 1, []).append(k)
+    rng = n - 1.0
+    for width, ks in by_width.items():
+        sp = np.array([specs[k] for k in ks], dtype=np.int64)
+        xs = (sp[:, 0] + 1).astype(float)[:, None]
+        nleft, nright = sp[:, 1], sp[:, 2]
+        h = np.maximum(xs[:, 0] - nleft, nright - xs[:, 0])
+        if len_ > n:
+            h = h + float((len_ - n) // 2)
+        h = h[:, None]
+        j1 = (nleft[:, None] + np.arange(width)).astype(float)       # j + 1
+        r = np.abs(j1 - xs)
+        near = r <= 0.001 * h
+        mid = (r <= 0.999 * h) & ~near
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = np.where(mid, (1.0 - (r / h) ** 3) ** 3, 0.0)
+        w[near] = 1.0
+        a = w.sum(axis=1)
+        good = a > 0
+        w = w / np.where(good, a, 1.0)[:, None]
+        if ideg > 0:
+            am = (w * j1).sum(axis=1)
+            c = (w * (j1 - am[:, None]) ** 2).sum(axis=1)
+            fit = (h[:, 0] > 0) & (np.sqrt(c) > 0.001 * rng)
+            b = np.where(fit, (xs[:, 0] - am) / np.where(fit, c, 1.0), 0.0)
+            w = np.where(fit[:, None], w * (b[:, None] * (j1 - am[:, None]) + 1.0), w)
+        for row, k in enumerate(ks):
+            out[k] = ((int(nleft[row]) - 1, w[row]) if good[row]
+                      else (specs[k][0], np.ones(1)))
+    return [o for o in out if o is not None]
+
+
 @dataclass(frozen=True)
 class _Smoother:
     """``_ess(y, n, len_, ideg, njump)`` as a linear map ``(B, n_in) -> (B, n)``: the loess
@@ -169,11 +218,20 @@ class _Smoother:
         n = self.n
         m = q * nj
         out = np.empty((B, n))
-        if q:
+        if q:               # out[i nj + k] = ev[i] + d[i] k, d[i] = (ev[i + 1] - ev[i]) / nj
             e = ev[:, :q]
-            d = (ev[:, 1:q + 1] - e) / float(nj)
-            r = np.arange(nj, dtype=float)
-            out[:, :m] = (e[:, :, None] + d[:, :, None] * r).reshape(B, m)
+            d = ev[:, 1:q + 1] - e
+            d /= float(nj)
+            if nj <= 4:     # by offset k: long inner loops
+                out[:, 0:m:nj] = e + d * 0.0
+                for k in range(1, nj):
+                    t = d * float(k)
+                    t += e
+                    out[:, k:m:nj] = t
+            else:
+                dk = d[:, None, :] * np.arange(nj, dtype=float)[:, None]     # (B, nj, q)
+                dk += e[:, None, :]
+                out[:, :m].reshape(B, q, nj)[...] = dk.transpose(0, 2, 1)
         out[:, m] = ev[:, q]
         if m < n - 1:
             end = ev[:, q + 1]
@@ -189,16 +247,15 @@ def _ess_rows(n: int, len_: int, ideg: int, njump: int) -> tuple[
         list[tuple[int, np.ndarray]], list[int], tuple[np.ndarray, ...] | None]:
     """The evaluation rows ``(lo, weights)`` of ``_ess``, the output position of each, and
     the interpolation ``(idx0, idx1, div, off)`` over evaluation rows (None: none)."""
-    def row(i: int, nleft: int, nright: int) -> tuple[int, np.ndarray]:
-        w = _est_weights(n, len_, ideg, i + 1, nleft, nright)
-        if w is None:                                   # ys[i] = y[i]
-            return i, np.ones(1)
-        return nleft - 1, w
+    specs: list[tuple[int, int, int]] = []
+
+    def row(i: int, nleft: int, nright: int) -> tuple[int, int, int]:
+        return i, nleft, nright
 
     if n < 2:
         return [(0, np.ones(1))], [0], None
     newnj = min(njump, n - 1)
-    rows: list[tuple[int, np.ndarray]] = []
+    rows = specs
     pos: list[int] = []
     nleft = nright = 0
     if len_ >= n:
@@ -227,7 +284,7 @@ def _ess_rows(n: int, len_: int, ideg: int, njump: int) -> tuple[
             rows.append(row(i, nleft, nright))
             pos.append(i)
     if newnj == 1:
-        return rows, pos, None
+        return _est_rows(n, len_, ideg, specs), pos, None
     k = ((n - 1) // newnj) * newnj + 1
     if k != n:                        # the last point, with the last window used (stale)
         rows.append(row(n - 1, nleft, nright))
@@ -247,7 +304,7 @@ def _ess_rows(n: int, len_: int, ideg: int, njump: int) -> tuple[
     if k != n and k != n - 1:
         for j in range(k, n):
             i0[j], i1[j], div[j], off[j] = at[k - 1], at[n - 1], n - k, j + 1 - k
-    return rows, pos, (i0, i1, div, off)
+    return _est_rows(n, len_, ideg, specs), pos, (i0, i1, div, off)
 
 
 def _groups(rows: list[tuple[int, np.ndarray]], n: int, len_: int,
@@ -297,22 +354,35 @@ def _smoother(n: int, len_: int, ideg: int, njump: int, pre_period: int = 0) -> 
             raise AssertionError(f"unexpected loess evaluation points for n={n}, jump={nj}")
         jump = (nj, q)
     if pre_period:
-        rows = [(lo, _fts_weights(w, pre_period)) for lo, w in rows]
+        rows = _fts_rows(rows, pre_period)
     return _Smoother(n, len(rows), _groups(rows, n, len_, njump), jump)
 
 
 def _box(w: np.ndarray, length: int) -> np.ndarray:
-    """The full convolution of ``w`` with ``length`` weights ``1 / length`` (running sums)."""
-    c = np.cumsum(np.concatenate([w, np.zeros(length - 1)]))
+    """The full convolution of every row of ``w`` with ``length`` weights ``1 / length``
+    (running sums)."""
+    c = np.cumsum(np.concatenate([w, np.zeros((w.shape[0], length - 1))], axis=1), axis=1)
     out = c.copy()
-    out[length:] -= c[:-length]
+    out[:, length:] -= c[:, :-length]
     return out / float(length)
 
 
-def _fts_weights(w: np.ndarray, period: int) -> np.ndarray:
-    """Weights ``w`` over ``_fts``'s output as weights over its input: ``_fts`` is moving
-    averages of ``period``, ``period`` and 3 points (``2 period + 2`` more weights)."""
-    return _box(_box(_box(w, period), period), 3)
+def _fts_rows(rows: list[tuple[int, np.ndarray]],
+              period: int) -> list[tuple[int, np.ndarray]]:
+    """Weights over ``_fts``'s output as weights over its input: ``_fts`` is moving
+    averages of ``period``, ``period`` and 3 points (``2 period + 2`` more weights); rows of
+    one width at once."""
+    out: list[tuple[int, np.ndarray] | None] = [None] * len(rows)
+    by_width: dict[int, list[int]] = {}
+    for k, (_, w) in enumerate(rows):
+        by_width.setdefault(len(w), []).append(k)
+    for ks_all in by_width.values():
+        for a in range(0, len(ks_all), 64):          # bounded temporaries at 5-minute steps
+            ks = ks_all[a:a + 64]
+            W = _box(_box(_box(np.array([rows[k][1] for k in ks]), period), period), 3)
+            for j, k in enumerate(ks):
+                out[k] = (rows[k][0], W[j])
+    return [o for o in out if o is not None]
 
 
 def _subseries_matrix(k: int, ns: int, isdeg: int, nsjump: int) -> np.ndarray:
@@ -345,8 +415,8 @@ class _STLPlan:
     period: int
     kmax: int
     r: int
-    sub_full: np.ndarray            # (kmax, >= kmax + 2): the subseries smoother, transposed
-    sub_short: np.ndarray | None    # (kmax - 1, >= kmax + 1), subseries one cycle shorter
+    sub_full: np.ndarray            # (kmax + 2, kmax): the subseries smoother
+    sub_short: np.ndarray | None    # (kmax + 1, kmax - 1): subseries one cycle shorter
     low_pass: _Smoother
     trend: _Smoother
 
@@ -360,36 +430,44 @@ class _STLPlan:
         r = n - (kmax - 1) * period
         sj = jumps.get("seasonal_jump", 1)
         return cls(n, period, kmax, r,
-                   _pad_cols(_subseries_matrix(kmax, seasonal, 0, sj).T),
-                   _pad_cols(_subseries_matrix(kmax - 1, seasonal, 0, sj).T)
+                   _subseries_matrix(kmax, seasonal, 0, sj),
+                   _subseries_matrix(kmax - 1, seasonal, 0, sj)
                    if r < period else None,
                    _smoother(n, low_pass, 1, jumps.get("low_pass_jump", 1),
                              pre_period=period),
                    _smoother(n, trend, 1, jumps.get("trend_jump", 1)))
 
     def _ss(self, w: np.ndarray) -> np.ndarray:
-        """Cycle-subseries smoothing: ``(B, n) -> (B, n + 2 period)``."""
+        """Cycle-subseries smoothing: ``(B, n) -> (B, n + 2 period)``. Row ``b`` as a
+        ``(cycles, period)`` matrix, its subseries are its columns: one small product per
+        row, ``sub_full @ x_b`` (and ``sub_short`` on the columns one cycle shorter), whose
+        output is already in time order."""
         B, n, p, kmax, r = w.shape[0], self.n, self.period, self.kmax, self.r
-        x = np.zeros((B, kmax * p))
-        x[:, :n] = w
-        g = x.reshape(B, kmax, p).transpose(0, 2, 1)           # (B, p, kmax)
-        out = np.zeros((B, p, kmax + 2))
-        full = np.ascontiguousarray(g[:, :r]).reshape(B * r, kmax) @ self.sub_full
-        out[:, :r] = full[:, :kmax + 2].reshape(B, r, kmax + 2)
-        if self.sub_short is not None:
-            short = (np.ascontiguousarray(g[:, r:, :kmax - 1]).reshape(B * (p - r), kmax - 1)
-                     @ self.sub_short)
-            out[:, r:, :kmax + 1] = short[:, :kmax + 1].reshape(B, p - r, kmax + 1)
-        return out.transpose(0, 2, 1).reshape(B, (kmax + 2) * p)[:, :n + 2 * p]
+        out = np.empty((B, (kmax + 2) * p))
+        o3 = out.reshape(B, kmax + 2, p)
+        if self.sub_short is None:
+            np.matmul(self.sub_full, w.reshape(B, kmax, p), out=o3)
+        else:
+            x = np.zeros((B, kmax * p))
+            x[:, :n] = w
+            x3 = x.reshape(B, kmax, p)
+            o3[:, :, :r] = self.sub_full @ x3[:, :, :r]
+            o3[:, :kmax + 1, r:] = self.sub_short @ x3[:, :kmax - 1, r:]
+        return out[:, :n + 2 * p]     # the short subseries' last row lies past n + 2 p
 
-    def fit(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(season, trend)``, each ``(B, n)``, of ``STL.fit()`` on every row of ``y``."""
+    def fit(self, y: np.ndarray, with_trend: bool = True
+            ) -> tuple[np.ndarray, np.ndarray | None]:
+        """``(season, trend)``, each ``(B, n)``, of ``STL.fit()`` on every row of ``y``;
+        without ``with_trend`` the last trend smoothing (which the season does not use) is
+        skipped and the trend is None."""
         p, n = self.period, self.n
         trend = np.zeros_like(y)
         season = trend
-        for _ in range(INNER_ITER):
+        for it in range(INNER_ITER):
             c = self._ss(y - trend)
             season = c[:, p:p + n] - self.low_pass(c)    # low-pass of _fts(c), fused
+            if it == INNER_ITER - 1 and not with_trend:
+                return season, None
             trend = self.trend(y - season)
         return season, trend
 
@@ -421,13 +499,23 @@ class _MSTLPlan:
     def decompose(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """statsforecast ``mstl`` on every row of ``x`` ``(B, n)``: seasonal components
         ``(B, P, n)`` and the trend ``(B, n)``."""
+        seas, trend = self._run(x, True)
+        assert trend is not None
+        return seas, trend
+
+    def seasonal(self, x: np.ndarray) -> np.ndarray:
+        """The seasonal components ``(B, P, n)`` of :meth:`decompose` (the same numbers),
+        without the trend smoothings they do not use."""
+        return self._run(x, False)[0]
+
+    def _run(self, x: np.ndarray, with_trend: bool) -> tuple[np.ndarray, np.ndarray | None]:
         seas = np.zeros((x.shape[0], len(self.periods), self.n))
         deseas = x.copy()
-        trend = deseas
+        trend: np.ndarray | None = deseas
         for _ in range(self.iterate):
             for i, stl in enumerate(self.stls):
                 deseas = deseas + seas[:, i]
-                s_i, trend = stl.fit(deseas)
+                s_i, trend = stl.fit(deseas, with_trend)
                 seas[:, i] = s_i
                 deseas = deseas - s_i
         return seas, trend
@@ -522,7 +610,7 @@ def _operator(key: tuple) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
             return _OPS[key]
     plan = _plan(key)
     n = plan.n
-    seas, _ = _blocks(np.eye(n), plan.decompose, ROWS_DIRECT)   # row t: components of e_t
+    (seas,) = _blocks(np.eye(n), lambda b: (plan.seasonal(b),), ROWS_DIRECT)  # row t: of e_t
     A = np.eye(n) - seas.sum(axis=1)
     lasts = tuple(seas[:, i, n - p:] for i, p in enumerate(plan.periods))
     op = (_pad_cols(A), tuple(_pad_cols(x) for x in lasts))
@@ -560,7 +648,7 @@ def _adjusted(X: np.ndarray, periods: tuple[int, ...], jumps: dict[str, int] | N
     plan = _plan(key)
 
     def direct(b: np.ndarray) -> tuple[np.ndarray, ...]:
-        seas, _ = plan.decompose(b)
+        seas = plan.seasonal(b)
         return (b - seas.sum(axis=1),) + tuple(
             seas[:, i, plan.n - p:] for i, p in enumerate(plan.periods))
     out = _blocks(X, direct, ROWS_DIRECT)
