@@ -24,7 +24,7 @@ import copy
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any, Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
 from provisor.k8s.hpa.defaults import _json_copy
 from provisor.k8s.hpa.behavior import (
@@ -63,6 +63,7 @@ __all__ = [
     "compute_replicas_for_metric",
     "compute_replicas_for_metrics",
     "combine_metric_results",
+    "decide_and_rescale",
     "reconcile_autoscaler",
 ]
 
@@ -606,8 +607,37 @@ def reconcile_autoscaler(
 
     min_replicas = spec.get("minReplicas")
     min_replicas = 1 if min_replicas is None else int(min_replicas)
-    max_replicas = int(spec.get("maxReplicas", 0))
     behavior_spec = spec.get("behavior")
+
+    def compute() -> MetricsComputation:
+        tol = tolerances_for_hpa(behavior_spec, config.tolerance,
+                                 configurable_tolerance=config.configurable_tolerance)
+        return compute_replicas_for_metrics(
+            spec.get("metrics") or (), namespace=namespace, spec_replicas=spec_replicas,
+            status_replicas=status_replicas, pods=pods, metrics_client=metrics_client,
+            calculator=calc, tolerances=tol, now=now)
+
+    return decide_and_rescale(
+        compute, current=current, min_replicas=min_replicas,
+        max_replicas=int(spec.get("maxReplicas", 0)), behavior=behavior_spec, config=config,
+        state=state, conditions=conditions, events=events, last_scale_time=last_scale_time,
+        old_status=old_status, reference=reference, now=now)
+
+
+def decide_and_rescale(compute: Callable[[], MetricsComputation], *, current: int,
+                       min_replicas: int, max_replicas: int, behavior: Any,
+                       config: ControllerConfig, state: HPAState,
+                       conditions: list[dict[str, Any]], events: list[tuple[str, str, str]],
+                       last_scale_time: Any, old_status: Mapping[str, Any], reference: str,
+                       now: float) -> ReconcileResult:
+    """The decision part of ``reconcileAutoscaler`` (``pkg/controller/podautoscaler/
+    horizontal.go``) once the scale is read: outside ``[min, max]`` the bound, a zero-replica
+    target left alone, otherwise ``compute()`` (``computeReplicasForMetrics``; called only
+    then) normalised by the stabilization window and the scaling rules (``behavior``: the
+    spec's dict or a parsed :class:`Behavior`, None for the flag defaults), then the
+    conditions, the ``SuccessfulRescale`` event, the scale event and the new status.
+    ``conditions`` and ``events`` are updated in place. Shared by
+    :func:`reconcile_autoscaler` and :mod:`provisor.k8s.hpa.fast`."""
     metric_statuses: list[dict[str, Any]] | None = None
     desired = 0
     rescale_reason = ""
@@ -626,11 +656,7 @@ def reconcile_autoscaler(
         rescale_reason = "Current number of replicas below Spec.MinReplicas"
         desired = min_replicas
     else:
-        tol = tolerances_for_hpa(behavior_spec, config.tolerance, configurable_tolerance=config.configurable_tolerance)
-        comp = compute_replicas_for_metrics(spec.get("metrics") or (), namespace=namespace,
-                                            spec_replicas=spec_replicas, status_replicas=status_replicas,
-                                            pods=pods, metrics_client=metrics_client, calculator=calc,
-                                            tolerances=tol, now=now)
+        comp = compute()
         events.extend(comp.events)
         c = comp.condition
         set_condition_in_list(conditions, c["type"], c["status"], c["reason"], c["message"], now)
@@ -652,7 +678,7 @@ def reconcile_autoscaler(
             rescale_reason = f"{rescale_metric} above target"
         if desired < current:
             rescale_reason = "All metrics below target"
-        if behavior_spec is None:
+        if behavior is None:
             norm = normalize_desired_replicas(
                 state, current, desired, min_replicas, max_replicas, now,
                 downscale_stabilization_window=config.downscale_stabilization_window,
@@ -660,7 +686,7 @@ def reconcile_autoscaler(
                 scale_up_limit_minimum=config.scale_up_limit_minimum)
         else:
             norm = normalize_desired_replicas_with_behaviors(
-                state, behavior_spec, current, desired, min_replicas, max_replicas, now,
+                state, behavior, current, desired, min_replicas, max_replicas, now,
                 downscale_stabilization_window=config.downscale_stabilization_window)
         state = norm.state
         set_condition_in_list(conditions, "AbleToScale", "True", norm.able_to_scale_reason,
@@ -674,7 +700,7 @@ def reconcile_autoscaler(
         set_condition_in_list(conditions, "AbleToScale", "True", "SucceededRescale",
                               f"the HPA controller was able to update the target scale to {desired}", now)
         events.append(("Normal", "SuccessfulRescale", f"New size: {desired}; reason: {rescale_reason}"))
-        state = store_scale_event(state, behavior_spec, current, desired, now)
+        state = store_scale_event(state, behavior, current, desired, now)
         last_scale_time = format_time(now)
     else:
         desired = current

@@ -44,10 +44,7 @@ from typing import Any, NamedTuple
 from provisor.k8s.hpa.behavior import (
     Behavior,
     HPAState,
-    normalize_desired_replicas,
-    normalize_desired_replicas_with_behaviors,
     record_initial_recommendation,
-    store_scale_event,
 )
 from provisor.k8s.hpa.controller import (
     ControllerConfig,
@@ -57,8 +54,9 @@ from provisor.k8s.hpa.controller import (
     _failed,
     _metric_identifier,
     _milli_quantity,
-    _status,
     combine_metric_results,
+    decide_and_rescale,
+    MetricsComputation,
     compute_replicas_for_metric,
     go_label_selector_string,
     set_condition_in_list,
@@ -74,7 +72,6 @@ from provisor.k8s.hpa.replica_calculator import (
     _fdiv,
     _go_div,
     _wrap32,
-    format_time,
     milli_value,
 )
 
@@ -374,24 +371,8 @@ def fast_reconcile_autoscaler(
                           "the HPA controller was able to get the target's current scale", now)
     current = spec_replicas
     state = record_initial_recommendation(state, current, now)
-    mn, mx = hpa.min_replicas, hpa.max_replicas
-    metric_statuses: list[dict[str, Any]] | None = None
-    desired = 0
-    rescale_reason = ""
-    rescale = True
-    ret_err: str | None = None
-    if current == 0 and mn != 0:
-        rescale = False
-        set_condition_in_list(conditions, "ScalingActive", "False", "ScalingDisabled",
-                              "scaling is disabled since the replica count of the target is zero", now)
-    elif current > mx:
-        rescale_reason = "Current number of replicas above Spec.MaxReplicas"
-        desired = mx
-    elif current < mn:
-        rescale_reason = "Current number of replicas below Spec.MinReplicas"
-        desired = mn
-    else:
-        # computeReplicasForMetrics
+
+    def compute() -> MetricsComputation:       # computeReplicasForMetrics
         tol = hpa.tolerances
         results = []
         for spec in hpa.metrics:
@@ -403,54 +384,10 @@ def fast_reconcile_autoscaler(
             else:
                 results.append(_external(spec, hpa.namespace, spec_replicas, status_replicas,
                                          pods, external_metrics, metrics_timestamp, calc, tol))
-        comp = combine_metric_results(results, spec_replicas)
-        events.extend(comp.events)
-        replicas, metric, statuses = comp.replicas, comp.metric_name, comp.statuses
-        invalid_error, c = comp.error, comp.condition
-        set_condition_in_list(conditions, c["type"], c["status"], c["reason"], c["message"], now)
-        metric_statuses = statuses
-        if invalid_error is not None and replicas == -1:
-            events.append(("Warning", "FailedComputeMetricsReplicas", invalid_error))
-            status = _status(current, int(old_status.get("desiredReplicas", 0)), last_scale_time, statuses,
-                             conditions)
-            return ReconcileResult(status["desiredReplicas"], False, "", status, state, tuple(events),
-                                   f"failed to compute desired number of replicas based on listed metrics for "
-                                   f"{hpa.reference}: {invalid_error}")
-        if invalid_error is not None:
-            ret_err = invalid_error
-        rescale_metric = ""
-        if replicas > desired:
-            desired = replicas
-            rescale_metric = "" if replicas == -1 else metric
-        if desired > current:
-            rescale_reason = f"{rescale_metric} above target"
-        if desired < current:
-            rescale_reason = "All metrics below target"
-        cfg = hpa.config
-        if hpa.behavior is None:
-            norm = normalize_desired_replicas(
-                state, current, desired, mn, mx, now,
-                downscale_stabilization_window=cfg.downscale_stabilization_window,
-                scale_up_limit_factor=cfg.scale_up_limit_factor,
-                scale_up_limit_minimum=cfg.scale_up_limit_minimum)
-        else:
-            norm = normalize_desired_replicas_with_behaviors(
-                state, hpa.behavior, current, desired, mn, mx, now,
-                downscale_stabilization_window=cfg.downscale_stabilization_window)
-        state = norm.state
-        set_condition_in_list(conditions, "AbleToScale", "True", norm.able_to_scale_reason,
-                              norm.able_to_scale_message, now)
-        set_condition_in_list(conditions, "ScalingLimited", "True" if norm.limited else "False",
-                              norm.limited_reason, norm.limited_message, now)
-        desired = norm.desired_replicas
-        rescale = desired != current
-    if rescale:
-        set_condition_in_list(conditions, "AbleToScale", "True", "SucceededRescale",
-                              f"the HPA controller was able to update the target scale to {desired}", now)
-        events.append(("Normal", "SuccessfulRescale", f"New size: {desired}; reason: {rescale_reason}"))
-        state = store_scale_event(state, hpa.behavior, current, desired, now)
-        last_scale_time = format_time(now)
-    else:
-        desired = current
-    status = _status(current, desired, last_scale_time, metric_statuses, conditions)
-    return ReconcileResult(desired, rescale, rescale_reason, status, state, tuple(events), ret_err)
+        return combine_metric_results(results, spec_replicas)
+
+    return decide_and_rescale(
+        compute, current=current, min_replicas=hpa.min_replicas, max_replicas=hpa.max_replicas,
+        behavior=hpa.behavior, config=hpa.config, state=state, conditions=conditions,
+        events=events, last_scale_time=last_scale_time, old_status=old_status,
+        reference=hpa.reference, now=now)
