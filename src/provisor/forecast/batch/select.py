@@ -39,7 +39,6 @@ from provisor.forecast.engine import (
     LEVELS,
     MIN_BIN_POINTS,
     MODEL_NAMES,
-    SYMMETRIC,
     Band,
     Fit,
     ForecastError,
@@ -97,11 +96,12 @@ def lead_quantiles_batch(resid: np.ndarray, h: int, pred: np.ndarray | None = No
     Returns:
         ``{level: (lower half-width, upper half-width)}``, arrays of shape ``(s, h)``.
 
+    The intervals are symmetric (the engine's ``SYMMETRIC``; the batched functions are
+    property-tested equal to the engine's under it).
+
     Raises:
         ValueError: the series' NaN layouts differ.
     """
-    if not SYMMETRIC:       # pragma: no cover - the engine's constant
-        raise NotImplementedError("batched intervals are symmetric, as the engine's")
     s = resid.shape[0]
     ok = _structure(resid)
     counts = ok.sum(axis=0)
@@ -476,8 +476,9 @@ def fit_select_batch(ys: Sequence[np.ndarray], h: int, step_s: float, *,
         origins = backtest_origins(n, h, seasons, windows, step_s) if backtest else []
         group = [i for i, y in enumerate(arrs)
                  if len(y) == n and float(np.ptp(y)) != 0.0 and origins]
+        batched = set(group)
         for i, y in enumerate(arrs):
-            if len(y) == n and i not in set(group):
+            if len(y) == n and i not in batched:
                 out[i] = fit_select(y, h, step_s, backtest=backtest, windows=windows,
                                     nonnegative=nonnegative, models=models)
         if not group:
